@@ -1,0 +1,53 @@
+# clgtv: `make publish` and `make test` do all set-up themselves.
+PYTHON ?= python3
+VENV ?= .venv
+TARGET ?= public
+PORT ?= 8000
+JOBS ?=
+
+BIN := $(VENV)/bin
+CLGTV := $(BIN)/clgtv
+STAMP := $(VENV)/.installed-stamp
+
+.DEFAULT_GOAL := help
+.PHONY: help install check build publish serve test lint format bench clean
+
+help: ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	@touch $@
+
+install: $(STAMP) ## Create .venv and install clgtv with its test tools
+
+check: $(STAMP) ## Validate clgtv.yaml, shows and episodes
+	$(CLGTV) check
+
+build: $(STAMP) ## Process audio and render feeds and pages into build/site
+	$(CLGTV) build $(if $(JOBS),-j $(JOBS))
+
+publish: $(STAMP) ## Check, build and publish to $(TARGET)/ (default public/)
+	$(CLGTV) publish --target $(TARGET) $(if $(JOBS),-j $(JOBS))
+
+serve: $(STAMP) ## Serve $(TARGET)/ on port $(PORT) (HEAD and Range supported)
+	$(CLGTV) serve --dir $(TARGET) --port $(PORT)
+
+lint: $(STAMP) ## Lint and format-check with ruff
+	$(BIN)/ruff check clgtv tests bench scripts
+	$(BIN)/ruff format --check clgtv tests bench scripts
+
+format: $(STAMP) ## Format the code with ruff
+	$(BIN)/ruff check --fix clgtv tests bench scripts
+	$(BIN)/ruff format clgtv tests bench scripts
+
+test: $(STAMP) lint ## Lint, then run the test suite
+	$(BIN)/python -m pytest
+
+bench: $(STAMP) ## Run the benchmarks under bench/
+	$(BIN)/python bench/run.py
+
+clean: ## Remove build/ and public/ (keeps .venv)
+	rm -rf build public

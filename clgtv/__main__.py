@@ -1,0 +1,3 @@
+from clgtv.cli import cli
+
+cli()

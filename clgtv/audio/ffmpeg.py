@@ -1,0 +1,212 @@
+"""The one wrapper around the ffmpeg binary: argv builders (pure) and streaming runners.
+
+Audio flows between ffmpeg and Python as raw float32 PCM over pipes, a chunk at a time,
+so memory stays flat however long the recording.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import os
+import re
+import shutil
+import subprocess
+import tempfile
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO
+
+import numpy as np
+
+from clgtv.errors import ClgtvError, MediaError
+
+FFMPEG_ENV = "CLGTV_FFMPEG"
+CHUNK_SECONDS = 2.0
+SAMPLE = np.dtype("<f4")
+
+
+@functools.cache
+def ffmpeg_path() -> str:
+    """$CLGTV_FFMPEG, else ffmpeg on PATH, else the binary shipped by imageio-ffmpeg."""
+    if configured := os.environ.get(FFMPEG_ENV):
+        return configured
+    if found := shutil.which("ffmpeg"):
+        return found
+    try:
+        import imageio_ffmpeg
+
+        return imageio_ffmpeg.get_ffmpeg_exe()
+    except (ImportError, RuntimeError) as exc:
+        raise ClgtvError(
+            f"ffmpeg not found: set {FFMPEG_ENV}, put ffmpeg on PATH or pip install imageio-ffmpeg"
+        ) from exc
+
+
+@dataclass(frozen=True)
+class Probe:
+    sample_rate: int
+    channels: int
+    duration: float | None
+
+
+# ffmpeg's channel layout names -> channel count
+LAYOUTS = {"mono": 1, "stereo": 2, "2.1": 3, "3.0": 3, "quad": 4, "4.0": 4, "5.0": 5, "5.1": 6, "6.1": 7, "7.1": 8}
+
+
+def probe(path: Path) -> Probe:
+    """Sample rate, channels and duration of the first audio stream (ffmpeg's banner)."""
+    _require_file(path)
+    result = subprocess.run(
+        [ffmpeg_path(), "-hide_banner", "-nostdin", "-i", str(path)],
+        capture_output=True,
+        text=True,
+        errors="replace",
+        check=False,
+    )
+    stream = re.search(r"Stream #\d+:\d+.*?: Audio: .*?(\d+) Hz, ([^,\n]+)", result.stderr)
+    if not stream:
+        raise MediaError(path, _failure(result.stderr, default="no audio track found"))
+    layout = stream.group(2).strip()
+    channels = LAYOUTS.get(layout.split("(")[0]) or _count_channels(layout)
+    duration = re.search(r"Duration: (\d+):(\d+):(\d+(?:\.\d+)?)", result.stderr)
+    seconds = None
+    if duration:
+        h, m, sec = duration.groups()
+        seconds = int(h) * 3600 + int(m) * 60 + float(sec)
+    return Probe(int(stream.group(1)), channels, seconds)
+
+
+def _count_channels(layout: str) -> int:
+    match = re.match(r"(\d+) channels", layout)
+    if not match:
+        raise MediaError(Path("?"), f"unknown channel layout {layout!r}")
+    return int(match.group(1))
+
+
+def decode_argv(path: Path, sample_rate: int, channels: int, filters: Sequence[str] = ()) -> list[str]:
+    """argv that decodes the first audio track of any file ffmpeg reads to float32 PCM on stdout."""
+    argv = [ffmpeg_path(), "-hide_banner", "-nostdin", "-loglevel", "error", "-i", str(path)]
+    argv += ["-map", "0:a:0", "-vn", "-sn", "-dn"]
+    if filters:
+        argv += ["-af", ",".join(filters)]
+    return [*argv, "-ac", str(channels), "-ar", str(sample_rate), "-f", "f32le", "-c:a", "pcm_f32le", "pipe:1"]
+
+
+@dataclass(frozen=True)
+class Encoding:
+    codec: str = "libmp3lame"
+    bitrate: int = 128
+    sample_rate: int = 44100
+    channels: int = 2
+
+
+def encode_argv(out: Path, encoding: Encoding) -> list[str]:
+    """argv that encodes float32 PCM from stdin into an MP3 with no tags (mutagen writes them)."""
+    argv = [ffmpeg_path(), "-hide_banner", "-nostdin", "-loglevel", "error", "-y"]
+    argv += ["-f", "f32le", "-ar", str(encoding.sample_rate), "-ac", str(encoding.channels), "-i", "pipe:0"]
+    argv += ["-c:a", encoding.codec, "-b:a", f"{encoding.bitrate}k", "-map_metadata", "-1"]
+    return [*argv, "-id3v2_version", "0", "-write_id3v1", "0", "-write_xing", "1", "-f", "mp3", str(out)]
+
+
+def decode(
+    path: Path, sample_rate: int, channels: int, filters: Sequence[str] = (), chunk_seconds: float = CHUNK_SECONDS
+) -> Iterator[np.ndarray]:
+    """Yield float32 chunks shaped (frames, channels); raise MediaError if ffmpeg fails."""
+    _require_file(path)
+    frame_bytes = SAMPLE.itemsize * channels
+    chunk_bytes = int(sample_rate * chunk_seconds) * frame_bytes
+    with tempfile.TemporaryFile() as log:
+        process = subprocess.Popen(
+            decode_argv(path, sample_rate, channels, filters), stdout=subprocess.PIPE, stderr=log
+        )
+        assert process.stdout is not None
+        total = 0
+        try:
+            while data := _read_exactly(process.stdout, chunk_bytes):
+                usable = len(data) - len(data) % frame_bytes
+                total += usable
+                yield np.frombuffer(data[:usable], dtype=SAMPLE).reshape(-1, channels)
+        finally:
+            process.stdout.close()
+            code = process.wait()
+        if code != 0:
+            raise MediaError(path, _failure(_read_log(log)))
+        if total == 0:
+            raise MediaError(path, "contains no audio samples")
+
+
+def _read_exactly(stream: IO[bytes], size: int) -> bytes:
+    parts, remaining = [], size
+    while remaining:
+        part = stream.read(remaining)
+        if not part:
+            break
+        parts.append(part)
+        remaining -= len(part)
+    return b"".join(parts)
+
+
+class Encoder:
+    """A running ffmpeg encoder fed float32 chunks; `close()` waits and raises MediaError on failure."""
+
+    def __init__(self, out: Path, encoding: Encoding):
+        self.out = out
+        self._log = tempfile.TemporaryFile()  # noqa: SIM115 - lives as long as the process
+        self._process = subprocess.Popen(encode_argv(out, encoding), stdin=subprocess.PIPE, stderr=self._log)
+
+    def write(self, chunk: np.ndarray) -> None:
+        if not len(chunk):
+            return
+        assert self._process.stdin is not None
+        try:
+            self._process.stdin.write(np.ascontiguousarray(chunk, dtype=SAMPLE).tobytes())
+        except BrokenPipeError:
+            self.close()
+            raise MediaError(self.out, "the encoder stopped early") from None
+
+    def close(self) -> None:
+        if self._process.stdin and not self._process.stdin.closed:
+            with contextlib.suppress(BrokenPipeError):
+                self._process.stdin.close()
+        code = self._process.wait()
+        log = _read_log(self._log)
+        self._log.close()
+        if code != 0:
+            raise MediaError(self.out, _failure(log))
+
+    def abort(self) -> None:
+        self._process.kill()
+        self._process.wait()
+        self._log.close()
+
+
+def _read_log(log: IO[bytes]) -> str:
+    log.seek(0)
+    return log.read().decode("utf-8", "replace")
+
+
+# ffmpeg's phrasing -> what a producer should read
+FAILURES = (
+    ("matches no streams", "no audio track found"),
+    ("Invalid data found when processing input", "not a recording ffmpeg can read (corrupt or not audio)"),
+    ("could not find codec parameters", "not a recording ffmpeg can read (corrupt or not audio)"),
+    ("Permission denied", "permission denied"),
+    ("No such file or directory", "file not found"),
+)
+
+
+def _failure(log: str, default: str = "ffmpeg failed") -> str:
+    for needle, message in FAILURES:
+        if needle in log:
+            return message
+    lines = [line.strip() for line in log.splitlines() if line.strip()]
+    if "At least one output file must be specified" in log and lines:
+        return default
+    return f"{default}: {lines[-1]}" if lines else default
+
+
+def _require_file(path: Path) -> None:
+    if not path.is_file():
+        raise MediaError(path, "file not found")

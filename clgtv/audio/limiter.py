@@ -1,0 +1,83 @@
+"""A look-ahead true-peak limiter, streaming, vectorised with numpy.
+
+Gain is computed in dB per frame from the 4x oversampled peak envelope:
+  required = min(0, ceiling - peak)
+  attack   = moving average over L of the moving minimum over L (look-ahead L frames),
+             which reaches `required` exactly at each peak and ramps smoothly before it;
+  release  = recovery at a fixed dB/s rate, the running minimum of (attack + rate * age).
+Every stage is causal with carried state, so the output is the input delayed by L - 1 frames,
+realigned here so that output frame n is input frame n.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy.ndimage import minimum_filter1d
+
+from clgtv.audio.meter import TruePeak
+
+LOOKAHEAD_S = 0.005
+RELEASE_DB_PER_S = 40.0
+
+
+class Limiter:
+    def __init__(self, ceiling_db: float, sample_rate: int, channels: int):
+        self.ceiling_db = ceiling_db
+        self._length = int(sample_rate * LOOKAHEAD_S) | 1  # odd, so the window has a centre
+        self._release = RELEASE_DB_PER_S / sample_rate
+        self._true_peak = TruePeak(channels)
+        self._skip_envelope = self._true_peak.delay + self._length - 1
+        self._history = np.zeros(2 * (self._length - 1))  # last required / minimum values
+        self._audio = np.zeros((0, channels), dtype=np.float32)
+        self._gains = np.zeros(0)
+        self._last_gain = 0.0
+        self.max_reduction_db = 0.0
+
+    def process(self, chunk: np.ndarray) -> np.ndarray:
+        self._audio = np.concatenate([self._audio, chunk])
+        self._add_envelope(self._true_peak.envelope(chunk))
+        return self._emit()
+
+    def flush(self) -> np.ndarray:
+        self._add_envelope(self._true_peak.flush())
+        self._add_envelope(np.zeros(self._length - 1))  # lets the last frames' gain settle
+        out = self._emit()
+        assert not len(self._audio), "limiter lost frames"
+        return out
+
+    def _add_envelope(self, peak: np.ndarray) -> None:
+        with np.errstate(divide="ignore"):
+            required = np.minimum(0.0, self.ceiling_db - 20 * np.log10(np.maximum(peak, 1e-12)))
+        gains = self._attack(required)
+        if self._skip_envelope:
+            dropped = min(self._skip_envelope, len(gains))
+            gains = gains[dropped:]
+            self._skip_envelope -= dropped
+        self._gains = np.concatenate([self._gains, gains])
+
+    def _attack(self, required: np.ndarray) -> np.ndarray:
+        """Causal moving minimum then causal moving average, both over L frames."""
+        size = self._length
+        keep = size - 1
+        padded = np.concatenate([self._history[:keep], required])
+        minimum = minimum_filter1d(padded, size, mode="nearest")[keep // 2 : len(padded) - keep // 2]
+        # `minimum[i]` is the minimum of padded[i : i + size], i.e. the causal minimum ending at i + keep
+        stacked = np.concatenate([self._history[keep:], minimum])
+        sums = np.cumsum(np.concatenate([[0.0], stacked]))
+        average = (sums[size:] - sums[:-size]) / size
+        self._history = np.concatenate([padded[-keep:], stacked[-keep:]])
+        return average
+
+    def _emit(self) -> np.ndarray:
+        count = min(len(self._gains), len(self._audio))
+        attack = self._gains[:count]
+        ramp = self._release * np.arange(1, count + 1)
+        released = np.minimum.accumulate(np.concatenate([[self._last_gain], attack - ramp]))[1:] + ramp
+        gain_db = np.minimum(attack, released)
+        if count:
+            self._last_gain = float(gain_db[-1])
+            self.max_reduction_db = max(self.max_reduction_db, float(-gain_db.min()))
+        out = self._audio[:count] * (10 ** (gain_db / 20)).astype(np.float32)[:, None]
+        self._audio = self._audio[count:]
+        self._gains = self._gains[count:]
+        return out

@@ -1,0 +1,89 @@
+"""The whole project's content, loaded and cross-checked in one pass (`clgtv check`)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from clgtv.episodes import Episode, discover, read_episode
+from clgtv.errors import ContentError, Problem, display_path
+from clgtv.settings import SHOW_FILE, Show, Site, load_show, load_site
+
+
+@dataclass(frozen=True)
+class Programme:
+    show: Show
+    episodes: tuple[Episode, ...]
+
+    def due(self, now: dt.datetime) -> tuple[Episode, ...]:
+        """Episodes that go out now, in feed order (newest first; oldest first for serial)."""
+        due = sorted((e for e in self.episodes if e.is_due(now)), key=lambda e: e.date)
+        return tuple(due if self.show.type == "serial" else reversed(due))
+
+
+@dataclass(frozen=True)
+class Content:
+    site: Site
+    programmes: tuple[Programme, ...]
+
+    def select(self, slugs: Iterable[str]) -> tuple[Programme, ...]:
+        wanted = set(slugs)
+        if not wanted:
+            return self.programmes
+        known = {p.show.slug for p in self.programmes}
+        if unknown := wanted - known:
+            raise ContentError(
+                [Problem(self.site.episodes_dir / name, 1, "show", "no such programme") for name in sorted(unknown)]
+            )
+        return tuple(p for p in self.programmes if p.show.slug in wanted)
+
+
+def load(root: Path) -> Content:
+    """Read and validate everything; raise ContentError listing every problem."""
+    problems: list[Problem] = []
+    site = load_site(root, problems)
+    programmes = []
+    show_dirs = sorted(d for d in site.episodes_dir.glob("*/") if (d / SHOW_FILE).is_file())
+    if not show_dirs:
+        problems.append(Problem(site.episodes_dir, 1, "episodes", f"no programmes found (each needs a {SHOW_FILE})"))
+    for show_dir in show_dirs:
+        show = load_show(show_dir, site, problems)
+        episodes = tuple(e for path in discover(show_dir) if (e := read_episode(path, problems)))
+        if show is not None:
+            programmes.append(Programme(show, episodes))
+    problems.extend(_duplicates(programmes))
+    if problems:
+        raise ContentError(problems)
+    return Content(site, tuple(programmes))
+
+
+def _duplicates(programmes: list[Programme]) -> list[Problem]:
+    problems = []
+    guids: dict[str, Episode] = {}
+    for programme in programmes:
+        numbers: dict[tuple[int | None, int], Episode] = {}
+        for episode in programme.episodes:
+            if first := guids.get(episode.guid):
+                problems.append(_clash(episode, "guid", f"'{episode.guid}' is already used by", first))
+            guids.setdefault(episode.guid, episode)
+            if episode.number is None:
+                continue
+            key = (episode.season, episode.number)
+            if first := numbers.get(key):
+                label = f"season {episode.season} episode" if episode.season else "episode"
+                problems.append(_clash(episode, "episode", f"{label} {episode.number} is already used by", first))
+            numbers.setdefault(key, episode)
+    return problems
+
+
+def _clash(episode: Episode, field: str, message: str, first: Episode) -> Problem:
+    return Problem(episode.path, _field_line(episode.path, field), field, f"{message} {display_path(first.path)}")
+
+
+def _field_line(path: Path, field: str) -> int:
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        if line.startswith(f"{field}:"):
+            return number
+    return 1

@@ -1,0 +1,175 @@
+"""Episode files (`episodes/<show>/<date>-<slug>.md`): reading, discovery, publishing rules."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from clgtv import schema as s
+from clgtv.errors import Problem
+from clgtv.settings import PERSON_SCHEMA, Person, people
+
+FILENAME = re.compile(r"(?P<date>\d{4}-\d{2}-\d{2})-(?P<slug>[a-z0-9]+(?:-[a-z0-9]+)*)\.md")
+TRANSCRIPT_SUFFIXES = (".vtt", ".srt")
+
+
+@dataclass(frozen=True)
+class Chapter:
+    start: float
+    title: str
+    url: str | None = None
+
+
+@dataclass(frozen=True)
+class Episode:
+    path: Path
+    show: str
+    slug: str
+    title: str
+    date: dt.datetime
+    audio: Path
+    season: int | None
+    number: int | None
+    type: str
+    explicit: bool | None
+    summary: str | None
+    people: tuple[Person, ...]
+    chapters: tuple[Chapter, ...]
+    transcript: Path | None
+    status: str
+    guid: str
+    notes: str
+
+    def is_due(self, now: dt.datetime) -> bool:
+        """Published, and its date has come (a future date means scheduled)."""
+        return self.status == "published" and self.date <= now
+
+
+CHAPTER_SCHEMA: s.Schema = {
+    "start": s.Field(s.clock_time, required=True),
+    "title": s.Field(s.text(255), required=True),
+    "url": s.Field(s.url),
+}
+
+
+@s.converter("expected a GUID, like the one `clgtv new` writes")
+def guid(value: Any) -> str:
+    result = s.text(255)(value)
+    if any(c.isspace() for c in result):
+        raise s.Invalid(f"expected a GUID without spaces, got {s.describe(value)}")
+    return result
+
+
+EPISODE_SCHEMA: s.Schema = {
+    "title": s.Field(s.text(255), required=True),
+    "date": s.Field(s.zoned_datetime, required=True),
+    "audio": s.Field(s.text(), required=True),
+    "season": s.Field(s.whole_at_least(1)),
+    "episode": s.Field(s.whole_at_least(1)),
+    "type": s.Field(s.one_of("full", "trailer", "bonus"), default="full"),
+    "explicit": s.Field(s.boolean),
+    "summary": s.Field(s.text(4000)),
+    "people": s.Field(s.Nested(PERSON_SCHEMA, many=True), default=()),
+    "chapters": s.Field(s.Nested(CHAPTER_SCHEMA, many=True), default=()),
+    "transcript": s.Field(s.text()),
+    "status": s.Field(s.one_of("draft", "published"), default="published"),
+    "guid": s.Field(guid, required=True),
+}
+
+
+def split_front_matter(text: str) -> tuple[str, str, int] | None:
+    """(front matter, body, line of the body) or None when the file has no front matter."""
+    lines = text.splitlines(keepends=True)
+    if not lines or lines[0].strip() != "---":
+        return None
+    for index in range(1, len(lines)):
+        if lines[index].strip() in ("---", "..."):
+            return "".join(lines[1:index]), "".join(lines[index + 1 :]), index + 2
+    return None
+
+
+def read_episode(path: Path, problems: list[Problem]) -> Episode | None:
+    """Parse one episode file; every mistake goes to `problems`."""
+    match = FILENAME.fullmatch(path.name)
+    if not match:
+        problems.append(Problem(path, 1, "file", "name must look like YYYY-MM-DD-short-title.md (lowercase, hyphens)"))
+        return None
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        problems.append(Problem(path, 1, "file", f"cannot be read as UTF-8 text ({exc.__class__.__name__})"))
+        return None
+    parts = split_front_matter(text)
+    if parts is None:
+        problems.append(
+            Problem(path, 1, "front matter", "missing; the file must start with a line '---', the fields, then '---'")
+        )
+        return None
+    front, body, _ = parts
+    data, found = s.load_yaml(front, path, first_line=2)
+    problems.extend(found)
+    if found:
+        return None
+    before = len(problems)
+    ctx = s.Context(path, problems)
+    values = s.validate(data, EPISODE_SCHEMA, ctx)
+    lines = data.lines if isinstance(data, s.LineDict) else {}
+    audio = _sibling(path, values.get("audio"), "audio", lines, ctx, required=values.get("status") != "draft")
+    transcript = _sibling(path, values.get("transcript"), "transcript", lines, ctx, required=True)
+    if transcript and transcript.suffix.lower() not in TRANSCRIPT_SUFFIXES:
+        ctx.add(lines.get("transcript", 1), "transcript", "expected a .vtt or .srt file")
+    chapters = _chapters(values.get("chapters") or (), lines.get("chapters", 1), ctx)
+    if len(problems) > before:
+        return None
+    return Episode(
+        path=path,
+        show=path.parent.name,
+        slug=match["slug"],
+        title=values["title"],
+        date=values["date"],
+        audio=audio,
+        season=values["season"],
+        number=values["episode"],
+        type=values["type"],
+        explicit=values["explicit"],
+        summary=values["summary"],
+        people=people(values["people"]),
+        chapters=chapters,
+        transcript=transcript,
+        status=values["status"],
+        guid=values["guid"],
+        notes=body.strip(),
+    )
+
+
+def _sibling(episode: Path, name: str | None, field: str, lines: dict, ctx: s.Context, required: bool) -> Path | None:
+    if not name:
+        return None
+    path = (episode.parent / name).resolve()
+    if required and not path.is_file():
+        ctx.add(lines.get(field, 1), field, f"file not found: {name} (looked in {episode.parent})")
+    return path
+
+
+def _chapters(items: tuple[dict, ...], line: int, ctx: s.Context) -> tuple[Chapter, ...]:
+    chapters = tuple(Chapter(**item) for item in items if {"start", "title"} <= item.keys())
+    starts = [c.start for c in chapters]
+    if starts and starts != sorted(set(starts)):
+        ctx.add(line, "chapters", "start times must increase from one chapter to the next")
+    if starts and starts[0] != 0:
+        ctx.add(line, "chapters", 'the first chapter must start at "0:00:00"')
+    return chapters
+
+
+def discover(show_dir: Path) -> list[Path]:
+    """Episode files of one programme, oldest first by file name."""
+    return sorted(p for p in show_dir.glob("*.md") if p.is_file() and not p.name.startswith("."))
+
+
+def slugify(title: str) -> str:
+    slug = re.sub(r"[^a-z0-9]+", "-", title.lower()).strip("-")
+    return "-".join(slug.split("-")[:8]) or "episode"
+

@@ -1,0 +1,159 @@
+"""RSS feeds with iTunes and Podcasting 2.0 tags (feedgen plus a small extension of ours).
+
+feedgen 1.0 writes itunes:explicit only as yes/no/clean, validates categories against
+Apple's pre-2019 list and knows no Podcasting 2.0; our `Extras` extension adds those.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+
+from feedgen.ext.base import BaseEntryExtension, BaseExtension
+from feedgen.feed import FeedGenerator
+from lxml import etree
+
+from clgtv.release import Edition, Release
+from clgtv.settings import Person
+
+ITUNES_NS = "http://www.itunes.com/dtds/podcast-1.0.dtd"
+PODCAST_NS = "https://podcastindex.org/namespace/1.0"
+PODCAST_GUID_NAMESPACE = uuid.UUID("ead4c236-bf58-58c6-a2c6-a6b28d128cb6")
+GENERATOR = "clgtv"
+
+
+def podcast_guid(feed_url: str) -> str:
+    """Podcasting 2.0 podcast:guid: UUIDv5 of the feed URL without scheme and trailing slash."""
+    bare = feed_url.split("://", 1)[-1].rstrip("/")
+    return str(uuid.uuid5(PODCAST_GUID_NAMESPACE, bare))
+
+
+@dataclass
+class Spec:
+    """An element to build later: feedgen hands us the parent only while rendering."""
+
+    tag: str
+    value: str | None
+    attrs: dict[str, str]
+    children: list[Spec] = field(default_factory=list)
+
+    def build(self, parent: etree._Element) -> None:
+        element = etree.SubElement(parent, self.tag, self.attrs)
+        element.text = self.value
+        for child in self.children:
+            child.build(element)
+
+
+class _Elements:
+    def __init__(self) -> None:
+        self.specs: list[Spec] = []
+
+    def add(self, namespace: str, tag: str, value: str | None = None, **attrs: str) -> Spec:
+        spec = Spec(f"{{{namespace}}}{tag}", value, attrs)
+        self.specs.append(spec)
+        return spec
+
+    def extend_ns(self) -> dict[str, str]:
+        return {"itunes": ITUNES_NS, "podcast": PODCAST_NS}
+
+    def append_to(self, parent: etree._Element) -> None:
+        for spec in self.specs:
+            spec.build(parent)
+
+
+class Extras(_Elements, BaseExtension):
+    def extend_rss(self, rss: etree._Element) -> etree._Element:
+        self.append_to(rss[0])
+        return rss
+
+
+class EntryExtras(_Elements, BaseEntryExtension):
+    def extend_rss(self, item: etree._Element) -> etree._Element:
+        self.append_to(item)
+        return item
+
+
+def render_feed(edition: Edition) -> bytes:
+    site, show = edition.site, edition.programme.show
+    feed_url = site.url(edition.feed_path)
+    fg = FeedGenerator()
+    fg.load_extension("podcast")
+    fg.register_extension("extras", Extras, EntryExtras)
+    fg.link(href=feed_url, rel="self", type="application/rss+xml")
+    fg.link(href=show.link or site.url(edition.page_path), rel="alternate")
+    fg.title(show.title)
+    fg.description(show.description)
+    fg.language(show.language)
+    fg.generator(GENERATOR)
+    if show.copyright:
+        fg.copyright(show.copyright)
+    fg.podcast.itunes_author(show.author)
+    fg.podcast.itunes_owner(name=show.owner.name, email=show.owner.email)
+    fg.podcast.itunes_image(site.url(edition.artwork_path))
+    fg.podcast.itunes_type(show.type)
+    fg.image(url=site.url(edition.artwork_path), title=show.title, link=site.url(edition.page_path))
+    _channel_extras(fg.extras, edition, feed_url)
+    for release in reversed(edition.releases):  # feedgen prepends each entry
+        _add_item(fg, edition, release)
+    return fg.rss_str(pretty=True, xml_declaration=True, encoding="UTF-8")
+
+
+def _channel_extras(extras: Extras, edition: Edition, feed_url: str) -> None:
+    show = edition.programme.show
+    extras.add(ITUNES_NS, "title", show.title)
+    extras.add(ITUNES_NS, "explicit", _bool(show.explicit))
+    for name in show.categories:
+        parent, _, sub = name.partition(" > ")
+        category = extras.add(ITUNES_NS, "category", text=parent)
+        if sub:
+            category.children.append(Spec(f"{{{ITUNES_NS}}}category", None, {"text": sub}))
+    extras.add(PODCAST_NS, "guid", podcast_guid(feed_url))
+    extras.add(PODCAST_NS, "locked", "yes" if show.locked else "no", owner=show.owner.email)
+    for funding in show.funding:
+        extras.add(PODCAST_NS, "funding", funding.text, url=funding.url)
+    _people(extras, show.people)
+
+
+def _add_item(fg: FeedGenerator, edition: Edition, release: Release) -> None:
+    site, episode, media = edition.site, release.episode, release.media
+    entry = fg.add_entry()
+    entry.guid(episode.guid, permalink=False)
+    entry.title(episode.title)
+    entry.link(href=site.url(release.page_path))
+    entry.description(release.description)
+    entry.content(release.notes_html, type="CDATA")
+    entry.published(episode.date)
+    entry.enclosure(site.url(media.path), str(media.length), media.mime_type)
+    entry.podcast.itunes_duration(round(media.duration))
+    entry.podcast.itunes_episode_type(episode.type)
+    if episode.number:
+        entry.podcast.itunes_episode(episode.number)
+    if episode.season:
+        entry.podcast.itunes_season(episode.season)
+    extras: EntryExtras = entry.extras
+    extras.add(ITUNES_NS, "title", episode.title)
+    if episode.explicit is not None:
+        extras.add(ITUNES_NS, "explicit", _bool(episode.explicit))
+    if release.chapters_path:
+        extras.add(PODCAST_NS, "chapters", url=site.url(release.chapters_path), type="application/json+chapters")
+    if release.transcript_path:
+        extras.add(PODCAST_NS, "transcript", url=site.url(release.transcript_path), type="text/vtt")
+    if episode.season:
+        extras.add(PODCAST_NS, "season", str(episode.season))
+    if episode.number:
+        extras.add(PODCAST_NS, "episode", str(episode.number))
+    _people(extras, episode.people)
+
+
+def _people(extras: _Elements, people: tuple[Person, ...]) -> None:
+    for person in people:
+        attrs = {"role": person.role}
+        if person.href:
+            attrs["href"] = person.href
+        if person.img:
+            attrs["img"] = person.img
+        extras.add(PODCAST_NS, "person", person.name, **attrs)
+
+
+def _bool(value: bool) -> str:
+    return "true" if value else "false"

@@ -1,0 +1,321 @@
+"""Declarative schemas for the hosts' YAML, validated with every problem collected.
+
+A schema is a dict of field name -> Field. `validate` turns a YAML mapping into a plain
+dict of converted values and appends a Problem (with file and line) for each mistake,
+so one run of `clgtv check` reports everything at once.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from clgtv.errors import Problem
+
+
+class Invalid(ValueError):
+    """Raised by a converter; the message says what is expected."""
+
+
+class LineDict(dict):
+    """A mapping from YAML that remembers the line of each key."""
+
+    line: int = 1
+    lines: dict[str, int]
+
+
+class _Loader(yaml.SafeLoader):
+    pass
+
+
+def _construct_mapping(loader: _Loader, node: yaml.MappingNode) -> LineDict:
+    loader.flatten_mapping(node)
+    result = LineDict()
+    result.line = node.start_mark.line + 1
+    result.lines = {}
+    for key_node, value_node in node.value:
+        key = loader.construct_object(key_node, deep=True)
+        if key in result:
+            raise yaml.MarkedYAMLError(problem=f"duplicate field '{key}'", problem_mark=key_node.start_mark)
+        result[key] = loader.construct_object(value_node, deep=True)
+        result.lines[key] = key_node.start_mark.line + 1
+    return result
+
+
+_Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+
+
+def load_yaml(text: str, path: Path, first_line: int = 1) -> tuple[Any, list[Problem]]:
+    """Parse YAML text; a syntax error becomes a Problem at its line."""
+    try:
+        data = yaml.load(text, Loader=_Loader)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark
+        line = first_line + (mark.line if mark else 0)
+        return None, [Problem(path, line, "yaml", f"{exc.problem} (this file is not valid YAML)")]
+    except yaml.YAMLError as exc:
+        return None, [Problem(path, first_line, "yaml", f"{exc} (this file is not valid YAML)")]
+    _shift_lines(data, first_line - 1)
+    return data, []
+
+
+def _shift_lines(value: Any, offset: int) -> None:
+    if isinstance(value, LineDict):
+        value.line += offset
+        value.lines = {k: n + offset for k, n in value.lines.items()}
+        for item in value.values():
+            _shift_lines(item, offset)
+    elif isinstance(value, list):
+        for item in value:
+            _shift_lines(item, offset)
+
+
+Converter = Callable[[Any], Any]
+
+
+@dataclass(frozen=True)
+class Field:
+    convert: Converter
+    required: bool = False
+    default: Any = None
+
+
+Schema = dict[str, Field]
+
+
+@dataclass
+class Context:
+    """Where the mapping being validated lives, and the problems found so far."""
+
+    path: Path
+    problems: list[Problem]
+
+    def add(self, line: int, field: str, message: str) -> None:
+        self.problems.append(Problem(self.path, line, field, message))
+
+
+def validate(data: Any, schema: Schema, ctx: Context, prefix: str = "", line: int = 1) -> dict:
+    """Convert `data` by `schema`; record every problem in ctx; return what converted."""
+    if not isinstance(data, dict):
+        ctx.add(line, prefix.rstrip(".") or "file", f"expected a mapping of fields, got {describe(data)}")
+        return {}
+    lines = getattr(data, "lines", {})
+    base_line = getattr(data, "line", line)
+    result: dict[str, Any] = {}
+    for key, value in data.items():
+        key_line = lines.get(key, base_line)
+        name = f"{prefix}{key}"
+        field = schema.get(key) if isinstance(key, str) else None
+        if field is None:
+            ctx.add(key_line, name, _unknown_field_message(str(key), schema))
+            continue
+        try:
+            result[key] = _convert(field.convert, value, ctx, name, key_line)
+        except Invalid as exc:
+            ctx.add(key_line, name, str(exc))
+    for key, field in schema.items():
+        if key in data:
+            continue
+        if field.required:
+            ctx.add(base_line, f"{prefix}{key}", "required field is missing")
+        else:
+            result[key] = field.default
+    return result
+
+
+def _convert(convert: Converter, value: Any, ctx: Context, name: str, line: int) -> Any:
+    if isinstance(convert, Nested):
+        return convert.apply(value, ctx, name, line)
+    if value is None:
+        raise Invalid(f"is empty; {expected(convert)}")
+    return convert(value)
+
+
+def _unknown_field_message(key: str, schema: Schema) -> str:
+    close = difflib.get_close_matches(key, list(schema), n=1)
+    hint = f"did you mean '{close[0]}'?" if close else "allowed: " + ", ".join(sorted(schema))
+    return f"unknown field ({hint})"
+
+
+def describe(value: Any) -> str:
+    if value is None:
+        return "nothing"
+    if isinstance(value, bool):
+        return f"{str(value).lower()}"
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    return repr(str(value)) if isinstance(value, str) else repr(value)
+
+
+def expected(convert: Converter) -> str:
+    return getattr(convert, "expected", "expected a value")
+
+
+# --- converters -------------------------------------------------------------------
+
+
+def converter(expectation: str) -> Callable[[Converter], Converter]:
+    """Attach the human description of what a converter accepts."""
+
+    def mark(func: Converter) -> Converter:
+        func.expected = expectation  # type: ignore[attr-defined]
+        return func
+
+    return mark
+
+
+def text(max_length: int | None = None) -> Converter:
+    @converter("expected text")
+    def convert(value: Any) -> str:
+        if isinstance(value, (dict, list, bool)):
+            raise Invalid(f"expected text, got {describe(value)}")
+        result = str(value).strip()
+        if not result:
+            raise Invalid("is empty; expected text")
+        if max_length and len(result) > max_length:
+            raise Invalid(f"is {len(result)} characters; at most {max_length} allowed")
+        return result
+
+    return convert
+
+
+@converter("expected a whole number")
+def whole(value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise Invalid(f"expected a whole number, got {describe(value)}")
+    return value
+
+
+def whole_at_least(minimum: int) -> Converter:
+    @converter(f"expected a whole number of at least {minimum}")
+    def convert(value: Any) -> int:
+        number = whole(value)
+        if number < minimum:
+            raise Invalid(f"expected a whole number of at least {minimum}, got {number}")
+        return number
+
+    return convert
+
+
+def number_between(low: float, high: float) -> Converter:
+    @converter(f"expected a number between {low:g} and {high:g}")
+    def convert(value: Any) -> float:
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise Invalid(f"expected a number between {low:g} and {high:g}, got {describe(value)}")
+        if not low <= value <= high:
+            raise Invalid(f"expected a number between {low:g} and {high:g}, got {value:g}")
+        return float(value)
+
+    return convert
+
+
+def one_of(*choices: Any) -> Converter:
+    shown = ", ".join(str(c).lower() if isinstance(c, bool) else str(c) for c in choices)
+
+    @converter(f"expected one of: {shown}")
+    def convert(value: Any) -> Any:
+        if value not in choices or isinstance(value, bool) != isinstance(choices[0], bool):
+            raise Invalid(f"expected one of: {shown}; got {describe(value)}")
+        return value
+
+    return convert
+
+
+boolean = one_of(True, False)
+
+
+@converter("expected an email address like podcasts@example.org")
+def email(value: Any) -> str:
+    result = text()(value)
+    if not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", result):
+        raise Invalid(f"expected an email address like podcasts@example.org, got {describe(value)}")
+    return result
+
+
+@converter("expected a web address starting with https:// or http://")
+def url(value: Any) -> str:
+    result = text()(value)
+    if not re.fullmatch(r"https?://[^\s/]+\S*", result):
+        raise Invalid(f"expected a web address starting with https:// or http://, got {describe(value)}")
+    return result
+
+
+_DATE_HINT = "expected an ISO 8601 date and time with zone, like 2026-10-23T10:00:00+01:00"
+
+
+@converter(_DATE_HINT)
+def zoned_datetime(value: Any) -> dt.datetime:
+    if isinstance(value, str):
+        try:
+            value = dt.datetime.fromisoformat(value.strip())
+        except ValueError:
+            raise Invalid(f"{_DATE_HINT}, got {describe(value)}") from None
+    if not isinstance(value, dt.datetime):
+        raise Invalid(f"{_DATE_HINT}, got {describe(value)}")
+    if value.tzinfo is None:
+        raise Invalid(f"{_DATE_HINT}; the zone (like +01:00 or Z) is missing")
+    return value
+
+
+_TIME_HINT = 'expected a time like "0:12:30" (hours:minutes:seconds)'
+
+
+@converter(_TIME_HINT)
+def clock_time(value: Any) -> float:
+    """H:MM:SS(.sss) as seconds. YAML reads unquoted 0:12:30 as 750 already."""
+    if isinstance(value, bool):
+        raise Invalid(f"{_TIME_HINT}, got {describe(value)}")
+    if isinstance(value, (int, float)):
+        if value < 0:
+            raise Invalid(f"{_TIME_HINT}, got {value}")
+        return float(value)
+    match = re.fullmatch(r"(?:(\d+):)?([0-5]?\d):([0-5]\d(?:\.\d+)?)", str(value).strip())
+    if not match:
+        raise Invalid(f"{_TIME_HINT}, got {describe(value)}")
+    hours, minutes, seconds = match.groups()
+    return int(hours or 0) * 3600 + int(minutes) * 60 + float(seconds)
+
+
+@dataclass(frozen=True)
+class Nested:
+    """A converter for a mapping or a list of mappings, validated field by field."""
+
+    schema: Schema
+    many: bool = False
+    allow_text: str | None = None  # a lone string becomes {allow_text: value}
+
+    @property
+    def expected(self) -> str:
+        return "expected a list of mappings" if self.many else "expected a mapping"
+
+    def apply(self, value: Any, ctx: Context, name: str, line: int) -> Any:
+        if not self.many:
+            return validate(value, self.schema, ctx, f"{name}.", line)
+        if not isinstance(value, list):
+            ctx.add(line, name, f"expected a list, got {describe(value)}")
+            return ()
+        items = []
+        for index, item in enumerate(value, start=1):
+            if self.allow_text and isinstance(item, str):
+                item = {self.allow_text: item}
+            items.append(validate(item, self.schema, ctx, f"{name}[{index}].", line))
+        return tuple(items)
+
+
+def list_of(item: Converter) -> Converter:
+    @converter(f"expected a list ({expected(item)} each)")
+    def convert(value: Any) -> tuple:
+        if not isinstance(value, list):
+            value = [value]
+        return tuple(item(v) for v in value)
+
+    return convert

@@ -1,0 +1,68 @@
+"""`clgtv serve`: a static file server for the local target that answers HEAD and Range requests,
+as podcast apps and browsers expect when they seek in an episode."""
+
+from __future__ import annotations
+
+import re
+from functools import partial
+from http import HTTPStatus
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import ClassVar
+
+RANGE = re.compile(r"bytes=(\d*)-(\d*)$")
+EXTRA_TYPES = {".mp3": "audio/mpeg", ".xml": "application/rss+xml", ".vtt": "text/vtt", ".json": "application/json"}
+
+
+class RangeHandler(SimpleHTTPRequestHandler):
+    extensions_map: ClassVar[dict[str, str]] = {**SimpleHTTPRequestHandler.extensions_map, **EXTRA_TYPES}
+
+    def send_head(self):
+        self._range = None
+        header = self.headers.get("Range")
+        path = Path(self.translate_path(self.path))
+        if not header or not path.is_file():
+            return super().send_head()
+        size = path.stat().st_size
+        match = RANGE.match(header.strip())
+        if not match or match.groups() == ("", ""):
+            return super().send_head()
+        first, last = match.groups()
+        if first:
+            start, end = int(first), min(int(last) if last else size - 1, size - 1)
+        else:
+            start, end = max(size - int(last), 0), size - 1
+        if start >= size or start > end:
+            self.send_response(HTTPStatus.REQUESTED_RANGE_NOT_SATISFIABLE)
+            self.send_header("Content-Range", f"bytes */{size}")
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return None
+        handle = path.open("rb")
+        handle.seek(start)
+        self._range = (start, end)
+        self.send_response(HTTPStatus.PARTIAL_CONTENT)
+        self.send_header("Content-Type", self.guess_type(str(path)))
+        self.send_header("Content-Range", f"bytes {start}-{end}/{size}")
+        self.send_header("Content-Length", str(end - start + 1))
+        self.send_header("Accept-Ranges", "bytes")
+        self.end_headers()
+        return handle
+
+    def end_headers(self) -> None:
+        if not getattr(self, "_range", None):
+            self.send_header("Accept-Ranges", "bytes")
+        super().end_headers()
+
+    def copyfile(self, source, outputfile) -> None:
+        if not self._range:
+            return super().copyfile(source, outputfile)
+        remaining = self._range[1] - self._range[0] + 1
+        while remaining > 0 and (block := source.read(min(64 * 1024, remaining))):
+            outputfile.write(block)
+            remaining -= len(block)
+        return None
+
+
+def make_server(directory: Path, host: str, port: int) -> ThreadingHTTPServer:
+    return ThreadingHTTPServer((host, port), partial(RangeHandler, directory=str(directory)))
