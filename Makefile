@@ -36,12 +36,12 @@ serve: $(STAMP) ## Serve $(TARGET)/ on port $(PORT) (HEAD and Range supported)
 	$(CLGTV) serve --dir $(TARGET) --port $(PORT)
 
 lint: $(STAMP) ## Lint and format-check with ruff
-	$(BIN)/ruff check clgtv tests bench scripts
-	$(BIN)/ruff format --check clgtv tests bench scripts
+	$(BIN)/ruff check clgtv tests scripts $(wildcard bench)
+	$(BIN)/ruff format --check clgtv tests scripts $(wildcard bench)
 
 format: $(STAMP) ## Format the code with ruff
-	$(BIN)/ruff check --fix clgtv tests bench scripts
-	$(BIN)/ruff format clgtv tests bench scripts
+	$(BIN)/ruff check --fix clgtv tests scripts $(wildcard bench)
+	$(BIN)/ruff format clgtv tests scripts $(wildcard bench)
 
 test: $(STAMP) lint ## Lint, then run the test suite
 	$(BIN)/python -m pytest

@@ -152,7 +152,7 @@ def _release(content: Content, show: Show, episode: Episode, cover: bytes, cache
 
 def _chapter_marks(episode: Episode, duration: float) -> tuple[ChapterMark, ...]:
     starts = [c.start for c in episode.chapters]
-    ends = [*starts[1:], duration]
+    ends = [*starts[1:], duration][: len(starts)]
     return tuple(ChapterMark(c.start, end, c.title, c.url) for c, end in zip(episode.chapters, ends, strict=True))
 
 

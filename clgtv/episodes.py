@@ -172,4 +172,3 @@ def discover(show_dir: Path) -> list[Path]:
 def slugify(title: str) -> str:
     slug = re.sub(r"[^a-z0-9]+", "-", title.lower()).strip("-")
     return "-".join(slug.split("-")[:8]) or "episode"
-

@@ -85,6 +85,8 @@ def render_feed(edition: Edition) -> bytes:
     fg.description(show.description)
     fg.language(show.language)
     fg.generator(GENERATOR)
+    if edition.releases:  # not "now": an unchanged programme must render byte-identical
+        fg.lastBuildDate(max(r.episode.date for r in edition.releases))
     if show.copyright:
         fg.copyright(show.copyright)
     fg.podcast.itunes_author(show.author)

@@ -31,8 +31,20 @@ class LineDict(dict):
     lines: dict[str, int]
 
 
+class LineList(list):
+    """A sequence from YAML that remembers the line of each item."""
+
+    lines: list[int]
+
+
 class _Loader(yaml.SafeLoader):
     pass
+
+
+def _construct_sequence(loader: _Loader, node: yaml.SequenceNode) -> LineList:
+    result = LineList(loader.construct_object(child, deep=True) for child in node.value)
+    result.lines = [child.start_mark.line + 1 for child in node.value]
+    return result
 
 
 def _construct_mapping(loader: _Loader, node: yaml.MappingNode) -> LineDict:
@@ -50,6 +62,7 @@ def _construct_mapping(loader: _Loader, node: yaml.MappingNode) -> LineDict:
 
 
 _Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+_Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, _construct_sequence)
 
 
 def load_yaml(text: str, path: Path, first_line: int = 1) -> tuple[Any, list[Problem]]:
@@ -57,9 +70,11 @@ def load_yaml(text: str, path: Path, first_line: int = 1) -> tuple[Any, list[Pro
     try:
         data = yaml.load(text, Loader=_Loader)
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark
+        # where the broken construct began (an unclosed quote, say) helps more than where parsing gave up
+        mark = exc.context_mark or exc.problem_mark
         line = first_line + (mark.line if mark else 0)
-        return None, [Problem(path, line, "yaml", f"{exc.problem} (this file is not valid YAML)")]
+        what = f"{exc.context}: {exc.problem}" if exc.context else exc.problem
+        return None, [Problem(path, line, "yaml", f"{what} (this file is not valid YAML)")]
     except yaml.YAMLError as exc:
         return None, [Problem(path, first_line, "yaml", f"{exc} (this file is not valid YAML)")]
     _shift_lines(data, first_line - 1)
@@ -73,6 +88,8 @@ def _shift_lines(value: Any, offset: int) -> None:
         for item in value.values():
             _shift_lines(item, offset)
     elif isinstance(value, list):
+        if isinstance(value, LineList):
+            value.lines = [n + offset for n in value.lines]
         for item in value:
             _shift_lines(item, offset)
 
@@ -131,7 +148,7 @@ def validate(data: Any, schema: Schema, ctx: Context, prefix: str = "", line: in
 
 
 def _convert(convert: Converter, value: Any, ctx: Context, name: str, line: int) -> Any:
-    if isinstance(convert, Nested):
+    if isinstance(convert, (Nested, ListOf)):
         return convert.apply(value, ctx, name, line)
     if value is None:
         raise Invalid(f"is empty; {expected(convert)}")
@@ -311,11 +328,23 @@ class Nested:
         return tuple(items)
 
 
-def list_of(item: Converter) -> Converter:
-    @converter(f"expected a list ({expected(item)} each)")
-    def convert(value: Any) -> tuple:
-        if not isinstance(value, list):
-            value = [value]
-        return tuple(item(v) for v in value)
+@dataclass(frozen=True)
+class ListOf:
+    """A list of plain values; each bad item is reported at its own line."""
 
-    return convert
+    item: Converter
+
+    @property
+    def expected(self) -> str:
+        return f"expected a list ({expected(self.item)} each)"
+
+    def apply(self, value: Any, ctx: Context, name: str, line: int) -> tuple:
+        values = value if isinstance(value, list) else [value]
+        lines = getattr(values, "lines", [line] * len(values))
+        result = []
+        for item, item_line in zip(values, lines, strict=True):
+            try:
+                result.append(self.item(item))
+            except Invalid as exc:
+                ctx.add(item_line, name, str(exc))
+        return tuple(result)

@@ -144,7 +144,7 @@ SHOW_SCHEMA: s.Schema = {
         required=True,
     ),
     "language": s.Field(s.text(16)),
-    "categories": s.Field(s.list_of(category), required=True),
+    "categories": s.Field(s.ListOf(category), required=True),
     "explicit": s.Field(s.boolean, default=False),
     "artwork": s.Field(s.text(), default="artwork.jpg"),
     "type": s.Field(s.one_of("episodic", "serial"), default="episodic"),

@@ -1,0 +1,125 @@
+"""Shared fixtures: real projects in tmp_path, real audio made by the real ffmpeg."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from PIL import Image
+
+from clgtv.audio.ffmpeg import ffmpeg_path
+from clgtv.cli import cli
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def ffmpeg(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [ffmpeg_path(), "-hide_banner", "-nostdin", "-y", *args], capture_output=True, text=True, check=True
+    )
+
+
+def make_tone(path: Path, seconds: float = 4.0, level_db: float = -20.0, extra: tuple[str, ...] = ()) -> Path:
+    """Speech-band noise bursts (syllable-like on/off); `level_db` is the noise amplitude, and the
+    result measures about 20 LU below it (-30 gives about -49 LUFS)."""
+    source = (
+        f"anoisesrc=d={seconds}:c=pink:a={10 ** (level_db / 20):.5f}:r=44100,"
+        "volume='if(lt(mod(t,0.5),0.32),1,0.05)':eval=frame,highpass=f=120,lowpass=f=5000"
+    )
+    ffmpeg("-f", "lavfi", "-i", source, *extra, str(path))
+    return path
+
+
+def ebur128(path: Path) -> dict[str, float]:
+    """Integrated loudness, LRA and true peak by ffmpeg's own ebur128 filter (an independent meter)."""
+    out = subprocess.run(
+        [ffmpeg_path(), "-hide_banner", "-nostats", "-i", str(path), "-af", "ebur128=peak=true", "-f", "null", "-"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stderr
+    summary = out[out.rindex("Summary:") :]
+    return {
+        "I": float(re.search(r"I:\s+(-?[\d.]+|-inf) LUFS", summary).group(1)),
+        "LRA": float(re.search(r"LRA:\s+(-?[\d.]+) LU", summary).group(1)),
+        "TP": float(re.search(r"Peak:\s+(-?[\d.]+|-inf) dBFS", summary).group(1)),
+    }
+
+
+def make_artwork(path: Path, width: int = 1400, height: int = 1400, mode: str = "RGB") -> Path:
+    Image.new(mode, (width, height), "teal" if mode == "RGB" else 128).save(path)
+    return path
+
+
+SITE_YAML = "title: Test site\nbase_url: http://podcasts.test/\ntarget: public\n"
+SHOW_YAML = """\
+title: Test Programme
+description: A programme for tests.
+author: CLGdotTV
+owner:
+  name: Vicky Sargent
+  email: podcasts@clgdottv.example
+language: en-GB
+categories:
+  - Government
+  - Business > Non-Profit
+explicit: false
+audio:
+  target_lufs: -16
+  true_peak: -1
+"""
+
+
+def episode_text(**fields: object) -> str:
+    values = {
+        "title": '"A test episode"',
+        "date": "2026-10-01T10:00:00+01:00",
+        "audio": "2026-10-01-test.wav",
+        "season": 1,
+        "episode": 1,
+        "guid": "5b3f2a4e-9a1c-4d53-8b57-1d0f5cfb8a01",
+    }
+    values.update(fields)
+    front = "\n".join(f"{key}: {value}" for key, value in values.items() if value is not None)
+    return f"---\n{front}\n---\n\nShow notes for the test.\n"
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    """A minimal valid project: one programme, one episode with 4 s of real audio."""
+    root = tmp_path / "project"
+    show = root / "episodes" / "test-show"
+    show.mkdir(parents=True)
+    (root / "clgtv.yaml").write_text(SITE_YAML)
+    shutil.copytree(REPO / "templates", root / "templates")
+    (show / "show.yaml").write_text(SHOW_YAML)
+    make_artwork(show / "artwork.jpg")
+    make_tone(show / "2026-10-01-test.wav")
+    (show / "2026-10-01-test.md").write_text(episode_text())
+    return root
+
+
+@pytest.fixture
+def run():
+    """Run the CLI in-process against a project folder; returns the click Result."""
+
+    def invoke(root: Path, *args: str):
+        return CliRunner().invoke(cli, ["--root", str(root), *args], catch_exceptions=False)
+
+    return invoke
+
+
+@pytest.fixture(scope="session")
+def published(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The repository's sample programmes, published once for the whole session."""
+    root = tmp_path_factory.mktemp("samples")
+    for name in ("clgtv.yaml", "templates", "episodes"):
+        source = REPO / name
+        (shutil.copytree if source.is_dir() else shutil.copy)(source, root / name)
+    result = CliRunner().invoke(cli, ["--root", str(root), "publish"], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    return root

@@ -1,0 +1,158 @@
+"""The audio chain on real audio through the real ffmpeg: meter, limiter, inputs, failures."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import numpy as np
+import pytest
+from conftest import REPO, ebur128, ffmpeg, make_tone
+
+from clgtv.audio.limiter import Limiter
+from clgtv.audio.master import master
+from clgtv.audio.meter import LoudnessMeter, measure
+from clgtv.errors import MediaError
+from clgtv.settings import AudioSettings
+
+SAMPLES = sorted(p for p in (REPO / "episodes").glob("*/*") if p.suffix in {".flac", ".opus", ".m4a"})
+
+
+def sine(seconds: float, level_db: float, freq: float = 1000.0, rate: int = 48000, channels: int = 2) -> np.ndarray:
+    t = np.arange(int(seconds * rate)) / rate
+    wave = 10 ** (level_db / 20) * np.sin(2 * math.pi * freq * t)
+    return np.repeat(wave[:, None], channels, axis=1).astype(np.float32)
+
+
+def meter(samples: np.ndarray, rate: int = 48000, chunk: int = 7919):
+    loudness = LoudnessMeter(rate, samples.shape[1])
+    for start in range(0, len(samples), chunk):  # an odd chunk size: results must not depend on it
+        loudness.feed(samples[start : start + chunk])
+    return loudness.result()
+
+
+@pytest.mark.parametrize("rate", [44100, 48000, 22050, 11025])
+def test_meter_reads_a_known_sine_at_any_rate(rate: int) -> None:
+    # EBU Tech 3341 case 1: stereo 1 kHz at -23 dBFS reads -23.0 LUFS
+    result = meter(sine(20, -23.0, rate=rate), rate)
+    assert result.integrated == pytest.approx(-23.0, abs=0.1)
+    assert result.duration == pytest.approx(20.0)
+
+
+def test_meter_gates_silence_and_quiet_passages() -> None:
+    # EBU Tech 3341 case 3-style: -36 / -23 / -36 dBFS; the relative gate drops the quiet parts
+    parts = [sine(10, -36.0), sine(60, -23.0), sine(10, -36.0)]
+    result = meter(np.concatenate(parts))
+    assert result.integrated == pytest.approx(-23.0, abs=0.1)
+    silent = meter(np.zeros((48000 * 5, 2), dtype=np.float32))
+    assert silent.integrated == -math.inf and silent.true_peak == -math.inf
+
+
+def test_true_peak_sees_between_samples() -> None:
+    # a 12 kHz sine at 48 kHz sampled 45 degrees off its peaks: samples read 3 dB low
+    rate = 48000
+    t = np.arange(rate) / rate
+    wave = 0.5 * np.sin(2 * math.pi * 12000 * t + math.pi / 4)
+    result = meter(wave[:, None].astype(np.float32))
+    assert result.sample_peak == pytest.approx(-9.03, abs=0.05)
+    assert -6.02 - 0.4 <= result.true_peak <= -6.02 + 0.2
+
+
+@pytest.mark.parametrize("sample", SAMPLES, ids=lambda p: p.name)
+def test_meter_agrees_with_ffmpeg_ebur128_on_speech(sample: Path) -> None:
+    ours = measure(sample)
+    theirs = ebur128(sample)
+    assert ours.integrated == pytest.approx(theirs["I"], abs=0.2)
+    assert ours.true_peak == pytest.approx(theirs["TP"], abs=0.3)
+
+
+def test_limiter_holds_the_ceiling_and_keeps_every_frame() -> None:
+    rng = np.random.default_rng(7)
+    audio = (rng.standard_normal((44100 * 6, 2)) * 0.05).astype(np.float32)
+    audio[44100 * 2 : 44100 * 2 + 300] *= 20  # a burst 26 dB over the rest
+    limiter = Limiter(-3.0, 44100, 2)
+    out = np.concatenate([limiter.process(audio[i : i + 5000]) for i in range(0, len(audio), 5000)] + [limiter.flush()])
+    assert out.shape == audio.shape
+    assert meter(out, 44100).true_peak <= -3.0 + 0.05
+    assert limiter.max_reduction_db > 10
+    quiet = slice(44100 * 4, 44100 * 5)  # far from the burst the signal is untouched
+    assert np.array_equal(out[quiet], audio[quiet])
+
+
+def test_master_brings_a_quiet_recording_to_target(tmp_path: Path) -> None:
+    source = make_tone(tmp_path / "quiet.wav", seconds=6, level_db=-30)
+    report = master(source, tmp_path / "out.mp3", AudioSettings())
+    measured = ebur128(tmp_path / "out.mp3")
+    assert report.before.integrated < -35
+    assert measured["I"] == pytest.approx(-16.0, abs=0.6)
+    assert measured["TP"] <= -1.0
+
+
+def test_master_takes_the_audio_track_of_a_video(tmp_path: Path) -> None:
+    audio = make_tone(tmp_path / "track.wav", seconds=5, level_db=-30)
+    video = tmp_path / "panel.mp4"
+    ffmpeg(
+        "-f",
+        "lavfi",
+        "-i",
+        "testsrc=size=160x90:rate=10:duration=5",
+        "-i",
+        str(audio),
+        "-c:v",
+        "libx264",
+        "-preset",
+        "ultrafast",
+        "-c:a",
+        "aac",
+        "-shortest",
+        str(video),
+    )
+    master(video, tmp_path / "out.mp3", AudioSettings(channels=1, bitrate=96))
+    measured = ebur128(tmp_path / "out.mp3")
+    assert measured["I"] == pytest.approx(-16.0, abs=1.0) and measured["TP"] <= -1.0
+    assert measure(tmp_path / "out.mp3").duration == pytest.approx(5.0, abs=0.2)
+
+
+def test_video_without_audio_is_a_clear_error(tmp_path: Path) -> None:
+    video = tmp_path / "silent-film.mp4"
+    ffmpeg("-f", "lavfi", "-i", "testsrc=size=160x90:rate=10:duration=1", "-c:v", "libx264", str(video))
+    with pytest.raises(MediaError) as error:
+        master(video, tmp_path / "out.mp3", AudioSettings())
+    assert str(error.value).endswith("silent-film.mp4: no audio track found")
+
+
+def test_corrupt_file_is_a_typed_error_naming_it(tmp_path: Path) -> None:
+    broken = tmp_path / "broken.wav"
+    broken.write_bytes(b"RIFF\x00\x00\x00\x00WAVEjunk" + bytes(range(256)) * 20)
+    with pytest.raises(MediaError) as error:
+        master(broken, tmp_path / "out.mp3", AudioSettings())
+    assert error.value.path == broken
+    assert "broken.wav: not a recording ffmpeg can read (corrupt or not audio)" in str(error.value)
+    assert not (tmp_path / "out.mp3").exists()
+
+
+def test_pure_silence_is_refused_not_amplified(tmp_path: Path) -> None:
+    silence = tmp_path / "silence.wav"
+    ffmpeg("-f", "lavfi", "-i", "anullsrc=r=44100:cl=stereo", "-t", "3", str(silence))
+    with pytest.raises(MediaError, match=r"silence.wav: is silent \(no speech above -70 LUFS\)"):
+        master(silence, tmp_path / "out.mp3", AudioSettings())
+    assert not (tmp_path / "out.mp3").exists()
+
+
+def test_loudness_command_json(tmp_path: Path, run) -> None:
+    import json
+
+    source = make_tone(tmp_path / "tone.wav", seconds=3, level_db=-25)
+    result = run(tmp_path, "loudness", str(source), "--json")
+    assert result.exit_code == 0, result.output
+    values = json.loads(result.output)[str(source)]
+    assert values["integrated_lufs"] == pytest.approx(ebur128(source)["I"], abs=0.2)
+    assert values["duration_s"] == pytest.approx(3.0, abs=0.01)
+
+
+def test_master_command_reports_before_and_after(tmp_path: Path, run) -> None:
+    source = make_tone(tmp_path / "in.flac", seconds=4, level_db=-28)
+    result = run(tmp_path, "master", str(source), str(tmp_path / "out.mp3"))
+    assert result.exit_code == 0, result.output
+    before, after = result.output.splitlines()[:2]
+    assert before.startswith("before: I -") and after.startswith(" after: I -16.")

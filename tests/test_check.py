@@ -1,0 +1,179 @@
+"""`clgtv check`: every mistake a host can make, reported at once with file, line, field and fix."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from conftest import episode_text, make_artwork
+
+EPISODE = "episodes/test-show/2026-10-01-test.md"
+SHOW = "episodes/test-show/show.yaml"
+
+
+@pytest.fixture(autouse=True)
+def in_project(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(project)  # paths in messages are relative to where the host runs clgtv
+
+
+def check_lines(run, project: Path) -> list[str]:
+    result = run(project, "check")
+    assert result.exit_code == 1, result.output
+    return [line for line in result.output.splitlines() if not line.endswith("nothing was published.")]
+
+
+def write_episode(project: Path, **fields: object) -> None:
+    (project / EPISODE).write_text(episode_text(**fields))
+
+
+def test_valid_project_passes(run, project: Path) -> None:
+    result = run(project, "check")
+    assert result.exit_code == 0, result.output
+    assert "ok: 1 programmes, 1 episodes" in result.output
+
+
+def test_unknown_field_suggests_the_right_one(run, project: Path) -> None:
+    write_episode(project, titel='"Typo"')
+    assert f"{EPISODE}:8: titel: unknown field (did you mean 'title'?)" in check_lines(run, project)
+
+
+def test_wrong_type(run, project: Path) -> None:
+    write_episode(project, season="one")
+    assert f"{EPISODE}:5: season: expected a whole number, got 'one'" in check_lines(run, project)
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        (
+            "23/10/2026",
+            "expected an ISO 8601 date and time with zone, like 2026-10-23T10:00:00+01:00, got '23/10/2026'",
+        ),
+        (
+            "2026-10-23T10:00:00",
+            "expected an ISO 8601 date and time with zone, like 2026-10-23T10:00:00+01:00; "
+            "the zone (like +01:00 or Z) is missing",
+        ),
+    ],
+)
+def test_bad_date(run, project: Path, value: str, message: str) -> None:
+    write_episode(project, date=value)
+    assert f"{EPISODE}:3: date: {message}" in check_lines(run, project)
+
+
+def test_missing_audio_file(run, project: Path) -> None:
+    write_episode(project, audio="nowhere.wav")
+    expected = f"{EPISODE}:4: audio: file not found: nowhere.wav (looked in {project / 'episodes/test-show'})"
+    assert expected in check_lines(run, project)
+
+
+def test_draft_may_lack_its_audio(run, project: Path) -> None:
+    write_episode(project, audio="not-recorded-yet.wav", status="draft")
+    assert run(project, "check").exit_code == 0
+
+
+def test_unknown_apple_category(run, project: Path) -> None:
+    show = project / SHOW
+    show.write_text(show.read_text().replace("  - Government\n", "  - Goverment\n"))
+    assert (
+        f"{SHOW}:9: categories: 'Goverment' is not an Apple Podcasts category (did you mean 'Government'?)"
+        in check_lines(run, project)
+    )
+
+
+def test_duplicate_guid_and_episode_number(run, project: Path) -> None:
+    second = project / "episodes/test-show/2026-10-08-again.md"
+    second.write_text(episode_text(title='"Again"'))
+    lines = check_lines(run, project)
+    assert (
+        f"{second.relative_to(project)}:7: guid: '5b3f2a4e-9a1c-4d53-8b57-1d0f5cfb8a01' is already used by {EPISODE}"
+        in lines
+    )
+    assert f"{second.relative_to(project)}:6: episode: season 1 episode 1 is already used by {EPISODE}" in lines
+
+
+@pytest.mark.parametrize(
+    ("size", "message"),
+    [
+        ((1400, 1200), "artwork.jpg is 1400x1200 pixels; it must be square"),
+        ((1000, 1000), "artwork.jpg is 1000x1000 pixels; it must be at least 1400x1400"),
+        ((3200, 3200), "artwork.jpg is 3200x3200 pixels; it must be at most 3000x3000"),
+    ],
+)
+def test_artwork_size(run, project: Path, size: tuple[int, int], message: str) -> None:
+    make_artwork(project / "episodes/test-show/artwork.jpg", *size)
+    assert f"{SHOW}:1: artwork: {message}" in check_lines(run, project)
+
+
+def test_unreadable_artwork(run, project: Path) -> None:
+    (project / "episodes/test-show/artwork.jpg").write_bytes(b"not an image")
+    assert f"{SHOW}:1: artwork: artwork.jpg is not a readable JPEG or PNG image" in check_lines(run, project)
+
+
+def test_artwork_extension_must_match(run, project: Path) -> None:
+    make_artwork(project / "episodes/test-show/art.jpg").rename(project / "episodes/test-show/art.png")
+    show = project / SHOW
+    show.write_text(show.read_text() + "artwork: art.png\n")
+    assert f"{SHOW}:15: artwork: art.png is a JPEG image; its name must end in .jpg" in check_lines(run, project)
+
+
+def test_invalid_yaml_names_the_line(run, project: Path) -> None:
+    (project / EPISODE).write_text('---\ntitle: "Unclosed\ndate: 2026-10-01T10:00:00+01:00\n---\n')
+    lines = check_lines(run, project)
+    assert len(lines) == 1
+    assert lines[0].startswith(f"{EPISODE}:2: yaml: while scanning a quoted scalar")
+    assert lines[0].endswith("(this file is not valid YAML)")
+
+
+def test_missing_required_fields_and_front_matter(run, project: Path) -> None:
+    (project / EPISODE).write_text("---\ntitle: Only a title\n---\n")
+    (project / "episodes/test-show/2026-10-02-no-front-matter.md").write_text("Just notes.\n")
+    lines = check_lines(run, project)
+    for field in ("date", "audio", "guid"):
+        assert f"{EPISODE}:2: {field}: required field is missing" in lines
+    assert (
+        "episodes/test-show/2026-10-02-no-front-matter.md:1: front matter: "
+        "missing; the file must start with a line '---', the fields, then '---'"
+    ) in lines
+
+
+def test_every_problem_is_reported_at_once(run, project: Path) -> None:
+    write_episode(project, season=0, type="episode", explicit="maybe", chapters='[{start: "0:00:10", title: Late}]')
+    show = project / SHOW
+    show.write_text(show.read_text().replace("podcasts@clgdottv.example", "not-an-email"))
+    lines = check_lines(run, project)
+    assert lines == [
+        f"{EPISODE}:5: season: expected a whole number of at least 1, got 0",
+        f"{EPISODE}:8: type: expected one of: full, trailer, bonus; got 'episode'",
+        f"{EPISODE}:9: explicit: expected one of: true, false; got 'maybe'",
+        f'{EPISODE}:10: chapters: the first chapter must start at "0:00:00"',
+        f"{SHOW}:6: owner.email: expected an email address like podcasts@example.org, got 'not-an-email'",
+    ]
+
+
+def test_publish_refuses_while_problems_remain(run, project: Path) -> None:
+    write_episode(project, titel="x")
+    result = run(project, "publish")
+    assert result.exit_code == 1
+    assert "nothing was published" in result.output
+    assert not (project / "public").exists()
+
+
+def test_new_scaffolds_an_episode_that_passes_check(run, project: Path) -> None:
+    result = run(project, "new", "test-show", 'Data & "care": what next?')
+    assert result.exit_code == 0, result.output
+    created = project / result.output.strip()
+    assert created.name.endswith("-data-care-what-next.md")
+    text = created.read_text()
+    assert 'title: "Data & \\"care\\": what next?"' in text
+    assert "status: draft" in text and "episode: 2" in text
+    assert run(project, "check").exit_code == 0
+    again = run(project, "new", "test-show", "Another one")
+    assert again.exit_code == 0
+    assert "guid: " in text and text.split("guid: ")[1][:36] not in (project / again.output.strip()).read_text()
+
+
+def test_new_rejects_unknown_show(run, project: Path) -> None:
+    result = run(project, "new", "no-such-show", "Title")
+    assert result.exit_code == 1
+    assert "error: episodes/no-such-show: no such programme (known: test-show)" in result.output
