@@ -1,7 +1,7 @@
 # clgtv: `make publish` and `make test` do all set-up themselves.
 PYTHON ?= python3
 VENV ?= .venv
-TARGET ?= public
+TARGET ?=
 PORT ?= 8000
 JOBS ?=
 
@@ -29,11 +29,11 @@ check: $(STAMP) ## Validate clgtv.yaml, shows and episodes
 build: $(STAMP) ## Process audio and render feeds and pages into build/site
 	$(CLGTV) build $(if $(JOBS),-j $(JOBS))
 
-publish: $(STAMP) ## Check, build and publish to $(TARGET)/ (default public/)
-	$(CLGTV) publish --target $(TARGET) $(if $(JOBS),-j $(JOBS))
+publish: $(STAMP) ## Check, build and publish (TARGET=dir or s3://bucket/prefix; default: clgtv.yaml's target)
+	$(CLGTV) publish $(if $(TARGET),--target $(TARGET)) $(if $(JOBS),-j $(JOBS))
 
-serve: $(STAMP) ## Serve $(TARGET)/ on port $(PORT) (HEAD and Range supported)
-	$(CLGTV) serve --dir $(TARGET) --port $(PORT)
+serve: $(STAMP) ## Serve the published folder on PORT (default 8000), with HEAD and Range
+	$(CLGTV) serve $(if $(TARGET),--dir $(TARGET)) --port $(PORT)
 
 lint: $(STAMP) ## Lint and format-check with ruff
 	$(BIN)/ruff check clgtv tests scripts $(wildcard bench)
@@ -49,5 +49,5 @@ test: $(STAMP) lint ## Lint, then run the test suite
 bench: $(STAMP) ## Run the benchmarks under bench/
 	$(BIN)/python bench/run.py
 
-clean: ## Remove build/ and public/ (keeps .venv)
-	rm -rf build public
+clean: ## Remove build/ (the cache and staging site; keeps public/ and .venv)
+	rm -rf build

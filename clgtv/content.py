@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -40,6 +41,10 @@ class Content:
         return tuple(p for p in self.programmes if p.show.slug in wanted)
 
 
+SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
+SLUG_MESSAGE = "'{}' becomes part of the programme's web address: use lowercase letters, digits and hyphens"
+
+
 def load(root: Path) -> Content:
     """Read and validate everything; raise ContentError listing every problem."""
     problems: list[Problem] = []
@@ -49,6 +54,9 @@ def load(root: Path) -> Content:
     if not show_dirs:
         problems.append(Problem(site.episodes_dir, 1, "episodes", f"no programmes found (each needs a {SHOW_FILE})"))
     for show_dir in show_dirs:
+        if not SLUG.fullmatch(show_dir.name):
+            problems.append(Problem(show_dir / SHOW_FILE, 1, "folder", SLUG_MESSAGE.format(show_dir.name)))
+            continue
         show = load_show(show_dir, site, problems)
         episodes = tuple(e for path in discover(show_dir) if (e := read_episode(path, problems)))
         if show is not None:
@@ -64,7 +72,12 @@ def _duplicates(programmes: list[Programme]) -> list[Problem]:
     guids: dict[str, Episode] = {}
     for programme in programmes:
         numbers: dict[tuple[int | None, int], Episode] = {}
+        slugs: dict[str, Episode] = {}
         for episode in programme.episodes:
+            if first := slugs.get(episode.slug):
+                message = f"'{episode.slug}' (the episode's web address) is already used by"
+                problems.append(Problem(episode.path, 1, "file", f"{message} {display_path(first.path)}"))
+            slugs.setdefault(episode.slug, episode)
             if first := guids.get(episode.guid):
                 problems.append(_clash(episode, "guid", f"'{episode.guid}' is already used by", first))
             guids.setdefault(episode.guid, episode)

@@ -339,6 +339,9 @@ class ListOf:
         return f"expected a list ({expected(self.item)} each)"
 
     def apply(self, value: Any, ctx: Context, name: str, line: int) -> tuple:
+        if value is None or value == []:
+            ctx.add(line, name, f"is empty; {self.expected}")
+            return ()
         values = value if isinstance(value, list) else [value]
         lines = getattr(values, "lines", [line] * len(values))
         result = []

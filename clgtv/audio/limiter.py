@@ -14,10 +14,11 @@ from __future__ import annotations
 import numpy as np
 from scipy.ndimage import minimum_filter1d
 
-from clgtv.audio.meter import TruePeak
+from clgtv.audio.peaks import TruePeak
 
 LOOKAHEAD_S = 0.005
 RELEASE_DB_PER_S = 40.0
+SPARSE_MARGIN_DB = 4.0  # oversample only near frames within this of the ceiling
 
 
 class Limiter:
@@ -26,7 +27,8 @@ class Limiter:
         self._length = int(sample_rate * LOOKAHEAD_S) | 1  # odd, so the window has a centre
         self._release = RELEASE_DB_PER_S / sample_rate
         self._true_peak = TruePeak(channels)
-        self._skip_envelope = self._true_peak.delay + self._length - 1
+        self._skip_envelope = self._length - 1
+        self._floor = 10 ** ((ceiling_db - SPARSE_MARGIN_DB) / 20)
         self._history = np.zeros(2 * (self._length - 1))  # last required / minimum values
         self._audio = np.zeros((0, channels), dtype=np.float32)
         self._gains = np.zeros(0)
@@ -35,7 +37,7 @@ class Limiter:
 
     def process(self, chunk: np.ndarray) -> np.ndarray:
         self._audio = np.concatenate([self._audio, chunk])
-        self._add_envelope(self._true_peak.envelope(chunk))
+        self._add_envelope(self._true_peak.envelope(chunk, self._floor))
         return self._emit()
 
     def flush(self) -> np.ndarray:

@@ -2,7 +2,8 @@
 
 Two streaming passes over the source (measure, then render) and a check of the encoded
 file with the same meter. If the codec pushed the true peak over the ceiling, or the
-limiter pulled loudness off target, the render is repeated once with the error corrected.
+limiter pulled loudness off target, the render is repeated with the error corrected
+(at most MAX_RENDERS renders in all).
 """
 
 from __future__ import annotations

@@ -12,6 +12,7 @@ import numpy as np
 from scipy import signal
 
 from clgtv.audio import ffmpeg
+from clgtv.audio.peaks import TruePeak
 
 ABSOLUTE_GATE = -70.0
 RELATIVE_GATE = -10.0
@@ -66,31 +67,6 @@ def k_weighting(sample_rate: int) -> np.ndarray:
     return np.array([shelf, highpass])
 
 
-class TruePeak:
-    """4x oversampled peak envelope, streaming (polyphase FIR with carried state)."""
-
-    FACTOR = 4
-    TAPS = 97  # odd, centre on a multiple of 4: phase 0 reproduces the input samples
-
-    def __init__(self, channels: int):
-        taps = signal.firwin(self.TAPS, 1 / self.FACTOR, window=("kaiser", 7.0)) * self.FACTOR
-        self._phases = [taps[p :: self.FACTOR] for p in range(self.FACTOR)]
-        self._state = [np.zeros((len(p) - 1, channels)) for p in self._phases]
-        self.delay = (self.TAPS - 1) // 2 // self.FACTOR
-
-    def envelope(self, chunk: np.ndarray) -> np.ndarray:
-        """Per input frame, the largest absolute interpolated value over channels (delayed)."""
-        peak = np.zeros(len(chunk))
-        for index, taps in enumerate(self._phases):
-            out, self._state[index] = signal.lfilter(taps, 1.0, chunk, axis=0, zi=self._state[index])
-            np.maximum(peak, np.abs(out).max(axis=1), out=peak)
-        return peak
-
-    def flush(self) -> np.ndarray:
-        channels = self._state[0].shape[1]
-        return self.envelope(np.zeros((self.delay, channels)))
-
-
 class LoudnessMeter:
     """Feed float chunks shaped (frames, channels); ask for the result at the end."""
 
@@ -112,7 +88,8 @@ class LoudnessMeter:
             return
         chunk = chunk.astype(np.float64, copy=False)
         self._sample_peak = max(self._sample_peak, float(np.abs(chunk).max()))
-        self._peak = max(self._peak, self._sample_peak, float(self._true_peak.envelope(chunk).max()))
+        self._peak = max(self._peak, self._sample_peak)
+        self._peak = max(self._peak, float(self._true_peak.envelope(chunk, self._peak / 2).max(initial=0.0)))
         weighted, self._zi = signal.sosfilt(self._sos, chunk, axis=0, zi=self._zi)
         power = (weighted * weighted) @ self._weights
         start = self._frames - len(self._pending)
