@@ -46,7 +46,8 @@ format: $(STAMP) ## Format the code with ruff
 test: $(STAMP) lint ## Lint, then run the test suite
 	$(BIN)/python -m pytest
 
-bench: $(STAMP) ## Run the benchmarks under bench/
+bench: $(STAMP) ## Run the benchmarks under bench/ (about 10 minutes; see bench/README.md)
+	$(BIN)/python -m pip install --quiet -e '.[test,bench]'
 	$(BIN)/python bench/run.py
 
 clean: ## Remove build/ (the cache and staging site; keeps public/ and .venv)

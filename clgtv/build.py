@@ -12,12 +12,13 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from clgtv import lint
 from clgtv import site as pages
 from clgtv.artwork import cover_jpeg
 from clgtv.audio.master import ENGINE_VERSION, master
 from clgtv.content import Content, Programme
 from clgtv.episodes import Episode
-from clgtv.release import Edition, Media, Release
+from clgtv.release import Edition, Media, Release, image_name
 from clgtv.settings import AudioSettings, Show
 from clgtv.tags import ChapterMark, TagSet, mp3_duration, write_tags
 
@@ -48,6 +49,7 @@ def build(
     shutil.rmtree(staging, ignore_errors=True)
     editions = tuple(_edition(content, p, due_now=p.due(now), cache=cache, out=staging) for p in programmes)
     pages.render_all(content.site, editions, staging)
+    lint.check_built(editions, staging, log)  # raises ContentError: a feed apps would refuse never goes out
     site_dir = content.site.build_dir / "site"
     shutil.rmtree(site_dir, ignore_errors=True)
     staging.rename(site_dir)
@@ -61,6 +63,11 @@ def _why_held(episode: Episode, now: dt.datetime) -> str:
     return f"scheduled for {episode.date.isoformat()}"
 
 
+def audio_settings(show: Show, episode: Episode) -> AudioSettings:
+    """The show's audio settings with the episode's own `processing` overrides."""
+    return show.audio.merged(dict(episode.processing), episode.path.parent)
+
+
 class Cache:
     """build/cache: processed audio by (source bytes, settings, engine), tagged copies by tags."""
 
@@ -69,8 +76,9 @@ class Cache:
 
     def audio_key(self, source: Path, settings: AudioSettings) -> str:
         digest = hashlib.sha256()
-        digest.update(json.dumps([ENGINE_VERSION, asdict(settings)], sort_keys=True).encode())
-        digest.update(file_digest(source).encode())
+        digest.update(json.dumps([ENGINE_VERSION, asdict(settings)], sort_keys=True, default=str).encode())
+        for path in (source, settings.intro, settings.outro):
+            digest.update(file_digest(path).encode() if path else b"-")
         return digest.hexdigest()[:32]
 
     def processed(self, key: str) -> Path:
@@ -88,9 +96,10 @@ def file_digest(path: Path) -> str:
 def _process_audio(cache: Cache, due: list[tuple[Show, Episode]], jobs: int, log: Log) -> tuple[Path, ...]:
     todo = {}
     for show, episode in due:
-        key = cache.audio_key(episode.audio, show.audio)
+        settings = audio_settings(show, episode)
+        key = cache.audio_key(episode.audio, settings)
         if not cache.processed(key).is_file():
-            todo[key] = (episode, show.audio)
+            todo[key] = (episode, settings)
     if not todo:
         return ()
     for directory in {cache.processed(k).parent for k in todo}:
@@ -123,13 +132,17 @@ def _edition(content: Content, programme: Programme, due_now: tuple[Episode, ...
 
 
 def _publish_artwork(show: Show, out: Path) -> str:
-    name = f"{show.slug}/artwork-{file_digest(show.artwork)[:10]}{show.artwork.suffix.lower()}"
-    _link_or_copy(show.artwork, out / name)
+    return _publish_image(show.artwork, f"{show.slug}/artwork", out)
+
+
+def _publish_image(source: Path, prefix: str, out: Path) -> str:
+    name = image_name(prefix, source)
+    _link_or_copy(source, out / name)
     return name
 
 
 def _release(content: Content, show: Show, episode: Episode, cover: bytes, cache: Cache, out: Path) -> Release:
-    processed = cache.processed(cache.audio_key(episode.audio, show.audio))
+    processed = cache.processed(cache.audio_key(episode.audio, audio_settings(show, episode)))
     duration = mp3_duration(processed)
     tags = TagSet(
         title=episode.title,
@@ -141,13 +154,16 @@ def _release(content: Content, show: Show, episode: Episode, cover: bytes, cache
         season=episode.season,
         cover=cover,
         chapters=_chapter_marks(episode, duration),
+        description=pages.plain_text(pages.markdown(episode.notes)) or episode.summary or "",
+        feed_url=content.site.url(f"{show.slug}/feed.xml"),
+        guid=episode.guid,
     )
-    tagged = _tagged(cache, processed, tags)
+    tagged = _tagged(cache, processed, tags, show.id3_version)
     name = f"{show.slug}/media/{episode.slug}-{file_digest(tagged)[:10]}.mp3"
     _link_or_copy(tagged, out / name)
-    notes_html = pages.markdown(episode.notes)
     media = Media(path=name, length=tagged.stat().st_size, duration=duration)
-    return Release(episode, media, notes_html, episode.summary or pages.plain_text(notes_html))
+    image = _publish_image(episode.image, f"{episode.show}/{episode.slug}/image", out) if episode.image else None
+    return pages.make_release(episode, media, image)
 
 
 def _chapter_marks(episode: Episode, duration: float) -> tuple[ChapterMark, ...]:
@@ -156,16 +172,18 @@ def _chapter_marks(episode: Episode, duration: float) -> tuple[ChapterMark, ...]
     return tuple(ChapterMark(c.start, end, c.title, c.url) for c, end in zip(episode.chapters, ends, strict=True))
 
 
-def _tagged(cache: Cache, processed: Path, tags: TagSet) -> Path:
-    """A tagged copy of the processed MP3, cached by (audio, tags) so rebuilds are cheap."""
+def _tagged(cache: Cache, processed: Path, tags: TagSet, version: int) -> Path:
+    """A tagged copy of the processed MP3, cached by (audio, tags, ID3 version) so rebuilds are cheap."""
     digest = hashlib.sha256(processed.name.encode())
     digest.update(repr(tags).encode())
+    if version != 3:  # the default keeps the key it had before versions were selectable
+        digest.update(f"ID3v2.{version}".encode())
     path = cache.root / "tagged" / f"{digest.hexdigest()[:32]}.mp3"
     if not path.is_file():
         path.parent.mkdir(parents=True, exist_ok=True)
         partial = path.with_name(f".{path.name}.partial")
         shutil.copyfile(processed, partial)
-        write_tags(partial, tags)
+        write_tags(partial, tags, version)
         os.replace(partial, path)
     return path
 

@@ -9,14 +9,15 @@ from pathlib import Path
 
 import click
 
-from clgtv import __version__, content, scaffold
+from clgtv import __version__, content, lint, scaffold
 from clgtv.audio.master import master as master_recording
 from clgtv.audio.meter import measure
 from clgtv.build import build as build_site
 from clgtv.errors import ClgtvError, ContentError, display_path
 from clgtv.server import make_server
 from clgtv.settings import AudioSettings
-from clgtv.storage import DirectoryTarget, sync
+from clgtv.storage import open_target
+from clgtv.storage import publish as sync
 
 
 class Group(click.Group):
@@ -39,6 +40,21 @@ def say(message: str) -> None:
     click.echo(message, err=True)
 
 
+def progress_bar(name: str):
+    """A one-line progress bar on stderr, only when a person is watching."""
+    if not sys.stderr.isatty():
+        return None
+
+    def show(stage: str, fraction: float) -> None:
+        filled = round(fraction * 30)
+        end = "\n" if stage == "rendering" and fraction >= 1 else ""
+        click.echo(f"\r{name}: {stage:<9} [{'#' * filled}{'.' * (30 - filled)}] {fraction:4.0%}", err=True, nl=False)
+        if end:
+            click.echo("", err=True)
+
+    return show
+
+
 @click.group(cls=Group)
 @click.version_option(__version__, prog_name="clgtv")
 @click.option("--root", type=click.Path(file_okay=False, path_type=Path), default=".", help="Project folder.")
@@ -51,13 +67,20 @@ def cli(ctx: click.Context, root: Path) -> None:
 @cli.command()
 @click.pass_obj
 def check(root: Path) -> None:
-    """Validate clgtv.yaml, every show.yaml and every episode file.
+    """Validate clgtv.yaml, every show.yaml and every episode file, then lint the feeds they make.
 
-    Prints every problem as PATH:LINE: field: message and exits 1 if there are any.
+    Prints every problem as PATH:LINE: field: message and exits 1 if there are any. Feed warnings
+    (Apple's and Podcasting 2.0 recommendations) are printed but do not fail. No audio is processed:
+    `build` checks the media facts.
 
     Example: clgtv check
     """
     loaded = content.load(root)
+    errors, warnings = lint.check_content(loaded)
+    for warning in warnings:
+        say(f"warning: {warning}")
+    if errors:
+        raise ContentError(errors)
     episodes = sum(len(p.episodes) for p in loaded.programmes)
     click.echo(f"ok: {len(loaded.programmes)} programmes, {episodes} episodes")
 
@@ -89,22 +112,25 @@ def build(root: Path, shows: tuple[str, ...], jobs: int | None) -> None:
 
 
 @cli.command()
-@click.option("--target", help="Folder to publish to (default: target in clgtv.yaml, else public).")
-@click.option("--dry-run", is_flag=True, help="Build and print the plan; change nothing in the target.")
+@click.option("--target", help="Folder or s3://bucket/prefix (default: target in clgtv.yaml, else public).")
+@click.option("--dry-run", is_flag=True, help="Build and print the plan (uploads, deletions); change nothing.")
+@click.option("--prune", is_flag=True, help="Delete published files that are no longer built.")
 @click.option("-j", "--jobs", type=click.IntRange(min=1), help="Recordings processed at once (default: CPUs).")
 @click.pass_obj
-def publish(root: Path, target: str | None, dry_run: bool, jobs: int | None) -> None:
-    """Build, then copy what changed to the target: media first, pages next, feeds last.
+def publish(root: Path, target: str | None, dry_run: bool, prune: bool, jobs: int | None) -> None:
+    """Build, then upload what changed to the target: media first, pages next, feeds last.
 
-    Example: clgtv publish --target public --dry-run
+    Example: clgtv publish --target s3://podcasts/clgtv --dry-run
     """
     loaded = content.load(root)
+    destination = open_target(target or loaded.site.target, loaded.site)
     result = build_site(loaded, jobs=jobs, log=say)
     _summarise(result)
-    destination = DirectoryTarget(root / (target or loaded.site.target))
-    plan = sync(result.site_dir, destination, dry_run=dry_run, log=say)
+    live = sys.stderr if sys.stderr.isatty() else None
+    plan = sync(result.site_dir, destination, dry_run, prune, log=say, live=live)
     verb = "would publish" if dry_run else "published"
-    click.echo(f"{verb} {len(plan.uploads)} files to {destination} ({len(plan.unchanged)} unchanged)")
+    gone = f", {len(plan.deletions)} deleted" if prune else f", {len(plan.kept)} no longer built, kept"
+    click.echo(f"{verb} {len(plan.uploads)} files to {destination} ({len(plan.unchanged)} unchanged{gone})")
 
 
 def _summarise(result) -> None:
@@ -140,23 +166,31 @@ def serve(root: Path, port: int, host: str, directory: Path | None) -> None:
 @cli.command()
 @click.argument("source", type=click.Path(path_type=Path))
 @click.argument("output", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--target-lufs", type=float, default=-16.0, show_default=True, help="Integrated loudness target.")
+@click.option("--target-lufs", type=float, help="Integrated loudness target [default: -16 stereo, -19 mono].")
 @click.option("--true-peak", type=float, default=-1.0, show_default=True, help="True-peak ceiling in dBTP.")
-@click.option("--bitrate", type=int, default=128, show_default=True, help="MP3 bitrate in kb/s.")
+@click.option("--format", "format_", type=click.Choice(["mp3", "m4a"]), default="mp3", show_default=True)
+@click.option("--bitrate", type=int, default=128, show_default=True, help="Bitrate in kb/s.")
 @click.option("--channels", type=click.IntRange(1, 2), default=2, show_default=True, help="1 mono, 2 stereo.")
+@click.option("--sample-rate", type=int, default=44100, show_default=True, help="Output sample rate in Hz.")
+@click.option("--leveller/--no-leveller", default=True, show_default=True, help="Even out quiet and loud speakers.")
+@click.option("--trim/--no-trim", "trim_silence", default=True, show_default=True, help="Trim silence at both ends.")
+@click.option("--intro", type=click.Path(exists=True, dir_okay=False, path_type=Path), help="Clip to put first.")
+@click.option("--outro", type=click.Path(exists=True, dir_okay=False, path_type=Path), help="Clip to put last.")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
-def master(source: Path, output: Path, as_json: bool, **settings: float) -> None:
-    """Process one recording: high-pass, normalise, limit, encode MP3; report before and after.
+def master(source: Path, output: Path, as_json: bool, format_: str, **settings: object) -> None:
+    """Process one recording: high-pass, level, normalise, limit, encode; report before and after.
 
     Example: clgtv master panel.wav panel.mp3 --target-lufs -16
     """
-    report = master_recording(source, output, AudioSettings(**settings))
+    audio = AudioSettings(format=format_, **settings)
+    report = master_recording(source, output, audio, progress=progress_bar(source.name))
     if as_json:
         click.echo(json.dumps(report.as_dict(), indent=2))
         return
     for label, value in (("before", report.before), ("after", report.after)):
         click.echo(f"{label:>6}: {_loudness_line(value)}")
-    click.echo(f"  gain: {report.gain_db:+.1f} dB, limiter up to {report.limiting_db:.1f} dB")
+    low, high = report.gain_range_db
+    click.echo(f"  gain: {low:+.1f} to {high:+.1f} dB, limiter up to {report.limiting_db:.1f} dB")
     for warning in report.warnings:
         say(f"warning: {display_path(source)}: {warning}")
 

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 
 from clgtv import schema as s
+from clgtv.artwork import artwork_problems
 from clgtv.errors import Problem
-from clgtv.settings import PERSON_SCHEMA, Person, people
+from clgtv.settings import AUDIO_SCHEMA, PERSON_SCHEMA, SHARED_SCHEMA, Location, Person, location, people
 
 FILENAME = re.compile(r"(?P<date>\d{4}-\d{2}-\d{2})-(?P<slug>[a-z0-9]+(?:-[a-z0-9]+)*)\.md")
 TRANSCRIPT_SUFFIXES = (".vtt", ".srt")
@@ -21,6 +24,13 @@ class Chapter:
     start: float
     title: str
     url: str | None = None
+
+
+@dataclass(frozen=True)
+class Soundbite:
+    start: float
+    duration: float
+    title: str | None = None
 
 
 @dataclass(frozen=True)
@@ -42,6 +52,12 @@ class Episode:
     status: str
     guid: str
     notes: str
+    image: Path | None = None
+    location: Location | None = None
+    soundbites: tuple[Soundbite, ...] = ()
+    license: str | None = None
+    license_url: str | None = None
+    processing: Mapping[str, Any] = field(default_factory=dict)  # audio settings overriding the show's
 
     def is_due(self, now: dt.datetime) -> bool:
         """Published, and its date has come (a future date means scheduled)."""
@@ -52,6 +68,12 @@ CHAPTER_SCHEMA: s.Schema = {
     "start": s.Field(s.clock_time, required=True),
     "title": s.Field(s.text(255), required=True),
     "url": s.Field(s.url),
+}
+
+SOUNDBITE_SCHEMA: s.Schema = {
+    "start": s.Field(s.clock_time, required=True),
+    "duration": s.Field(s.number_between(1, 600), required=True),
+    "title": s.Field(s.text(128)),
 }
 
 
@@ -77,6 +99,10 @@ EPISODE_SCHEMA: s.Schema = {
     "transcript": s.Field(s.text()),
     "status": s.Field(s.one_of("draft", "published"), default="published"),
     "guid": s.Field(guid, required=True),
+    "image": s.Field(s.text()),
+    "soundbites": s.Field(s.Nested(SOUNDBITE_SCHEMA, many=True), default=()),
+    "processing": s.Field(s.Nested(AUDIO_SCHEMA), default={}),
+    **SHARED_SCHEMA,
 }
 
 
@@ -117,11 +143,19 @@ def read_episode(path: Path, problems: list[Problem]) -> Episode | None:
     ctx = s.Context(path, problems)
     values = s.validate(data, EPISODE_SCHEMA, ctx)
     lines = data.lines if isinstance(data, s.LineDict) else {}
-    audio = _sibling(path, values.get("audio"), "audio", lines, ctx, required=values.get("status") != "draft")
-    transcript = _sibling(path, values.get("transcript"), "transcript", lines, ctx, required=True)
+    draft = values.get("status") == "draft"
+    audio = _sibling(path, values.get("audio"), "audio", lines, ctx, required=not draft)
+    transcript = _sibling(path, values.get("transcript"), "transcript", lines, ctx, required=not draft)
     if transcript and transcript.suffix.lower() not in TRANSCRIPT_SUFFIXES:
         ctx.add(lines.get("transcript", 1), "transcript", "expected a .vtt or .srt file")
     chapters = _chapters(values.get("chapters") or (), lines.get("chapters", 1), ctx)
+    for clip in ("intro", "outro"):
+        if (name := (values.get("processing") or {}).get(clip)) and not (path.parent / name).is_file():
+            ctx.add(lines.get("processing", 1), f"processing.{clip}", f"file not found: {name}")
+    image = _sibling(path, values.get("image"), "image", lines, ctx, required=False)
+    if image:
+        for message in artwork_problems(image):
+            ctx.add(lines.get("image", 1), "image", message)
     if len(problems) > before:
         return None
     return Episode(
@@ -142,6 +176,12 @@ def read_episode(path: Path, problems: list[Problem]) -> Episode | None:
         status=values["status"],
         guid=values["guid"],
         notes=body.strip(),
+        image=image,
+        location=location(values["location"]),
+        soundbites=tuple(Soundbite(**b) for b in values["soundbites"] if {"start", "duration"} <= b.keys()),
+        license=values["license"],
+        license_url=values["license_url"],
+        processing=MappingProxyType(dict(values["processing"] or {})),
     )
 
 

@@ -6,6 +6,7 @@ Apple's pre-2019 list and knows no Podcasting 2.0; our `Extras` extension adds t
 
 from __future__ import annotations
 
+import re
 import uuid
 from dataclasses import dataclass, field
 
@@ -14,12 +15,29 @@ from feedgen.feed import FeedGenerator
 from lxml import etree
 
 from clgtv.release import Edition, Release
-from clgtv.settings import Person
+from clgtv.settings import Location, Person
 
 ITUNES_NS = "http://www.itunes.com/dtds/podcast-1.0.dtd"
 PODCAST_NS = "https://podcastindex.org/namespace/1.0"
 PODCAST_GUID_NAMESPACE = uuid.UUID("ead4c236-bf58-58c6-a2c6-a6b28d128cb6")
 GENERATOR = "clgtv"
+MAX_DESCRIPTION_BYTES = 4000  # Apple's limit for channel and item descriptions
+ELLIPSIS = "…"
+# podcast:transcript types by published file (the namespace's list of MIME types)
+TRANSCRIPT_TYPES = {".vtt": "text/vtt", ".srt": "application/x-subrip"}
+CHAPTERS_TYPE = "application/json+chapters"
+
+
+def fit_bytes(text: str, limit: int = MAX_DESCRIPTION_BYTES) -> str:
+    """`text` cut to at most `limit` UTF-8 bytes, at a word boundary, with an ellipsis when cut."""
+    if len(text.encode("utf-8")) <= limit:
+        return text
+    room = limit - len(ELLIPSIS.encode("utf-8"))
+    cut = text.encode("utf-8")[:room].decode("utf-8", errors="ignore")  # never half a character
+    partial_word = re.search(r"\s\S*$", cut)
+    if partial_word and not text[len(cut) : len(cut) + 1].isspace():
+        cut = cut[: partial_word.start()]
+    return cut.rstrip() + ELLIPSIS
 
 
 def podcast_guid(feed_url: str) -> str:
@@ -82,7 +100,7 @@ def render_feed(edition: Edition) -> bytes:
     fg.link(href=feed_url, rel="self", type="application/rss+xml")
     fg.link(href=show.link or site.url(edition.page_path), rel="alternate")
     fg.title(show.title)
-    fg.description(show.description)
+    fg.description(fit_bytes(show.description))
     fg.language(show.language)
     fg.generator(GENERATOR)
     if edition.releases:  # not "now": an unchanged programme must render byte-identical
@@ -91,7 +109,6 @@ def render_feed(edition: Edition) -> bytes:
         fg.copyright(show.copyright)
     fg.podcast.itunes_author(show.author)
     fg.podcast.itunes_owner(name=show.owner.name, email=show.owner.email)
-    fg.podcast.itunes_image(site.url(edition.artwork_path))
     fg.podcast.itunes_type(show.type)
     fg.image(url=site.url(edition.artwork_path), title=show.title, link=site.url(edition.page_path))
     _channel_extras(fg.extras, edition, feed_url)
@@ -103,7 +120,13 @@ def render_feed(edition: Edition) -> bytes:
 def _channel_extras(extras: Extras, edition: Edition, feed_url: str) -> None:
     show = edition.programme.show
     extras.add(ITUNES_NS, "title", show.title)
+    extras.add(ITUNES_NS, "image", href=edition.site.url(edition.artwork_path))  # feedgen drops .jpeg
     extras.add(ITUNES_NS, "explicit", _bool(show.explicit))
+    for tag, wanted in (("block", show.block), ("complete", show.complete)):
+        if wanted:
+            extras.add(ITUNES_NS, tag, "Yes")
+    if show.new_feed_url:
+        extras.add(ITUNES_NS, "new-feed-url", show.new_feed_url)
     for name in show.categories:
         parent, _, sub = name.partition(" > ")
         category = extras.add(ITUNES_NS, "category", text=parent)
@@ -113,6 +136,9 @@ def _channel_extras(extras: Extras, edition: Edition, feed_url: str) -> None:
     extras.add(PODCAST_NS, "locked", "yes" if show.locked else "no", owner=show.owner.email)
     for funding in show.funding:
         extras.add(PODCAST_NS, "funding", funding.text, url=funding.url)
+    extras.add(PODCAST_NS, "medium", show.medium)
+    _license(extras, show.license, show.license_url)
+    _location(extras, show.location)
     _people(extras, show.people)
 
 
@@ -122,7 +148,7 @@ def _add_item(fg: FeedGenerator, edition: Edition, release: Release) -> None:
     entry.guid(episode.guid, permalink=False)
     entry.title(episode.title)
     entry.link(href=site.url(release.page_path))
-    entry.description(release.description)
+    entry.description(fit_bytes(release.description))
     entry.content(release.notes_html, type="CDATA")
     entry.published(episode.date)
     entry.enclosure(site.url(media.path), str(media.length), media.mime_type)
@@ -134,16 +160,23 @@ def _add_item(fg: FeedGenerator, edition: Edition, release: Release) -> None:
         entry.podcast.itunes_season(episode.season)
     extras: EntryExtras = entry.extras
     extras.add(ITUNES_NS, "title", episode.title)
+    extras.add(ITUNES_NS, "image", href=site.url(edition.image_path(release)))
     if episode.explicit is not None:
         extras.add(ITUNES_NS, "explicit", _bool(episode.explicit))
     if release.chapters_path:
-        extras.add(PODCAST_NS, "chapters", url=site.url(release.chapters_path), type="application/json+chapters")
-    if release.transcript_path:
-        extras.add(PODCAST_NS, "transcript", url=site.url(release.transcript_path), type="text/vtt")
+        extras.add(PODCAST_NS, "chapters", url=site.url(release.chapters_path), type=CHAPTERS_TYPE)
+    for path in (release.transcript_path, release.srt_path):
+        if path:
+            extras.add(PODCAST_NS, "transcript", url=site.url(path), type=TRANSCRIPT_TYPES[path[path.rindex(".") :]])
     if episode.season:
         extras.add(PODCAST_NS, "season", str(episode.season))
     if episode.number:
         extras.add(PODCAST_NS, "episode", str(episode.number))
+    for bite in episode.soundbites:
+        timing = {"startTime": _seconds(bite.start), "duration": _seconds(bite.duration)}
+        extras.add(PODCAST_NS, "soundbite", bite.title, **timing)
+    _license(extras, episode.license, episode.license_url)
+    _location(extras, episode.location)
     _people(extras, episode.people)
 
 
@@ -155,6 +188,21 @@ def _people(extras: _Elements, people: tuple[Person, ...]) -> None:
         if person.img:
             attrs["img"] = person.img
         extras.add(PODCAST_NS, "person", person.name, **attrs)
+
+
+def _license(extras: _Elements, name: str | None, url: str | None) -> None:
+    if name:
+        extras.add(PODCAST_NS, "license", name, **({"url": url} if url else {}))
+
+
+def _location(extras: _Elements, location: Location | None) -> None:
+    if location:
+        attrs = {"rel": location.rel, "geo": location.geo, "osm": location.osm, "country": location.country}
+        extras.add(PODCAST_NS, "location", location.name, **{k: v for k, v in attrs.items() if v})
+
+
+def _seconds(value: float) -> str:
+    return f"{value:.3f}".rstrip("0").rstrip(".") if value % 1 else f"{value:.1f}"
 
 
 def _bool(value: bool) -> str:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
+from pathlib import Path
 
 from clgtv.content import Programme
 from clgtv.episodes import Episode
@@ -23,6 +25,7 @@ class Release:
     media: Media
     notes_html: str
     description: str  # plain text
+    image_path: str | None = None  # the episode's own artwork, when it has one
 
     @property
     def page_path(self) -> str:
@@ -35,6 +38,10 @@ class Release:
     @property
     def transcript_path(self) -> str | None:
         return f"{self.page_path}transcript.vtt" if self.episode.transcript else None
+
+    @property
+    def srt_path(self) -> str | None:
+        return f"{self.page_path}transcript.srt" if self.episode.transcript else None
 
 
 @dataclass(frozen=True)
@@ -57,3 +64,14 @@ class Edition:
     @property
     def page_path(self) -> str:
         return f"{self.slug}/"
+
+    def image_path(self, release: Release) -> str:
+        """The artwork of one item: the episode's own, else the programme's."""
+        return release.image_path or self.artwork_path
+
+
+def image_name(prefix: str, source: Path) -> str:
+    """Published name of an image: new content, new name (`show/artwork-0123456789.jpg`)."""
+    with source.open("rb") as handle:
+        digest = hashlib.file_digest(handle, "sha256").hexdigest()[:10]
+    return f"{prefix}-{digest}{source.suffix.lower()}"

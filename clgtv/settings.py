@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import difflib
 import os
+import re
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -20,25 +21,74 @@ BASE_URL_ENV = "CLGTV_BASE_URL"
 
 @dataclass(frozen=True)
 class AudioSettings:
-    target_lufs: float = -16.0
+    """How a recording is processed; site defaults < show.yaml < the episode's `processing`."""
+
+    target_lufs: float | None = None  # None: -16 LUFS stereo, -19 mono
     true_peak: float = -1.0
+    format: str = "mp3"
     bitrate: int = 128
     channels: int = 2
     sample_rate: int = 44100
     highpass: float = 70.0
+    leveller: bool = True
+    max_boost: float = 20.0
+    max_cut: float = 10.0
+    trim_silence: bool = True
+    intro: Path | None = None
+    outro: Path | None = None
+    crossfade: float = 0.5
 
-    def merged(self, overrides: dict[str, Any]) -> AudioSettings:
-        return replace(self, **{k: v for k, v in overrides.items() if v is not None})
+    @property
+    def loudness_target(self) -> float:
+        if self.target_lufs is not None:
+            return self.target_lufs
+        return -16.0 if self.channels == 2 else -19.0
 
+    def merged(self, overrides: dict[str, Any], base: Path) -> AudioSettings:
+        """These settings with `overrides` applied; clip paths are relative to `base`."""
+        values = {k: v for k, v in overrides.items() if v is not None}
+        for clip in CLIPS:
+            if clip in values:
+                values[clip] = (base / values[clip]).resolve()
+        return replace(self, **values)
+
+
+CLIPS = ("intro", "outro")
 
 AUDIO_SCHEMA: s.Schema = {
     "target_lufs": s.Field(s.number_between(-30, -10)),
     "true_peak": s.Field(s.number_between(-9, 0)),
+    "format": s.Field(s.one_of("mp3", "m4a")),
     "bitrate": s.Field(s.one_of(64, 96, 112, 128, 160, 192, 256, 320)),
     "channels": s.Field(s.one_of(1, 2)),
     "sample_rate": s.Field(s.one_of(22050, 32000, 44100, 48000)),
     "highpass": s.Field(s.number_between(0, 200)),
+    "leveller": s.Field(s.boolean),
+    "max_boost": s.Field(s.number_between(0, 30)),
+    "max_cut": s.Field(s.number_between(0, 30)),
+    "trim_silence": s.Field(s.boolean),
+    "intro": s.Field(s.text()),
+    "outro": s.Field(s.text()),
+    "crossfade": s.Field(s.number_between(0, 5)),
 }
+
+
+def clip_problems(audio: AudioSettings, path: Path, data: Any) -> list[Problem]:
+    """An intro or outro named in `path` (a YAML file) that does not exist."""
+    problems = []
+    for clip in CLIPS:
+        clip_path = getattr(audio, clip)
+        if clip_path is not None and not clip_path.is_file():
+            lines = getattr(data, "lines", {})
+            problems.append(
+                Problem(
+                    path,
+                    lines.get("audio", lines.get("processing", 1)),
+                    f"audio.{clip}",
+                    f"file not found: {clip_path.name}",
+                )
+            )
+    return problems
 
 
 @dataclass(frozen=True)
@@ -62,6 +112,103 @@ def people(items: tuple[dict, ...]) -> tuple[Person, ...]:
 
 
 @dataclass(frozen=True)
+class Location:
+    """Podcasting 2.0 podcast:location: what place the content is about (or where it was made)."""
+
+    name: str
+    geo: str | None = None
+    osm: str | None = None
+    country: str | None = None
+    rel: str = "subject"
+
+
+@s.converter('expected a geo URI like "geo:53.4808,-2.2426" (latitude,longitude)')
+def geo(value: Any) -> str:
+    result = s.text(64)(value)
+    if not re.fullmatch(r"geo:-?\d{1,2}(\.\d+)?,-?\d{1,3}(\.\d+)?(,-?\d+(\.\d+)?)?(;u=\d+(\.\d+)?)?", result):
+        raise s.Invalid(f'expected a geo URI like "geo:53.4808,-2.2426" (latitude,longitude), got {s.describe(value)}')
+    return result
+
+
+@s.converter("expected an OpenStreetMap id like R146656 (N node, W way or R relation, then digits)")
+def osm(value: Any) -> str:
+    result = s.text(32)(value)
+    if not re.fullmatch(r"[NWR]\d+(#\d+)?", result):
+        raise s.Invalid(f"expected an OpenStreetMap id like R146656, got {s.describe(value)}")
+    return result
+
+
+@s.converter("expected a two-letter country code like gb")
+def country(value: Any) -> str:
+    result = s.text(2)(value)
+    if not re.fullmatch(r"[A-Za-z]{2}", result):
+        raise s.Invalid(f"expected a two-letter country code like gb, got {s.describe(value)}")
+    return result.lower()
+
+
+LOCATION_SCHEMA: s.Schema = {
+    "name": s.Field(s.text(128), required=True),
+    "geo": s.Field(geo),
+    "osm": s.Field(osm),
+    "country": s.Field(country),
+    "rel": s.Field(s.one_of("subject", "creator"), default="subject"),
+}
+
+
+def location(values: dict | None) -> Location | None:
+    return Location(**values) if values and "name" in values else None
+
+
+# fields that shows and episodes share (Podcasting 2.0 podcast:license and podcast:location)
+SHARED_SCHEMA: s.Schema = {
+    "license": s.Field(s.text(128)),
+    "license_url": s.Field(s.url),
+    "location": s.Field(s.Nested(LOCATION_SCHEMA)),
+}
+MEDIUMS = ("podcast", "music", "video", "film", "audiobook", "newsletter", "blog", "course")
+
+
+@dataclass(frozen=True)
+class S3Settings:
+    """How to reach an S3-compatible service; credentials come only from the standard AWS chain."""
+
+    endpoint_url: str | None = None  # None: AWS itself (or AWS_ENDPOINT_URL_S3)
+    region: str | None = None  # None: AWS_DEFAULT_REGION or the profile's region
+    addressing_style: str = "auto"
+    max_attempts: int = 5  # per request, with backoff: transient errors (5xx, throttling, resets)
+
+
+_TARGET_HINT = "expected a folder like public or an S3 URL like s3://bucket/prefix"
+
+
+@s.converter(_TARGET_HINT)
+def target_location(value: Any) -> str:
+    """A folder, or s3://bucket[/prefix] with a valid bucket name."""
+    result = s.text(1024)(value)
+    if "://" not in result:
+        return result
+    if not re.fullmatch(r"s3://[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](/\S*)?", result):
+        raise s.Invalid(f"{_TARGET_HINT}, got {s.describe(value)}")
+    return result
+
+
+@s.converter("expected a whole number from 1 to 10")
+def attempts(value: Any) -> int:
+    number = s.whole(value)
+    if not 1 <= number <= 10:
+        raise s.Invalid(f"expected a whole number from 1 to 10, got {number}")
+    return number
+
+
+S3_SCHEMA: s.Schema = {
+    "endpoint_url": s.Field(s.url),
+    "region": s.Field(s.text(64)),
+    "addressing_style": s.Field(s.one_of("auto", "path", "virtual"), default="auto"),
+    "max_attempts": s.Field(attempts, default=5),
+}
+
+
+@dataclass(frozen=True)
 class Site:
     root: Path
     title: str
@@ -70,6 +217,7 @@ class Site:
     target: str
     language: str
     audio: AudioSettings
+    s3: S3Settings = S3Settings()
 
     @property
     def episodes_dir(self) -> Path:
@@ -79,15 +227,17 @@ class Site:
     def build_dir(self) -> Path:
         return self.root / "build"
 
-    def url(self, *parts: str) -> str:
-        return self.base_url + "/".join(p.strip("/") for p in parts if p)
+    def url(self, path: str) -> str:
+        """Absolute URL of a path in the published site (a folder keeps its trailing slash)."""
+        return self.base_url + path.lstrip("/")
 
 
 SITE_SCHEMA: s.Schema = {
     "title": s.Field(s.text(255), required=True),
     "description": s.Field(s.text(4000), default=""),
     "base_url": s.Field(s.url, required=True),
-    "target": s.Field(s.text(), default="public"),
+    "target": s.Field(target_location, default="public"),
+    "s3": s.Field(s.Nested(S3_SCHEMA), default={}),
     "defaults": s.Field(s.Nested({"language": s.Field(s.text(16)), "audio": s.Field(s.Nested(AUDIO_SCHEMA))})),
 }
 
@@ -123,6 +273,16 @@ class Show:
     funding: tuple[Funding, ...]
     locked: bool
     audio: AudioSettings
+    new_feed_url: str | None = None
+    block: bool = False
+    complete: bool = False
+    license: str | None = None
+    license_url: str | None = None
+    medium: str = "podcast"
+    location: Location | None = None
+    apple_podcasts_url: str | None = None
+    spotify_url: str | None = None
+    id3_version: int = 3
 
 
 @s.converter("expected an Apple Podcasts category like Government or News > Politics")
@@ -157,6 +317,14 @@ SHOW_SCHEMA: s.Schema = {
     ),
     "locked": s.Field(s.boolean, default=False),
     "audio": s.Field(s.Nested(AUDIO_SCHEMA), default={}),
+    "new_feed_url": s.Field(s.url),
+    "block": s.Field(s.boolean, default=False),
+    "complete": s.Field(s.boolean, default=False),
+    "medium": s.Field(s.one_of(*MEDIUMS), default="podcast"),
+    "apple_podcasts_url": s.Field(s.url),
+    "spotify_url": s.Field(s.url),
+    "id3_version": s.Field(s.one_of(3, 4), default=3),
+    **SHARED_SCHEMA,
 }
 
 
@@ -187,7 +355,8 @@ def load_site(root: Path, problems: list[Problem]) -> Site:
         base_url=base_url.rstrip("/") + "/",
         target=values.get("target") or "public",
         language=defaults.get("language") or "en",
-        audio=AudioSettings().merged(defaults.get("audio") or {}),
+        audio=AudioSettings().merged(defaults.get("audio") or {}, root),
+        s3=S3Settings(**{k: v for k, v in (values.get("s3") or {}).items() if v is not None}),
     )
 
 
@@ -201,6 +370,8 @@ def load_show(directory: Path, site: Site, problems: list[Problem]) -> Show | No
     artwork = directory / (values.get("artwork") or "artwork.jpg")
     line = data.lines.get("artwork", 1) if isinstance(data, s.LineDict) else 1
     problems.extend(Problem(path, line, "artwork", m) for m in artwork_problems(artwork))
+    audio = site.audio.merged(values.get("audio") or {}, directory)
+    problems.extend(clip_problems(audio, path, data))
     if len(problems) > before:
         return None
     owner = values["owner"]
@@ -221,5 +392,15 @@ def load_show(directory: Path, site: Site, problems: list[Problem]) -> Show | No
         people=people(values["people"]),
         funding=tuple(Funding(**f) for f in values["funding"]),
         locked=values["locked"],
-        audio=site.audio.merged(values["audio"] or {}),
+        audio=audio,
+        new_feed_url=values["new_feed_url"],
+        block=values["block"],
+        complete=values["complete"],
+        license=values["license"],
+        license_url=values["license_url"],
+        medium=values["medium"],
+        location=location(values["location"]),
+        apple_podcasts_url=values["apple_podcasts_url"],
+        spotify_url=values["spotify_url"],
+        id3_version=values["id3_version"],
     )

@@ -11,18 +11,26 @@ from pathlib import Path
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from markdown_it import MarkdownIt
 
+from clgtv.episodes import Episode
 from clgtv.feed import render_feed
-from clgtv.release import Edition, Release
+from clgtv.release import Edition, Media, Release
 from clgtv.settings import Site
-from clgtv.transcripts import read_cues, to_vtt
+from clgtv.transcripts import read_cues, to_srt, to_vtt
 
-# "js-default" disables raw HTML in Markdown: a <script> in show notes is shown, never run
+# "js-default" disables raw HTML in Markdown: a <script> in show notes is shown, never run. Its link
+# check refuses javascript:, vbscript:, file: and data: links (except data: images of common types).
 _markdown = MarkdownIt("js-default", {"linkify": False, "typographer": False}).enable("table")
 STATIC = "static"
 
 
 def markdown(text: str) -> str:
     return _markdown.render(text)
+
+
+def make_release(episode: Episode, media: Media, image_path: str | None = None) -> Release:
+    """An episode ready to render: its show notes as HTML and a plain-text description."""
+    notes_html = markdown(episode.notes)
+    return Release(episode, media, notes_html, episode.summary or plain_text(notes_html), image_path)
 
 
 def plain_text(fragment: str) -> str:
@@ -45,6 +53,7 @@ def environment(templates: Path) -> Environment:
     )
     env.filters["clock"] = clock
     env.filters["longdate"] = lambda d: f"{d.day} {d:%B %Y}"
+    env.filters["megabytes"] = lambda n: f"{n / 1_000_000:.1f}"
     return env
 
 
@@ -65,6 +74,7 @@ def _render_episode(env: Environment, context: dict, release: Release, out: Path
     cues = read_cues(release.episode.transcript) if release.episode.transcript else []
     if cues:
         _write(directory / "transcript.vtt", to_vtt(cues))
+        _write(directory / "transcript.srt", to_srt(cues))
     if release.episode.chapters:
         _write(directory / "chapters.json", chapters_json(release))
     page = env.get_template("episode.html").render(

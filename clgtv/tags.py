@@ -13,13 +13,17 @@ from mutagen.id3 import (
     COMM,
     CTOC,
     ID3,
+    PCST,
     TALB,
     TCON,
+    TDES,
     TDRC,
+    TGID,
     TIT2,
     TPE1,
     TPOS,
     TRCK,
+    WFED,
     WXXX,
     CTOCFlags,
     Encoding,
@@ -49,10 +53,18 @@ class TagSet:
     cover: bytes | None = None
     chapters: tuple[ChapterMark, ...] = ()
     genre: str = "Podcast"
+    description: str = ""  # TDES, the episode's description (Apple's podcast frame)
+    feed_url: str = ""  # WFED
+    guid: str = ""  # TGID
+
+
+ID3_VERSIONS = (3, 4)
 
 
 def write_tags(path: Path, tags: TagSet, version: int = 3) -> None:
-    """Replace all ID3 tags of `path` with `tags` (ID3v2.3 by default, UTF-16 text)."""
+    """Replace all ID3 tags of `path` with `tags`: ID3v2.3 with UTF-16 text by default, or v2.4 with UTF-8."""
+    if version not in ID3_VERSIONS:
+        raise TagError(path, f"cannot write ID3v2.{version}; expected 3 or 4")
     id3 = ID3()
     text = Encoding.UTF16 if version == 3 else Encoding.UTF8
     id3.add(TIT2(encoding=text, text=tags.title))
@@ -68,11 +80,57 @@ def write_tags(path: Path, tags: TagSet, version: int = 3) -> None:
         id3.add(TPOS(encoding=text, text=str(tags.season)))
     if tags.cover:
         id3.add(APIC(encoding=text, mime="image/jpeg", type=3, desc="Cover", data=tags.cover))
+    _add_podcast_frames(id3, tags, text)
     _add_chapters(id3, tags.chapters, text)
     try:
         id3.save(path, v2_version=version, v1=0)
+        _chapters_in_time_order(path)
     except (MutagenError, OSError) as exc:
         raise TagError(path, f"cannot write ID3 tags ({exc})") from exc
+
+
+def _chapters_in_time_order(path: Path) -> None:
+    """Put the CHAP frames in time order inside the tag, in place (same size).
+
+    mutagen writes frames of equal rank by size, and many readers (ffmpeg among them) list chapters
+    in file order, ignoring the CTOC table. Tags with unsynchronisation or an extended header
+    (mutagen writes neither) are left alone.
+    """
+    with path.open("r+b") as handle:
+        header = handle.read(10)
+        if header[:3] != b"ID3" or header[5] & 0xC0:
+            return
+        body = handle.read(_syncsafe(header[6:10]))
+        frames, position = [], 0
+        while position + 10 <= len(body) and body[position : position + 4].strip(b"\0"):
+            size_bytes = body[position + 4 : position + 8]
+            size = _syncsafe(size_bytes) if header[3] == 4 else int.from_bytes(size_bytes, "big")
+            frames.append(body[position : position + 10 + size])
+            position += 10 + size
+        chapters = iter(sorted((f for f in frames if f[:4] == b"CHAP"), key=_chapter_start))
+        ordered = b"".join(next(chapters) if f[:4] == b"CHAP" else f for f in frames)
+        handle.seek(10)
+        handle.write(ordered)
+
+
+def _chapter_start(frame: bytes) -> int:
+    end_of_id = frame.index(b"\0", 10)
+    return int.from_bytes(frame[end_of_id + 1 : end_of_id + 5], "big")
+
+
+def _syncsafe(data: bytes) -> int:
+    return sum((byte & 0x7F) << (7 * index) for index, byte in enumerate(reversed(data)))
+
+
+def _add_podcast_frames(id3: ID3, tags: TagSet, text: Encoding) -> None:
+    """The frames Apple's players use to recognise a podcast episode: PCST, WFED, TGID, TDES."""
+    id3.add(PCST(value=1))
+    if tags.feed_url:
+        id3.add(WFED(url=tags.feed_url))
+    if tags.guid:
+        id3.add(TGID(encoding=text, text=tags.guid))
+    if tags.description:
+        id3.add(TDES(encoding=text, text=tags.description))
 
 
 def _add_chapters(id3: ID3, chapters: tuple[ChapterMark, ...], text: Encoding) -> None:

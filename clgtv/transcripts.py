@@ -1,4 +1,4 @@
-"""Transcripts: WebVTT or SRT in, WebVTT out, cues for the episode page."""
+"""Transcripts: WebVTT or SRT in, WebVTT and SRT out, cues for the episode page."""
 
 from __future__ import annotations
 
@@ -25,8 +25,10 @@ class Cue:
 
 
 def seconds(stamp: str) -> float:
-    parts = stamp.replace(",", ".").split(":")
-    return sum(float(p) * 60**i for i, p in enumerate(reversed(parts)))
+    """00:01:02.500, 01:02,500 (SRT) -> seconds."""
+    *whole, rest = stamp.replace(",", ".").split(":")
+    hours, minutes = (int(whole[0]), int(whole[1])) if len(whole) == 2 else (0, int(whole[0]))
+    return hours * 3600 + minutes * 60 + float(rest)
 
 
 def read_cues(path: Path) -> list[Cue]:
@@ -52,9 +54,10 @@ def read_cues(path: Path) -> list[Cue]:
 
 
 def stamp(value: float) -> str:
-    hours, rest = divmod(value, 3600)
-    minutes, secs = divmod(rest, 60)
-    return f"{int(hours):02d}:{int(minutes):02d}:{secs:06.3f}"
+    """WebVTT time, HH:MM:SS.mmm (rounded to the millisecond first, so 59.9996 s is 00:01:00.000)."""
+    hours, rest = divmod(round(value * 1000), 3_600_000)
+    minutes, millis = divmod(rest, 60_000)
+    return f"{hours:02d}:{minutes:02d}:{millis // 1000:02d}.{millis % 1000:03d}"
 
 
 def to_vtt(cues: list[Cue]) -> str:
@@ -65,6 +68,19 @@ def to_vtt(cues: list[Cue]) -> str:
         if cue.speaker:
             body = f"<v {_escape(cue.speaker)}>{body}"
         out += [f"{stamp(cue.start)} --> {stamp(cue.end)}", body, ""]
+    return "\n".join(out)
+
+
+def srt_stamp(value: float) -> str:
+    return stamp(value).replace(".", ",")
+
+
+def to_srt(cues: list[Cue]) -> str:
+    """SubRip: numbered cues, comma decimals; SRT has no voice tags, so a speaker leads the text."""
+    out = []
+    for number, cue in enumerate(cues, start=1):
+        body = f"{cue.speaker}: {cue.text}" if cue.speaker else cue.text
+        out += [str(number), f"{srt_stamp(cue.start)} --> {srt_stamp(cue.end)}", body, ""]
     return "\n".join(out)
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -11,7 +10,7 @@ import pytest
 from click.testing import CliRunner
 from PIL import Image
 
-from clgtv.audio.ffmpeg import ffmpeg_path
+from clgtv.audio.ffmpeg import ebur128, ffmpeg_path  # noqa: F401 - ebur128 is shared with the tests
 from clgtv.cli import cli
 
 REPO = Path(__file__).resolve().parent.parent
@@ -32,22 +31,6 @@ def make_tone(path: Path, seconds: float = 4.0, level_db: float = -20.0, extra: 
     )
     ffmpeg("-f", "lavfi", "-i", source, *extra, str(path))
     return path
-
-
-def ebur128(path: Path) -> dict[str, float]:
-    """Integrated loudness, LRA and true peak by ffmpeg's own ebur128 filter (an independent meter)."""
-    out = subprocess.run(
-        [ffmpeg_path(), "-hide_banner", "-nostats", "-i", str(path), "-af", "ebur128=peak=true", "-f", "null", "-"],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stderr
-    summary = out[out.rindex("Summary:") :]
-    return {
-        "I": float(re.search(r"I:\s+(-?[\d.]+|-inf) LUFS", summary).group(1)),
-        "LRA": float(re.search(r"LRA:\s+(-?[\d.]+) LU", summary).group(1)),
-        "TP": float(re.search(r"Peak:\s+(-?[\d.]+|-inf) dBFS", summary).group(1)),
-    }
 
 
 def make_artwork(path: Path, width: int = 1400, height: int = 1400, mode: str = "RGB") -> Path:

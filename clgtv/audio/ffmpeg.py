@@ -13,7 +13,8 @@ import re
 import shutil
 import subprocess
 import tempfile
-from collections.abc import Iterator, Sequence
+import threading
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
@@ -85,9 +86,16 @@ def _count_channels(layout: str) -> int:
     return int(match.group(1))
 
 
-def decode_argv(path: Path, sample_rate: int, channels: int, filters: Sequence[str] = ()) -> list[str]:
-    """argv that decodes the first audio track of any file ffmpeg reads to float32 PCM on stdout."""
-    argv = [ffmpeg_path(), "-hide_banner", "-nostdin", "-loglevel", "error", "-i", str(path)]
+def decode_argv(
+    path: Path, sample_rate: int, channels: int, filters: Sequence[str] = (), window: tuple[float, float] | None = None
+) -> list[str]:
+    """argv that decodes the first audio track of any file ffmpeg reads to float32 PCM on stdout.
+
+    `window` (start, duration) in seconds decodes only that stretch."""
+    argv = [ffmpeg_path(), "-hide_banner", "-nostdin", "-loglevel", "error"]
+    if window:
+        argv += ["-ss", f"{window[0]:.3f}", "-t", f"{window[1]:.3f}"]
+    argv += ["-i", str(path)]
     argv += ["-map", "0:a:0", "-vn", "-sn", "-dn"]
     if filters:
         argv += ["-af", ",".join(filters)]
@@ -95,23 +103,63 @@ def decode_argv(path: Path, sample_rate: int, channels: int, filters: Sequence[s
 
 
 @dataclass(frozen=True)
+class Format:
+    codec: str
+    muxer: str
+    stream_muxer: str  # the same encoded audio as a stream a decoder can read from a pipe
+    suffix: str
+    mime_type: str
+    options: str = ""
+
+
+FORMATS = {
+    "mp3": Format("libmp3lame", "mp3", "mp3", ".mp3", "audio/mpeg", "id3v2_version=0:write_id3v1=0"),
+    "m4a": Format("aac", "ipod", "adts", ".m4a", "audio/mp4", "movflags=+faststart"),
+}
+
+
+@dataclass(frozen=True)
 class Encoding:
-    codec: str = "libmp3lame"
+    format: str = "mp3"
     bitrate: int = 128
     sample_rate: int = 44100
     channels: int = 2
 
 
-def encode_argv(out: Path, encoding: Encoding) -> list[str]:
-    """argv that encodes float32 PCM from stdin into an MP3 with no tags (mutagen writes them)."""
+def encode_argv(out: Path, encoding: Encoding, monitor: bool = False) -> list[str]:
+    """argv that encodes float32 PCM from stdin with no tags (mutagen writes them).
+
+    With `monitor`, ffmpeg's tee muxer also writes the encoded stream to stdout, so the
+    result can be decoded and measured while it is being made."""
+    fmt = FORMATS[encoding.format]
     argv = [ffmpeg_path(), "-hide_banner", "-nostdin", "-loglevel", "error", "-y"]
     argv += ["-f", "f32le", "-ar", str(encoding.sample_rate), "-ac", str(encoding.channels), "-i", "pipe:0"]
-    argv += ["-c:a", encoding.codec, "-b:a", f"{encoding.bitrate}k", "-map_metadata", "-1"]
-    return [*argv, "-id3v2_version", "0", "-write_id3v1", "0", "-write_xing", "1", "-f", "mp3", str(out)]
+    argv += ["-map", "0:a", "-c:a", fmt.codec, "-b:a", f"{encoding.bitrate}k", "-map_metadata", "-1"]
+    file_options = f"f={fmt.muxer}" + (f":{fmt.options}" if fmt.options else "")
+    if monitor:
+        return [*argv, "-f", "tee", f"[{file_options}]{_tee_escape(out)}|[f={fmt.stream_muxer}]pipe\\:1"]
+    return [*argv, *_options_argv(fmt.options), "-f", fmt.muxer, str(out)]
+
+
+def _options_argv(options: str) -> list[str]:
+    argv = []
+    for option in filter(None, options.split(":")):
+        key, value = option.split("=", 1)
+        argv += [f"-{key}", value]
+    return argv
+
+
+def _tee_escape(path: Path) -> str:
+    return "".join("\\" + c if c in "|[]:=\\" else c for c in str(path))
 
 
 def decode(
-    path: Path, sample_rate: int, channels: int, filters: Sequence[str] = (), chunk_seconds: float = CHUNK_SECONDS
+    path: Path,
+    sample_rate: int,
+    channels: int,
+    filters: Sequence[str] = (),
+    chunk_seconds: float = CHUNK_SECONDS,
+    window: tuple[float, float] | None = None,
 ) -> Iterator[np.ndarray]:
     """Yield float32 chunks shaped (frames, channels); raise MediaError if ffmpeg fails."""
     _require_file(path)
@@ -119,7 +167,7 @@ def decode(
     chunk_bytes = int(sample_rate * chunk_seconds) * frame_bytes
     with tempfile.TemporaryFile() as log:
         process = subprocess.Popen(
-            decode_argv(path, sample_rate, channels, filters), stdout=subprocess.PIPE, stderr=log
+            decode_argv(path, sample_rate, channels, filters, window), stdout=subprocess.PIPE, stderr=log
         )
         assert process.stdout is not None
         total = 0
@@ -149,12 +197,30 @@ def _read_exactly(stream: IO[bytes], size: int) -> bytes:
 
 
 class Encoder:
-    """A running ffmpeg encoder fed float32 chunks; `close()` waits and raises MediaError on failure."""
+    """A running ffmpeg encoder fed float32 chunks; `close()` waits and raises MediaError on failure.
 
-    def __init__(self, out: Path, encoding: Encoding):
+    Given a `monitor`, the encoded result is decoded again as it is made (a second ffmpeg reading
+    the encoder's tee'd stream) and each decoded chunk is handed to `monitor` on a thread: the
+    finished file is measured without a second pass over it."""
+
+    def __init__(self, out: Path, encoding: Encoding, monitor: Callable[[np.ndarray], None] | None = None):
         self.out = out
         self._log = tempfile.TemporaryFile()  # noqa: SIM115 - lives as long as the process
-        self._process = subprocess.Popen(encode_argv(out, encoding), stdin=subprocess.PIPE, stderr=self._log)
+        stdout = subprocess.PIPE if monitor else subprocess.DEVNULL
+        argv = encode_argv(out, encoding, monitor=monitor is not None)
+        self._process = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=stdout, stderr=self._log)
+        self._monitor: _Monitor | None = None
+        if monitor:
+            self._monitor = _Monitor(self._process.stdout, encoding, monitor, out)
+
+    def __enter__(self) -> Encoder:
+        return self
+
+    def __exit__(self, kind: type | None, *_: object) -> None:
+        if kind is None:
+            self.close()
+        else:
+            self.abort()
 
     def write(self, chunk: np.ndarray) -> None:
         if not len(chunk):
@@ -163,7 +229,7 @@ class Encoder:
         try:
             self._process.stdin.write(np.ascontiguousarray(chunk, dtype=SAMPLE).tobytes())
         except BrokenPipeError:
-            self.close()
+            self.abort()
             raise MediaError(self.out, "the encoder stopped early") from None
 
     def close(self) -> None:
@@ -173,6 +239,8 @@ class Encoder:
         code = self._process.wait()
         log = _read_log(self._log)
         self._log.close()
+        if self._monitor:
+            self._monitor.finish()
         if code != 0:
             raise MediaError(self.out, _failure(log))
 
@@ -180,6 +248,72 @@ class Encoder:
         self._process.kill()
         self._process.wait()
         self._log.close()
+        if self._monitor:
+            self._monitor.abort()
+
+
+class _Monitor:
+    """Decodes an encoder's stdout and feeds the PCM to a callback on a background thread."""
+
+    def __init__(self, encoded: IO[bytes], encoding: Encoding, callback: Callable[[np.ndarray], None], out: Path):
+        self._out = out
+        self._log = tempfile.TemporaryFile()  # noqa: SIM115 - lives as long as the process
+        argv = [ffmpeg_path(), "-hide_banner", "-nostdin", "-loglevel", "error", "-i", "pipe:0"]
+        argv += ["-f", "f32le", "-c:a", "pcm_f32le", "-ac", str(encoding.channels), "pipe:1"]
+        self._decoder = subprocess.Popen(argv, stdin=encoded, stdout=subprocess.PIPE, stderr=self._log)
+        encoded.close()  # the decoder holds it now
+        self._channels = encoding.channels
+        self._callback = callback
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, name="encoder-monitor", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        frame_bytes = SAMPLE.itemsize * self._channels
+        assert self._decoder.stdout is not None
+        try:
+            while data := _read_exactly(self._decoder.stdout, 65536 * frame_bytes):
+                usable = len(data) - len(data) % frame_bytes
+                self._callback(np.frombuffer(data[:usable], dtype=SAMPLE).reshape(-1, self._channels))
+        except BaseException as exc:  # handed to the caller in finish()
+            self._error = exc
+            self._decoder.kill()
+
+    def finish(self) -> None:
+        self._thread.join()
+        code = self._decoder.wait()
+        log = _read_log(self._log)
+        self._log.close()
+        if self._error:
+            raise self._error
+        if code != 0:
+            raise MediaError(self.out_name, f"cannot decode the encoded result: {_failure(log)}")
+
+    @property
+    def out_name(self) -> Path:
+        return self._out
+
+    def abort(self) -> None:
+        self._decoder.kill()
+        self._thread.join()
+        self._decoder.wait()
+        self._log.close()
+
+
+def ebur128(path: Path) -> dict[str, float]:
+    """I, LRA and TP by ffmpeg's own ebur128 filter: the independent meter tests and benchmarks use."""
+    _require_file(path)
+    argv = [ffmpeg_path(), "-hide_banner", "-nostats", "-i", str(path), "-af", "ebur128=peak=true", "-f", "null", "-"]
+    result = subprocess.run(argv, capture_output=True, text=True, errors="replace", check=False)
+    if result.returncode != 0 or "Summary:" not in result.stderr:
+        raise MediaError(path, _failure(result.stderr))
+    summary = result.stderr[result.stderr.rindex("Summary:") :]
+    number = r"(-?[\d.]+|-inf)"
+    return {
+        "I": float(re.search(rf"I:\s+{number} LUFS", summary).group(1)),
+        "LRA": float(re.search(rf"LRA:\s+{number} LU", summary).group(1)),
+        "TP": float(re.search(rf"Peak:\s+{number} dBFS", summary).group(1)),
+    }
 
 
 def _read_log(log: IO[bytes]) -> str:

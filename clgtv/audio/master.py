@@ -1,30 +1,41 @@
-"""Mastering one recording: high-pass, one gain to the loudness target, true-peak limit, encode.
+"""Mastering one recording for podcast release.
 
-Two streaming passes over the source (measure, then render) and a check of the encoded
-file with the same meter. If the codec pushed the true peak over the ceiling, or the
-limiter pulled loudness off target, the render is repeated with the error corrected
-(at most MAX_RENDERS renders in all).
+measure   one streaming pass: BS.1770 loudness, true peak and 100 ms segment energies
+plan      leveller + normalisation gain curve and silence trim, from the segment energies
+render    second streaming pass: high-pass, gain curve, intro/outro, true-peak limiter, encode
+verify    the encoded file measured by the same meter; if the codec pushed the true peak over
+          the ceiling or loudness is off target, render again with the error corrected
+          (at most MAX_RENDERS renders in all)
 """
 
 from __future__ import annotations
 
 import math
 import os
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+import numpy as np
+
 from clgtv.audio import ffmpeg
+from clgtv.audio.clips import Joiner, load_clip
+from clgtv.audio.leveller import SEGMENT_S, GainPlan, plan_gain, segment_gains
 from clgtv.audio.limiter import Limiter
 from clgtv.audio.meter import Loudness, LoudnessMeter, measure
 from clgtv.errors import MediaError
 from clgtv.settings import AudioSettings
 
-ENGINE_VERSION = "1"
+ENGINE_VERSION = "2"
 SILENCE_LUFS = -70.0
-MAX_GAIN_DB = 35.0
-LEVEL_TOLERANCE_LU = 0.5
+NEAR_SILENCE_LUFS = -50.0
+LEVEL_TOLERANCE_LU = 0.3
 CODEC_HEADROOM_DB = 0.5
 MAX_RENDERS = 3
+CALIBRATION_S = 20.0
+MAX_CODEC_LOSS_LU = 1.5
+
+Progress = Callable[[str, float], None]  # (stage, fraction done)
 
 
 @dataclass(frozen=True)
@@ -32,9 +43,10 @@ class MasterReport:
     source: str
     before: Loudness
     after: Loudness
-    gain_db: float
+    gain_range_db: tuple[float, float]
     limiter_ceiling_db: float
     limiting_db: float
+    trimmed_s: tuple[float, float]
     renders: int
     warnings: tuple[str, ...] = field(default=())
 
@@ -44,9 +56,10 @@ class MasterReport:
             "source": self.source,
             "input": self.before.as_dict(),
             "output": self.after.as_dict(),
-            "gain_db": round(self.gain_db, 2),
+            "gain_range_db": [round(g, 2) for g in self.gain_range_db],
             "limiter_ceiling_dbtp": round(self.limiter_ceiling_db, 2),
             "max_limiting_db": round(self.limiting_db, 2),
+            "trimmed_s": [round(t, 2) for t in self.trimmed_s],
             "renders": self.renders,
             "warnings": list(self.warnings),
         }
@@ -56,59 +69,144 @@ def filters(settings: AudioSettings) -> list[str]:
     return [f"highpass=f={settings.highpass:g}:poles=2"] if settings.highpass else []
 
 
-def analyse(source: Path, settings: AudioSettings) -> Loudness:
-    """Loudness of the source as it will enter the chain (output rate and channels, high-passed)."""
+@dataclass(frozen=True)
+class Analysis:
+    loudness: Loudness
+    energy: np.ndarray
+    frames: np.ndarray
+
+
+def analyse(source: Path, settings: AudioSettings, progress: Progress | None = None) -> Analysis:
+    """One pass over the source as it will enter the chain (output rate and channels, high-passed)."""
+    duration = ffmpeg.probe(source).duration if progress else None
     meter = LoudnessMeter(settings.sample_rate, settings.channels)
+    done = 0
     for chunk in ffmpeg.decode(source, settings.sample_rate, settings.channels, filters(settings)):
         meter.feed(chunk)
-    return meter.result()
+        done += len(chunk)
+        _report(progress, "measuring", done / settings.sample_rate, duration)
+    loudness = meter.result()
+    return Analysis(loudness, *meter.segments())
 
 
-def master(source: Path, out: Path, settings: AudioSettings) -> MasterReport:
-    """Process `source` into an MP3 at `out` (written atomically); report before and after."""
-    before = analyse(source, settings)
+def master(source: Path, out: Path, settings: AudioSettings, progress: Progress | None = None) -> MasterReport:
+    """Process `source` into `out` (written atomically); report before and after."""
+    analysis = analyse(source, settings, progress)
+    before = analysis.loudness
     if not math.isfinite(before.integrated) or before.integrated < SILENCE_LUFS:
         raise MediaError(source, "is silent (no speech above -70 LUFS); check the recording")
-    gain = settings.target_lufs - before.integrated
+    target = settings.loudness_target
+    plan = plan_gain(
+        analysis.energy,
+        analysis.frames,
+        target,
+        level=settings.leveller,
+        max_boost_db=settings.max_boost,
+        max_cut_db=settings.max_cut,
+        trim=settings.trim_silence,
+    )
+    plan = replace(plan, gain_db=plan.gain_db + codec_loss(source, settings, plan, analysis, out))
     warnings = []
-    if gain > MAX_GAIN_DB:
-        warnings.append(f"very quiet recording ({before.integrated:.1f} LUFS): gain capped at +{MAX_GAIN_DB:g} dB")
-        gain = MAX_GAIN_DB
+    if before.integrated < NEAR_SILENCE_LUFS or not np.isfinite(plan.speech_gate):
+        warnings.append(f"near-silent recording ({before.integrated:.1f} LUFS): left at its own level, not amplified")
+        plan = replace(plan, gain_db=np.zeros_like(plan.gain_db))
     headroom = CODEC_HEADROOM_DB
     tmp = out.with_name(f".{out.name}.partial")
+    renders = 0
     try:
-        renders = 0
-        while renders < MAX_RENDERS:
+        while True:
             renders += 1
             ceiling = settings.true_peak - headroom
-            limiting = render(source, tmp, settings, gain, ceiling)
-            after = measure(tmp)
+            limiting, after = render(source, tmp, settings, plan, ceiling, progress)
             peak_over = after.true_peak - settings.true_peak
-            level_off = settings.target_lufs - after.integrated
-            if warnings or (peak_over <= 0 and abs(level_off) <= LEVEL_TOLERANCE_LU):
+            level_off = target - after.integrated
+            settled = peak_over <= 0 and (warnings or abs(level_off) <= LEVEL_TOLERANCE_LU)
+            if settled or renders == MAX_RENDERS:
                 break
             if peak_over > 0:
                 headroom += peak_over + 0.1
-            if abs(level_off) > LEVEL_TOLERANCE_LU:
-                gain += level_off
+            if not warnings and abs(level_off) > LEVEL_TOLERANCE_LU:
+                plan = replace(plan, gain_db=plan.gain_db + level_off)
         os.replace(tmp, out)
     finally:
         tmp.unlink(missing_ok=True)
-    return MasterReport(str(source), before, after, gain, ceiling, limiting, renders, tuple(warnings))
+    if not settled:
+        warnings.append(f"after {renders} renders: {after.integrated:.1f} LUFS, true peak {after.true_peak:.1f} dBTP")
+    trimmed = (plan.first * SEGMENT_S, max(before.duration - plan.stop * SEGMENT_S, 0.0))
+    return MasterReport(
+        str(source), before, after, plan.gain_range, ceiling, limiting, trimmed, renders, tuple(warnings)
+    )
 
 
-def render(source: Path, out: Path, settings: AudioSettings, gain_db: float, ceiling_db: float) -> float:
-    """Decode, apply gain, limit, encode; return the deepest gain reduction the limiter used."""
-    scale = 10 ** (gain_db / 20)
-    limiter = Limiter(ceiling_db, settings.sample_rate, settings.channels)
-    encoding = ffmpeg.Encoding(bitrate=settings.bitrate, sample_rate=settings.sample_rate, channels=settings.channels)
-    encoder = ffmpeg.Encoder(out, encoding)
+def codec_loss(source: Path, settings: AudioSettings, plan: GainPlan, analysis: Analysis, out: Path) -> float:
+    """Loudness the encoder takes away, measured on the loudest CALIBRATION_S of the programme.
+
+    MP3's low-pass removes a few tenths of a LU of speech; knowing how much before the real
+    render means one render lands on target, instead of two."""
+    rate, channels = settings.sample_rate, settings.channels
+    weighted = analysis.energy * 10 ** (plan.gain_db / 10)
+    span = min(round(CALIBRATION_S / SEGMENT_S), len(weighted))
+    sums = np.convolve(weighted[plan.first : plan.stop], np.ones(span), "valid")
+    first = plan.first + int(np.argmax(sums)) if len(sums) else 0
+    window = (first * SEGMENT_S, span * SEGMENT_S)
+    meter = LoudnessMeter(rate, channels)
+    sample = out.with_name(f".{out.name}.calibration")
+    encoding = ffmpeg.Encoding(settings.format, settings.bitrate, rate, channels)
     try:
-        for chunk in ffmpeg.decode(source, settings.sample_rate, settings.channels, filters(settings)):
-            encoder.write(limiter.process(chunk * scale))
+        with ffmpeg.Encoder(sample, encoding) as encoder:
+            position = round(window[0] * rate)
+            for chunk in ffmpeg.decode(source, rate, channels, filters(settings), window=window):
+                processed = chunk * segment_gains(plan, position, len(chunk), rate)[:, None]
+                position += len(chunk)
+                meter.feed(processed)
+                encoder.write(processed)
+        loss = meter.result().integrated - measure(sample).integrated
+    finally:
+        sample.unlink(missing_ok=True)
+    return float(np.clip(loss, -MAX_CODEC_LOSS_LU, MAX_CODEC_LOSS_LU)) if math.isfinite(loss) else 0.0
+
+
+def render(
+    source: Path,
+    out: Path,
+    settings: AudioSettings,
+    plan: GainPlan,
+    ceiling_db: float,
+    progress: Progress | None = None,
+) -> tuple[float, Loudness]:
+    """Decode, apply the gain plan and clips, limit, encode; return the deepest limiting in dB
+    and the encoded result's loudness (decoded and measured while it is encoded)."""
+    rate, channels = settings.sample_rate, settings.channels
+    joiner = _joiner(settings)
+    limiter = Limiter(ceiling_db, rate, channels)
+    encoding = ffmpeg.Encoding(settings.format, settings.bitrate, rate, channels)
+    first = round(plan.first * SEGMENT_S * rate)
+    stop = round(plan.stop * SEGMENT_S * rate) if plan.stop < len(plan.gain_db) else math.inf
+    duration = plan.stop * SEGMENT_S
+    result = LoudnessMeter(rate, channels)
+    with ffmpeg.Encoder(out, encoding, monitor=result.feed) as encoder:
+        position = 0
+        for chunk in ffmpeg.decode(source, rate, channels, filters(settings)):
+            low, high = max(first - position, 0), min(stop - position, len(chunk))
+            if high > low:
+                gains = segment_gains(plan, position + low, int(high - low), rate)
+                encoder.write(limiter.process(joiner.feed(chunk[low:high] * gains[:, None])))
+            position += len(chunk)
+            _report(progress, "rendering", position / rate, duration)
+        encoder.write(limiter.process(joiner.finish()))
         encoder.write(limiter.flush())
-    except BaseException:
-        encoder.abort()
-        raise
-    encoder.close()
-    return limiter.max_reduction_db
+    # the streamed copy carries no encoder-delay header, so take the playing time from the file
+    return limiter.max_reduction_db, replace(result.result(), duration=ffmpeg.probe(out).duration or 0.0)
+
+
+def _joiner(settings: AudioSettings) -> Joiner:
+    rate, channels = settings.sample_rate, settings.channels
+    target = settings.loudness_target
+    intro = load_clip(settings.intro, rate, channels, target) if settings.intro else None
+    outro = load_clip(settings.outro, rate, channels, target) if settings.outro else None
+    return Joiner(intro, outro, round(settings.crossfade * rate), rate, channels)
+
+
+def _report(progress: Progress | None, stage: str, seconds: float, duration: float | None) -> None:
+    if progress and duration:
+        progress(stage, min(seconds / duration, 1.0))

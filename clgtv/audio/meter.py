@@ -113,12 +113,15 @@ class LoudnessMeter:
         self._segment_frames.extend(np.diff(edges).tolist())
         self._pending = self._pending[edges[-1] :]
 
+    def segments(self) -> tuple[np.ndarray, np.ndarray]:
+        """K-weighted energy and frame count of each complete 100 ms segment so far."""
+        return np.array(self._segments), np.array(self._segment_frames, dtype=np.float64)
+
     def result(self) -> Loudness:
         self._peak = max(self._peak, float(self._true_peak.flush().max(initial=0.0)))
-        energy = np.array(self._segments)
-        frames = np.array(self._segment_frames, dtype=np.float64)
+        energy, frames = self.segments()
         return Loudness(
-            integrated=_gated_loudness(_blocks(energy, frames, 4), RELATIVE_GATE),
+            integrated=integrated_loudness(energy, frames),
             range=_loudness_range(_blocks(energy, frames, 30)),
             true_peak=_db(self._peak),
             sample_peak=_db(self._sample_peak),
@@ -134,26 +137,31 @@ def _blocks(energy: np.ndarray, frames: np.ndarray, segments: int) -> np.ndarray
     return np.convolve(energy, kernel, "valid") / np.convolve(frames, kernel, "valid")
 
 
-def _lufs(power: np.ndarray | float) -> np.ndarray | float:
+def integrated_loudness(energy: np.ndarray, frames: np.ndarray) -> float:
+    """BS.1770 gated loudness from 100 ms segment energies (400 ms blocks, 75 % overlap)."""
+    return _gated_loudness(_blocks(energy, frames, 4), RELATIVE_GATE)
+
+
+def lufs(power: np.ndarray | float) -> np.ndarray | float:
     with np.errstate(divide="ignore"):
         return -0.691 + 10 * np.log10(power)
 
 
 def _gated_loudness(power: np.ndarray, relative: float) -> float:
-    kept = power[_lufs(power) > ABSOLUTE_GATE]
+    kept = power[lufs(power) > ABSOLUTE_GATE]
     if not len(kept):
         return -math.inf
-    threshold = float(_lufs(kept.mean())) + relative
-    kept = kept[_lufs(kept) > threshold]
-    return float(_lufs(kept.mean()))
+    threshold = float(lufs(kept.mean())) + relative
+    kept = kept[lufs(kept) > threshold]
+    return float(lufs(kept.mean()))
 
 
 def _loudness_range(power: np.ndarray) -> float:
-    kept = power[_lufs(power) > ABSOLUTE_GATE]
+    kept = power[lufs(power) > ABSOLUTE_GATE]
     if not len(kept):
         return 0.0
-    threshold = float(_lufs(kept.mean())) + LRA_RELATIVE_GATE
-    levels = _lufs(kept[_lufs(kept) > threshold])
+    threshold = float(lufs(kept.mean())) + LRA_RELATIVE_GATE
+    levels = lufs(kept[lufs(kept) > threshold])
     low, high = np.percentile(levels, [10, 95])
     return float(high - low)
 

@@ -1,0 +1,28 @@
+"""`make bench`: every benchmark under bench/, one after another, each printing its own table."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ORDER = ("audio.py", "render.py", "publish_s3.py")
+
+
+def main() -> int:
+    failed = []
+    for name in ORDER:
+        script = HERE / name
+        if not script.exists():
+            continue
+        print(f"\n== {name} ==", flush=True)
+        if subprocess.run([sys.executable, str(script), *sys.argv[1:]], check=False).returncode != 0:
+            failed.append(name)
+    if failed:
+        print(f"failed: {', '.join(failed)}")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,120 @@
+"""The speech leveller and the gain plan, decided from the whole recording before rendering.
+
+The meter leaves one K-weighted energy per 100 ms segment (36,000 numbers an hour). From
+those, with the whole recording in view, we find where people speak, how loud each stretch
+of speech is, and a smooth gain curve that brings quiet speakers up and loud ones down.
+Pauses never get more gain than plain normalisation would give them, so room noise is not
+pumped up between sentences. Because the plan is made from energies, its effect on the
+integrated loudness can be predicted exactly, and one render usually lands on target.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from clgtv.audio.meter import integrated_loudness, lufs
+
+SEGMENT_S = 0.1
+SPEECH_WINDOW_S = 3.0  # how much speech sets the local level
+SMOOTHING_S = 1.0  # gain moves no faster than this average allows: no pumping within words
+NOISE_PERCENTILE = 10
+SPEECH_OVER_NOISE_DB = 10.0
+SPEECH_UNDER_PROGRAMME_DB = 35.0
+TRIM_MARGIN_S = 0.5
+
+
+@dataclass(frozen=True)
+class GainPlan:
+    gain_db: np.ndarray  # one value per 100 ms segment, applied at the segment's centre
+    first: int  # first segment kept (silence trim)
+    stop: int  # one past the last segment kept
+    speech_gate: float  # LUFS above which a moment counts as speech
+
+    @property
+    def gain_range(self) -> tuple[float, float]:
+        kept = self.gain_db[self.first : self.stop]
+        return (float(kept.min()), float(kept.max())) if len(kept) else (0.0, 0.0)
+
+
+def plan_gain(
+    energy: np.ndarray,
+    frames: np.ndarray,
+    target_lufs: float,
+    level: bool = True,
+    max_boost_db: float = 20.0,
+    max_cut_db: float = 10.0,
+    trim: bool = True,
+) -> GainPlan:
+    """Per-segment gain: levelling (optional), then one normalising offset to hit the target."""
+    power = energy / np.maximum(frames, 1)
+    momentary = lufs(_centred_mean(power, 4))
+    gate = _speech_gate(momentary, integrated_loudness(energy, frames))
+    speech = momentary > gate
+    relative = np.zeros(len(power))
+    if level and speech.any():
+        relative = _levelling_gain(power, speech, max_boost_db, max_cut_db)
+    first, stop = _trim_bounds(speech) if trim and speech.any() else (0, len(power))
+    kept = slice(first, stop)
+    predicted = integrated_loudness(energy[kept] * 10 ** (relative[kept] / 10), frames[kept])
+    offset = target_lufs - predicted if np.isfinite(predicted) else 0.0
+    return GainPlan(relative + offset, first, stop, gate)
+
+
+def _speech_gate(momentary: np.ndarray, programme_lufs: float) -> float:
+    """Speech is well above the room's noise floor, and not absurdly far below the programme."""
+    finite = momentary[np.isfinite(momentary)]
+    if not len(finite):
+        return np.inf
+    floor = float(np.percentile(finite, NOISE_PERCENTILE))
+    return max(min(floor + SPEECH_OVER_NOISE_DB, programme_lufs - SPEECH_UNDER_PROGRAMME_DB), -70.0)
+
+
+def _levelling_gain(power: np.ndarray, speech: np.ndarray, max_boost: float, max_cut: float) -> np.ndarray:
+    window = round(SPEECH_WINDOW_S / SEGMENT_S)
+    speech_power = _centred_sum(np.where(speech, power, 0.0), window)
+    speech_count = _centred_sum(speech.astype(np.float64), window)
+    reference = lufs(np.mean(power[speech]))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        local = lufs(speech_power / speech_count)
+    gain = np.clip(reference - local, -max_cut, max_boost)
+    gain = _fill_gaps(np.where(speech_count > 0, gain, np.nan))
+    gain = np.where(speech_count > 0, gain, np.minimum(gain, 0.0))  # long pauses: no boost
+    return _centred_mean(gain, round(SMOOTHING_S / SEGMENT_S))
+
+
+def _fill_gaps(values: np.ndarray) -> np.ndarray:
+    """Each NaN takes the nearest earlier value (or the first value, at the start)."""
+    known = np.flatnonzero(~np.isnan(values))
+    if not len(known):
+        return np.zeros(len(values))
+    index = np.maximum.accumulate(np.where(np.isnan(values), 0, np.arange(len(values))))
+    index = np.where(np.isnan(values[index]), known[0], index)
+    return values[index]
+
+
+def _trim_bounds(speech: np.ndarray) -> tuple[int, int]:
+    spoken = np.flatnonzero(speech)
+    margin = round(TRIM_MARGIN_S / SEGMENT_S)
+    return max(int(spoken[0]) - margin, 0), min(int(spoken[-1]) + 1 + margin, len(speech))
+
+
+def _centred_sum(values: np.ndarray, width: int) -> np.ndarray:
+    sums = np.concatenate([[0.0], np.cumsum(values)])
+    index = np.arange(len(values))
+    low = np.clip(index - width // 2, 0, len(values))
+    high = np.clip(index + (width + 1) // 2, 0, len(values))
+    return sums[high] - sums[low]
+
+
+def _centred_mean(values: np.ndarray, width: int) -> np.ndarray:
+    counts = _centred_sum(np.ones(len(values)), width)
+    return _centred_sum(values, width) / np.maximum(counts, 1)
+
+
+def segment_gains(plan: GainPlan, start: int, count: int, sample_rate: int) -> np.ndarray:
+    """Linear gain for frames start .. start+count, interpolated between segment centres."""
+    frames = np.arange(start, start + count, dtype=np.float64)
+    centres = (np.arange(len(plan.gain_db)) + 0.5) * sample_rate * SEGMENT_S
+    return (10 ** (np.interp(frames, centres, plan.gain_db) / 20)).astype(np.float32)

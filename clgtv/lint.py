@@ -1,0 +1,425 @@
+"""Feed lint: the rendered RSS checked against Apple's and the Podcasting 2.0 namespace's rules.
+
+Two places run it, on the same rules:
+- `clgtv check` renders every feed in memory, without processing any audio (`check_content`). It
+  knows everything but the media facts, so enclosure rules that need the MP3 (its size, duration
+  and type) wait for the build.
+- `clgtv build` (and so `publish`) lints the feeds it has just rendered, with the real media files
+  beside them (`check_built`); any error stops the build before build/site is replaced, so nothing
+  is published.
+Errors are what Apple Podcasts or the namespace refuse; warnings are recommendations.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import email.utils
+import re
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from lxml import etree
+
+from clgtv import site as pages
+from clgtv.artwork import artwork_problems
+from clgtv.categories import APPLE_CATEGORIES
+from clgtv.content import Content
+from clgtv.episodes import Episode
+from clgtv.errors import ContentError, FileError, Problem
+from clgtv.feed import (
+    CHAPTERS_TYPE,
+    ITUNES_NS,
+    MAX_DESCRIPTION_BYTES,
+    PODCAST_NS,
+    TRANSCRIPT_TYPES,
+    podcast_guid,
+    render_feed,
+)
+from clgtv.release import Edition, Media, image_name
+from clgtv.settings import MEDIUMS, SHOW_FILE, SITE_FILE
+from clgtv.transcripts import read_cues
+
+NS = {"itunes": ITUNES_NS, "podcast": PODCAST_NS, "atom": "http://www.w3.org/2005/Atom"}
+# Apple's accepted enclosure types by file extension
+ENCLOSURE_TYPES = {
+    ".mp3": ("audio/mpeg",),
+    ".m4a": ("audio/x-m4a", "audio/mp4"),
+    ".mp4": ("video/mp4",),
+    ".m4v": ("video/x-m4v",),
+    ".mov": ("video/quicktime",),
+    ".pdf": ("application/pdf",),
+}
+LANGUAGE = re.compile(r"[a-zA-Z]{2,3}(-[a-zA-Z0-9]{2,8})*")
+GEO = re.compile(r"geo:-?\d+(\.\d+)?,-?\d+(\.\d+)?(,-?\d+(\.\d+)?)?(;u=\d+(\.\d+)?)?")
+MAX_TITLE = 255
+MAX_NAMESPACE_TEXT = 128  # podcast:person, location, license, soundbite, funding
+SOUNDBITE_SECONDS = (15, 120)  # the namespace's recommended soundbite length
+Local = Callable[[str], Path | None]  # a published URL -> the file behind it, when known here
+
+
+@dataclass(frozen=True)
+class Finding:
+    level: str  # "error" or "warning"
+    guid: str | None  # the item's guid; None for the channel
+    field: str  # the host's field it comes from (show.yaml or the episode file)
+    message: str
+
+
+def lint_feed(xml: bytes, local: Local = lambda url: None) -> list[Finding]:
+    """Every problem in one rendered feed. `local` finds the files behind URLs, to check them too."""
+    try:
+        root = etree.fromstring(xml)
+    except etree.XMLSyntaxError as exc:
+        return [Finding("error", None, "feed", f"the feed is not well-formed XML ({exc})")]
+    channel = root.find("channel")
+    if root.tag != "rss" or root.get("version") != "2.0" or channel is None:
+        return [Finding("error", None, "feed", 'expected <rss version="2.0"> with a <channel>')]
+    findings = list(_channel(channel, local))
+    items = channel.findall("item")
+    if not items:
+        findings.append(Finding("warning", None, "feed", "no episodes yet; Apple Podcasts refuses an empty feed"))
+    show_artwork = _text(channel, "itunes:image/@href")
+    for item in items:
+        findings.extend(_item(item, lambda url: None if url == show_artwork else local(url)))
+    findings.extend(_duplicates(items))
+    return findings
+
+
+# --- channel -----------------------------------------------------------------------
+
+
+def _channel(channel: etree._Element, local: Local) -> Iterator[Finding]:
+    def error(field: str, message: str) -> Finding:
+        return Finding("error", None, field, message)
+
+    def warning(field: str, message: str) -> Finding:
+        return Finding("warning", None, field, message)
+
+    for path, field, what in (
+        ("title", "title", "<title>"),
+        ("description", "description", "<description>"),
+        ("language", "language", "<language>"),
+        ("link", "link", "<link>"),
+        ("itunes:author", "author", "<itunes:author>"),
+        ("itunes:owner/itunes:email", "owner", "<itunes:owner> with an <itunes:email>"),
+        ("itunes:explicit", "explicit", "<itunes:explicit>"),
+        ("itunes:image/@href", "artwork", "<itunes:image href>"),
+        ("itunes:category/@text", "categories", "<itunes:category>"),
+        ("atom:link[@rel='self']/@href", "base_url", '<atom:link rel="self"> (the feed\'s own URL)'),
+        ("podcast:guid", "feed", "<podcast:guid>"),
+    ):
+        if not _text(channel, path):
+            yield error(field, f"the feed has no {what}")
+    yield from _lengths(channel, None, "description")
+    if (language := _text(channel, "language")) and not LANGUAGE.fullmatch(language):
+        yield error("language", f"'{language}' is not a language code like en or en-GB")
+    if (explicit := _text(channel, "itunes:explicit")) and explicit not in ("true", "false"):
+        yield error("explicit", f"<itunes:explicit> is '{explicit}'; Apple expects true or false")
+    if (kind := _text(channel, "itunes:type")) and kind not in ("episodic", "serial"):
+        yield error("type", f"<itunes:type> is '{kind}'; expected episodic or serial")
+    yield from _categories(channel)
+    yield from _image(channel, None, "artwork", local)
+    for tag in ("block", "complete"):
+        if (value := _text(channel, f"itunes:{tag}")) and value != "Yes":
+            yield warning(tag, f"<itunes:{tag}> is '{value}'; Apple only acts on Yes")
+    if (new_url := _text(channel, "itunes:new-feed-url")) and not new_url.startswith(("https://", "http://")):
+        yield error("new_feed_url", f"<itunes:new-feed-url> '{new_url}' is not a web address")
+    self_url = _text(channel, "atom:link[@rel='self']/@href")
+    if self_url and not self_url.startswith("https://"):
+        message = f"the feed's URL {self_url} is not https://; Apple Podcasts and Spotify need https in production"
+        yield warning("base_url", message)
+    yield from _podcast_channel(channel, self_url)
+
+
+def _categories(channel: etree._Element) -> Iterator[Finding]:
+    for category in channel.findall("itunes:category", NS):
+        name = category.get("text", "")
+        if name not in APPLE_CATEGORIES:
+            yield Finding("error", None, "categories", f"'{name}' is not an Apple Podcasts category")
+            continue
+        for sub in category.findall("itunes:category", NS):
+            if sub.get("text") not in APPLE_CATEGORIES[name]:
+                message = f"'{sub.get('text')}' is not a subcategory of '{name}' in Apple's list"
+                yield Finding("error", None, "categories", message)
+
+
+def _podcast_channel(channel: etree._Element, self_url: str) -> Iterator[Finding]:
+    guid = _text(channel, "podcast:guid")
+    if guid:
+        try:
+            uuid.UUID(guid)
+        except ValueError:
+            yield Finding("error", None, "feed", f"<podcast:guid> '{guid}' is not a UUID")
+        if self_url and guid != podcast_guid(self_url):
+            message = "<podcast:guid> is not the UUIDv5 of the feed URL; keep it only if the feed moved here"
+            yield Finding("warning", None, "feed", message)
+    if (locked := _text(channel, "podcast:locked")) and locked not in ("yes", "no"):
+        yield Finding("error", None, "locked", f"<podcast:locked> is '{locked}'; expected yes or no")
+    medium = _text(channel, "podcast:medium")
+    if medium and medium.removesuffix("L") not in MEDIUMS and medium != "mixed":
+        yield Finding("error", None, "medium", f"<podcast:medium> '{medium}' is not one of the namespace's mediums")
+    for funding in channel.findall("podcast:funding", NS):
+        if not funding.get("url"):
+            yield Finding("error", None, "funding", "<podcast:funding> needs a url")
+    yield from _namespace_texts(channel, None)
+
+
+# --- items -------------------------------------------------------------------------
+
+
+def _item(item: etree._Element, local: Local) -> Iterator[Finding]:
+    """One episode's rules (`local` knows no show artwork here: the channel checked it)."""
+    guid = _text(item, "guid") or None
+
+    def error(field: str, message: str) -> Finding:
+        return Finding("error", guid, field, message)
+
+    if not guid:
+        yield error("guid", "the episode has no <guid>")
+    if not _text(item, "title"):
+        yield error("title", "the episode has no <title>")
+    if not _text(item, "description"):
+        yield Finding("warning", guid, "summary", "the episode has no <description>; add a summary or show notes")
+    yield from _lengths(item, guid, "summary")
+    if not _rfc822(_text(item, "pubDate")):
+        yield error("date", f"<pubDate> '{_text(item, 'pubDate')}' is not an RFC 822 date")
+    if (kind := _text(item, "itunes:episodeType")) and kind not in ("full", "trailer", "bonus"):
+        yield error("type", f"<itunes:episodeType> is '{kind}'; expected full, trailer or bonus")
+    for tag, field in (("itunes:episode", "episode"), ("itunes:season", "season")):
+        if (number := _text(item, tag)) and not (number.isdigit() and int(number) > 0):
+            yield error(field, f"<{tag}> is '{number}'; expected a whole number of at least 1")
+    if (explicit := _text(item, "itunes:explicit")) and explicit not in ("true", "false"):
+        yield error("explicit", f"<itunes:explicit> is '{explicit}'; Apple expects true or false")
+    duration = yield from _enclosure(item, guid, local)
+    yield from _image(item, guid, "image", local)
+    yield from _podcast_item(item, guid, duration)
+    yield from _namespace_texts(item, guid)
+
+
+def _enclosure(item: etree._Element, guid: str | None, local: Local) -> Iterator[Finding]:
+    """Enclosure rules; returns the episode's duration in seconds when the media file is known here."""
+    enclosure = item.find("enclosure")
+    if enclosure is None or not enclosure.get("url"):
+        yield Finding("error", guid, "audio", "the episode has no <enclosure url> (its audio)")
+        return None
+    url, kind, length = enclosure.get("url", ""), enclosure.get("type", ""), enclosure.get("length", "")
+    suffix = Path(url.split("?", 1)[0]).suffix.lower()
+    if kind not in ENCLOSURE_TYPES.get(suffix, ()):
+        expected = " or ".join(ENCLOSURE_TYPES.get(suffix, ())) or "a file Apple accepts (.mp3, .m4a, .mp4, .mov)"
+        yield Finding("error", guid, "audio", f"<enclosure> {Path(url).name} has type '{kind}'; expected {expected}")
+    if not length.isdigit():
+        yield Finding("error", guid, "audio", f"<enclosure length> is '{length}'; expected the size in bytes")
+    path = local(url)
+    if path is None:
+        return None  # `clgtv check`: the media is not made yet; `build` checks the rest
+    yield from _media_file(item, guid, path, kind, length)
+    duration = _text(item, "itunes:duration")
+    if not (duration.isdigit() and int(duration) > 0):
+        yield Finding("error", guid, "audio", f"<itunes:duration> is '{duration}'; expected whole seconds above 0")
+        return None
+    return int(duration)
+
+
+def _media_file(item: etree._Element, guid: str | None, path: Path, kind: str, length: str) -> Iterator[Finding]:
+    if not path.is_file():
+        yield Finding("error", guid, "audio", f"the audio file {path.name} is missing from the site")
+        return
+    if length.isdigit() and int(length) != path.stat().st_size:
+        message = f"<enclosure length> is {length} bytes but {path.name} has {path.stat().st_size}"
+        yield Finding("error", guid, "audio", message)
+    with path.open("rb") as handle:
+        head = handle.read(12)
+    if (kind == "audio/mpeg") != _looks_like_mp3(head):
+        yield Finding("error", guid, "audio", f"{path.name} does not hold what its type '{kind}' says")
+
+
+def _looks_like_mp3(head: bytes) -> bool:
+    return head[:3] == b"ID3" or (len(head) > 1 and head[0] == 0xFF and head[1] & 0xE0 == 0xE0)
+
+
+def _podcast_item(item: etree._Element, guid: str | None, duration: int | None) -> Iterator[Finding]:
+    for transcript in item.findall("podcast:transcript", NS):
+        if not transcript.get("url") or not transcript.get("type"):
+            yield Finding("error", guid, "transcript", "<podcast:transcript> needs a url and a type")
+        elif transcript.get("type") not in {*TRANSCRIPT_TYPES.values(), "text/plain", "text/html", "application/json"}:
+            yield Finding("warning", guid, "transcript", f"transcript type '{transcript.get('type')}' is unusual")
+    for chapters in item.findall("podcast:chapters", NS):
+        if not chapters.get("url") or chapters.get("type") != CHAPTERS_TYPE:
+            yield Finding("error", guid, "chapters", f"<podcast:chapters> needs a url and type {CHAPTERS_TYPE}")
+    for tag, field in (("podcast:season", "season"), ("podcast:episode", "episode")):
+        if (number := _text(item, tag)) and not re.fullmatch(r"\d+(\.\d+)?", number):
+            yield Finding("error", guid, field, f"<{tag}> is '{number}'; expected a number")
+    for bite in item.findall("podcast:soundbite", NS):
+        yield from _soundbite(bite, guid, duration)
+
+
+def _soundbite(bite: etree._Element, guid: str | None, duration: int | None) -> Iterator[Finding]:
+    try:
+        start, length = float(bite.get("startTime", "")), float(bite.get("duration", ""))
+    except ValueError:
+        yield Finding("error", guid, "soundbites", "<podcast:soundbite> needs startTime and duration in seconds")
+        return
+    low, high = SOUNDBITE_SECONDS
+    if not low <= length <= high:
+        message = f"a soundbite of {length:g} s; the namespace recommends {low}-{high} s"
+        yield Finding("warning", guid, "soundbites", message)
+    if duration is not None and start + length > duration + 1:
+        message = f"a soundbite at {start:g} s for {length:g} s runs past the end of the episode ({duration} s)"
+        yield Finding("error", guid, "soundbites", message)
+
+
+# --- shared --------------------------------------------------------------------------
+
+
+def _lengths(node: etree._Element, guid: str | None, field: str) -> Iterator[Finding]:
+    size = len(_text(node, "description").encode("utf-8"))
+    if size > MAX_DESCRIPTION_BYTES:
+        message = f"<description> is {size} bytes; Apple allows {MAX_DESCRIPTION_BYTES}"
+        yield Finding("error", guid, field, message)
+    for path in ("title", "itunes:title"):
+        if len(_text(node, path)) > MAX_TITLE:
+            yield Finding("error", guid, "title", f"<{path}> is longer than {MAX_TITLE} characters")
+
+
+def _namespace_texts(node: etree._Element, guid: str | None) -> Iterator[Finding]:
+    for tag, field in (("person", "people"), ("location", "location"), ("license", "license")):
+        for element in node.findall(f"podcast:{tag}", NS):
+            text = (element.text or "").strip()
+            if not text:
+                yield Finding("error", guid, field, f"<podcast:{tag}> is empty")
+            elif len(text) > MAX_NAMESPACE_TEXT:
+                message = f"<podcast:{tag}> is over {MAX_NAMESPACE_TEXT} characters; apps may cut it"
+                yield Finding("warning", guid, field, message)
+            if tag == "location" and element.get("geo") and not GEO.fullmatch(element.get("geo", "")):
+                yield Finding("error", guid, field, f"geo '{element.get('geo')}' is not like geo:53.48,-2.24")
+
+
+def _image(node: etree._Element, guid: str | None, field: str, local: Local) -> Iterator[Finding]:
+    url = _text(node, "itunes:image/@href")
+    if not url:
+        return
+    if not url.startswith(("https://", "http://")):
+        yield Finding("error", guid, field, f"<itunes:image> '{url}' is not a web address")
+        return
+    path = local(url)
+    if path is None:
+        return
+    for message in artwork_problems(path):
+        yield Finding("error", guid, field, f"artwork {message}")
+
+
+def _duplicates(items: list[etree._Element]) -> Iterator[Finding]:
+    for path, field, what in (("guid", "guid", "guid"), ("enclosure/@url", "audio", "audio URL")):
+        seen: set[str] = set()
+        for item in items:
+            value = _text(item, path)
+            if value and value in seen:
+                yield Finding("error", _text(item, "guid") or None, field, f"{what} {value} is used by two episodes")
+            seen.add(value)
+
+
+def _text(node: etree._Element, path: str) -> str:
+    found = node.xpath(path if "@" in path else f"{path}/text()", namespaces=NS)
+    return str(found[0]).strip() if found else ""
+
+
+def _rfc822(value: str) -> dt.datetime | None:
+    try:
+        return email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+
+
+# --- the two entry points --------------------------------------------------------------
+
+FAR_FUTURE = dt.datetime.max.replace(tzinfo=dt.UTC)
+
+
+def check_content(content: Content) -> tuple[list[Problem], list[Problem]]:
+    """`clgtv check`: lint every feed as it will go out, scheduled episodes included, without audio.
+
+    Returns (errors, warnings) as the hosts' problems, each pinned to a file and line.
+    """
+    errors: list[Problem] = []
+    warnings: list[Problem] = []
+    for edition, files in preview(content):
+        for release in edition.releases:
+            errors.extend(_transcript_problems(release.episode))
+        _sort(edition, lint_feed(render_feed(edition), files.get), errors, warnings)
+    return errors, warnings
+
+
+def preview(content: Content) -> list[tuple[Edition, dict[str, Path]]]:
+    """Every programme as it will go out (scheduled episodes included), rendered without any audio.
+
+    Media facts are placeholders (size and duration 0); the rules that need them wait for the build.
+    With each edition comes a map from the URLs of its images to their source files.
+    """
+    result = []
+    for programme in content.programmes:
+        show, site = programme.show, content.site
+        artwork = image_name(f"{show.slug}/artwork", show.artwork)
+        files = {site.url(artwork): show.artwork}
+        releases = []
+        for episode in programme.due(FAR_FUTURE):
+            image = image_name(f"{show.slug}/{episode.slug}/image", episode.image) if episode.image else None
+            if image and episode.image:
+                files[site.url(image)] = episode.image
+            media = Media(f"{show.slug}/media/{episode.slug}.mp3", length=0, duration=0.0)
+            releases.append(pages.make_release(episode, media, image))
+        result.append((Edition(site, programme, artwork, tuple(releases)), files))
+    return result
+
+
+def check_built(editions: tuple[Edition, ...], site_dir: Path, log: Callable[[str], None]) -> None:
+    """`clgtv build`: lint the feeds just rendered into `site_dir`, media included.
+
+    Logs warnings; raises ContentError with every error, which stops the build before anything
+    is published.
+    """
+    errors: list[Problem] = []
+    warnings: list[Problem] = []
+    for edition in editions:
+        base = edition.site.base_url
+
+        def local(url: str, base: str = base) -> Path | None:
+            return site_dir / url[len(base) :] if url.startswith(base) else None
+
+        found = lint_feed((site_dir / edition.feed_path).read_bytes(), local)
+        _sort(edition, found, errors, warnings)
+    for problem in warnings:
+        log(f"warning: {problem}")
+    if errors:
+        raise ContentError(errors)
+
+
+def _sort(edition: Edition, found: list[Finding], errors: list[Problem], warnings: list[Problem]) -> None:
+    by_guid = {r.episode.guid: r.episode.path for r in edition.releases}
+    show_file = edition.programme.show.directory / SHOW_FILE
+    for finding in found:
+        path = by_guid.get(finding.guid or "", show_file)
+        if finding.field == "base_url":
+            path = edition.site.root / SITE_FILE
+        problem = Problem(path, _line_of(path, finding.field), finding.field, finding.message)
+        (errors if finding.level == "error" else warnings).append(problem)
+
+
+def _transcript_problems(episode: Episode) -> list[Problem]:
+    if not episode.transcript or not episode.transcript.is_file():
+        return []
+    try:
+        read_cues(episode.transcript)
+    except FileError as exc:
+        return [Problem(episode.path, _line_of(episode.path, "transcript"), "transcript", exc.message)]
+    return []
+
+
+def _line_of(path: Path, field: str) -> int:
+    """The line where `field:` starts in a host's file (1 when it is not written there)."""
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError):
+        return 1
+    return next((n for n, line in enumerate(lines, start=1) if line.startswith(f"{field}:")), 1)

@@ -1,0 +1,100 @@
+"""A local directory target (default `public/`), written file by file with atomic renames."""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+import shutil
+import tempfile
+from collections.abc import Callable, Iterable
+from pathlib import Path
+
+from clgtv.errors import StorageError, display_path
+from clgtv.storage.plan import CONTROL_PREFIX, LocalFile
+
+
+class DirectoryTarget:
+    workers = 4
+
+    def __init__(self, root: Path):
+        self.root = root
+
+    def __str__(self) -> str:
+        return display_path(self.root)
+
+    def objects(self) -> dict[str, int]:
+        """key -> size of every published file (not the .clgtv/ bookkeeping, not half-written files)."""
+        if not self.root.is_dir():
+            return {}
+        found = {}
+        for path in self.root.rglob("*"):
+            key = path.relative_to(self.root).as_posix()
+            if path.is_file() and not _partial(path) and not key.startswith(CONTROL_PREFIX):
+                found[key] = path.stat().st_size
+        return found
+
+    def checksum(self, key: str) -> str | None:
+        with self._guard(key, "cannot read"), (self.root / key).open("rb") as handle:
+            return hashlib.file_digest(handle, "sha256").hexdigest()
+
+    def read(self, key: str) -> bytes | None:
+        path = self.root / key
+        with self._guard(key, "cannot read"):
+            return path.read_bytes() if path.is_file() else None
+
+    def write(self, key: str, data: bytes, only_if_absent: bool = False) -> bool:
+        """Write a small control file; with only_if_absent, False when it exists already (atomic)."""
+        path = self.root / key
+        with self._guard(key, "cannot write"):
+            path.parent.mkdir(parents=True, exist_ok=True)
+            if not only_if_absent:
+                self._replace(path, lambda temporary: Path(temporary).write_bytes(data))
+                return True
+            try:
+                handle = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+            except FileExistsError:
+                return False
+            with os.fdopen(handle, "wb") as stream:
+                stream.write(data)
+            return True
+
+    def put(self, local: LocalFile, progress: Callable[[int], None]) -> None:
+        with self._guard(local.key, "cannot write"):
+            destination = self.root / local.key
+            destination.parent.mkdir(parents=True, exist_ok=True)
+            self._replace(destination, lambda temporary: shutil.copyfile(local.path, temporary))
+        progress(local.size)
+
+    def delete(self, keys: Iterable[str]) -> None:
+        for key in keys:
+            path = self.root / key
+            with self._guard(key, "cannot delete"):
+                path.unlink(missing_ok=True)
+                for parent in path.parents:
+                    if parent == self.root or not parent.is_relative_to(self.root) or any(parent.iterdir()):
+                        break
+                    parent.rmdir()
+
+    @staticmethod
+    def _replace(destination: Path, fill: Callable[[str], object]) -> None:
+        handle, temporary = tempfile.mkstemp(prefix=".", suffix=".partial", dir=destination.parent)
+        os.close(handle)
+        try:
+            fill(temporary)
+            os.chmod(temporary, 0o644)
+            os.replace(temporary, destination)
+        finally:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(temporary)
+
+    @contextlib.contextmanager
+    def _guard(self, key: str, what: str):
+        try:
+            yield
+        except OSError as exc:
+            raise StorageError(f"{display_path(self.root / key)}: {what} ({exc.strerror or exc})") from exc
+
+
+def _partial(path: Path) -> bool:
+    return path.name.startswith(".") and path.name.endswith(".partial")

@@ -1,0 +1,202 @@
+"""The sync plan, pure: what the built site holds, what the target holds, what to upload in which stage.
+
+Both targets (a folder and S3) share it. Nothing here does I/O on the target.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path, PurePosixPath
+
+from clgtv.errors import StorageError
+
+CONTROL_PREFIX = ".clgtv/"  # the target's own bookkeeping: never planned, never pruned
+MANIFEST_KEY = CONTROL_PREFIX + "manifest.json"
+LOCK_KEY = CONTROL_PREFIX + "lock"
+
+STAGES = ("media and side files", "pages", "feeds")  # upload order: a feed never points at nothing
+
+CONTENT_TYPES = {
+    ".mp3": "audio/mpeg",
+    ".m4a": "audio/mp4",
+    ".xml": "application/rss+xml; charset=utf-8",
+    ".html": "text/html; charset=utf-8",
+    ".json": "application/json",
+    ".vtt": "text/vtt",
+    ".srt": "application/x-subrip",
+    ".txt": "text/plain; charset=utf-8",
+    ".jpg": "image/jpeg",
+    ".jpeg": "image/jpeg",
+    ".png": "image/png",
+    ".webp": "image/webp",
+    ".svg": "image/svg+xml",
+    ".ico": "image/x-icon",
+    ".css": "text/css",
+    ".js": "text/javascript",
+}
+CONTENT_TYPES_BY_NAME = {"chapters.json": "application/json+chapters"}  # Podcasting 2.0 JSON chapters
+DEFAULT_CONTENT_TYPE = "application/octet-stream"
+
+IMMUTABLE = "public, max-age=31536000, immutable"  # content-hashed names: the bytes never change
+SHORT = "public, max-age=300"  # feeds and pages: listeners see a new episode within 5 minutes
+
+
+def content_type(key: str) -> str:
+    path = PurePosixPath(key)
+    return CONTENT_TYPES_BY_NAME.get(path.name) or CONTENT_TYPES.get(path.suffix.lower(), DEFAULT_CONTENT_TYPE)
+
+
+def is_immutable(key: str) -> bool:
+    """`<show>/media/*` and `<show>/artwork-*`: their names carry a hash of their bytes."""
+    path = PurePosixPath(key)
+    return len(path.parts) >= 2 and (path.parent.name == "media" or path.name.startswith("artwork-"))
+
+
+def cache_control(key: str) -> str:
+    return IMMUTABLE if is_immutable(key) else SHORT
+
+
+def stage(key: str) -> int:
+    """0: media, artwork, chapters, transcripts and other side files; 1: pages; 2: feeds."""
+    suffix = PurePosixPath(key).suffix.lower()
+    return {".html": 1, ".xml": 2}.get(suffix, 0)
+
+
+@dataclass(frozen=True)
+class LocalFile:
+    """One built file and its key in the target; the digest is read only when needed."""
+
+    key: str
+    path: Path
+    size: int
+
+    @cached_property
+    def sha256(self) -> str:
+        with self.path.open("rb") as handle:
+            return hashlib.file_digest(handle, "sha256").hexdigest()
+
+
+def scan(site_dir: Path) -> dict[str, LocalFile]:
+    files = (p for p in site_dir.rglob("*") if p.is_file())
+    return {
+        f.key: f
+        for f in sorted(
+            (LocalFile(p.relative_to(site_dir).as_posix(), p, p.stat().st_size) for p in files), key=lambda f: f.key
+        )
+    }
+
+
+@dataclass(frozen=True)
+class Entry:
+    sha256: str
+    size: int
+
+
+Manifest = dict[str, Entry]  # key -> what the target holds there, as of the last finished publish
+
+
+def manifest_bytes(manifest: Manifest) -> bytes:
+    files = {key: {"sha256": e.sha256, "size": e.size} for key, e in sorted(manifest.items())}
+    return (json.dumps({"format": 1, "files": files}, indent=1) + "\n").encode()
+
+
+def parse_manifest(data: bytes) -> Manifest:
+    """Raises ValueError for anything that is not a manifest this code wrote."""
+    try:
+        files = json.loads(data)["files"]
+        return {str(key): Entry(str(v["sha256"]), int(v["size"])) for key, v in files.items()}
+    except (ValueError, KeyError, TypeError, AttributeError) as exc:
+        raise ValueError(f"not a clgtv manifest ({type(exc).__name__}: {exc})") from exc
+
+
+@dataclass(frozen=True)
+class Plan:
+    stages: tuple[tuple[LocalFile, ...], ...]  # uploads by stage (STAGES), each in key order
+    unchanged: tuple[str, ...]
+    deletions: tuple[str, ...]  # no longer built, and --prune was given
+    kept: tuple[str, ...]  # no longer built, left in place
+    manifest: Manifest = field(repr=False)  # what the target holds once the plan is carried out
+    manifest_changed: bool = True
+
+    @property
+    def uploads(self) -> tuple[LocalFile, ...]:
+        return tuple(f for files in self.stages for f in files)
+
+    @property
+    def upload_bytes(self) -> int:
+        return sum(f.size for f in self.uploads)
+
+
+def needs_checksum(built: dict[str, LocalFile], present: dict[str, int], manifest: Manifest) -> list[str]:
+    """Keys the target holds that the manifest cannot vouch for (no entry, or a different size)."""
+    return [key for key in built if key in present and not _vouched(manifest.get(key), present[key])]
+
+
+def _vouched(entry: Entry | None, size: int) -> bool:
+    return entry is not None and entry.size == size
+
+
+def make_plan(
+    built: dict[str, LocalFile],
+    present: dict[str, int],
+    manifest: Manifest,
+    checksums: dict[str, str | None],
+    prune: bool = False,
+    where: str = "",
+) -> Plan:
+    """Decide every key. `present`: key -> size in the target; `checksums`: sha256 read from the target
+    for the keys of `needs_checksum` (None: the target does not know); `where`: the target, for messages."""
+    uploads: list[LocalFile] = []
+    unchanged: list[str] = []
+    new_manifest: Manifest = {}
+    for key, local in built.items():
+        entry = _unchanged_entry(key, local, present, manifest, checksums)
+        if entry is not None:
+            unchanged.append(key)
+            new_manifest[key] = entry
+            continue
+        if key in present and is_immutable(key):
+            raise StorageError(
+                f"{where}{key}: already published with different bytes; media and artwork are never overwritten "
+                "(new content gets a new name)"
+            )
+        uploads.append(local)
+        new_manifest[key] = Entry(local.sha256, local.size)
+    gone = sorted(set(present) - set(built))
+    for key in gone if not prune else ():
+        if _vouched(manifest.get(key), present[key]):
+            new_manifest[key] = manifest[key]
+    stages = tuple(tuple(f for f in uploads if stage(f.key) == n) for n in range(len(STAGES)))
+    return Plan(
+        stages=stages,
+        unchanged=tuple(unchanged),
+        deletions=tuple(gone) if prune else (),
+        kept=() if prune else tuple(gone),
+        manifest=new_manifest,
+        manifest_changed=new_manifest != manifest,
+    )
+
+
+def _unchanged_entry(
+    key: str, local: LocalFile, present: dict[str, int], manifest: Manifest, checksums: dict[str, str | None]
+) -> Entry | None:
+    """The manifest entry for key when the target already holds exactly the built bytes, else None.
+
+    Media and artwork names carry a hash of their content, so such a key that the manifest lists with
+    the same size is not re-read locally, and one whose checksum the target does not know (uploaded by
+    another tool) counts as the same when its size matches.
+    """
+    if key not in present:
+        return None
+    entry = manifest.get(key)
+    if entry is not None and _vouched(entry, present[key]):
+        if is_immutable(key) and entry.size == local.size:
+            return entry
+        return entry if entry.sha256 == local.sha256 else None
+    known = checksums.get(key)
+    if known == local.sha256 or (known is None and is_immutable(key) and present[key] == local.size):
+        return Entry(local.sha256, local.size)
+    return None

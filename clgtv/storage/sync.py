@@ -1,0 +1,269 @@
+"""Carrying out a plan on a target: under a lock, stage by stage, in parallel, manifest last."""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import getpass
+import json
+import os
+import socket
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Protocol, TextIO
+
+from clgtv.errors import StorageError
+from clgtv.storage.plan import (
+    LOCK_KEY,
+    MANIFEST_KEY,
+    STAGES,
+    LocalFile,
+    Manifest,
+    Plan,
+    make_plan,
+    manifest_bytes,
+    needs_checksum,
+    parse_manifest,
+    scan,
+)
+
+Log = Callable[[str], None]
+STALE_AFTER = dt.timedelta(minutes=30)
+
+
+class Target(Protocol):
+    """What a publishing target offers; keys are relative to the target's root."""
+
+    workers: int
+
+    def objects(self) -> dict[str, int]: ...
+    def checksum(self, key: str) -> str | None: ...
+    def read(self, key: str) -> bytes | None: ...
+    def write(self, key: str, data: bytes, only_if_absent: bool = False) -> bool: ...
+    def put(self, local: LocalFile, progress: Callable[[int], None]) -> None: ...
+    def delete(self, keys: Iterable[str]) -> None: ...
+
+
+def publish(
+    site_dir: Path,
+    target: Target,
+    dry_run: bool = False,
+    prune: bool = False,
+    log: Log = lambda _: None,
+    live: TextIO | None = None,
+) -> Plan:
+    """Sync the built site to the target. A dry run reads the target, prints the plan and writes nothing."""
+    if dry_run:
+        plan = make_target_plan(site_dir, target, prune, log)
+        _show(plan, log, dry_run=True)
+        return plan
+    with locked(target, log):
+        plan = make_target_plan(site_dir, target, prune, log)
+        _show(plan, log, dry_run=False)
+        carry_out(plan, target, Progress(log, live))
+    return plan
+
+
+def make_target_plan(site_dir: Path, target: Target, prune: bool, log: Log) -> Plan:
+    built = scan(site_dir)
+    present = target.objects()
+    manifest = read_manifest(target, log)
+    unsure = needs_checksum(built, present, manifest)
+    with ThreadPoolExecutor(max_workers=target.workers) as pool:
+        checksums = dict(zip(unsure, pool.map(target.checksum, unsure), strict=True))
+    return make_plan(built, present, manifest, checksums, prune, where=f"{target}/")
+
+
+def read_manifest(target: Target, log: Log) -> Manifest:
+    data = target.read(MANIFEST_KEY)
+    if data is None:
+        return {}
+    try:
+        return parse_manifest(data)
+    except ValueError as exc:
+        log(f"warning: {target}/{MANIFEST_KEY}: {exc}; checking the published objects by checksum instead")
+        return {}
+
+
+def carry_out(plan: Plan, target: Target, progress: Progress) -> None:
+    """Media and side files, then pages, then feeds; each stage completes before the next starts.
+    Deletions (--prune) come after the feeds no longer point at them; the manifest is written last."""
+    for name, files in zip(STAGES, plan.stages, strict=True):
+        if files:
+            _transfer(name, files, target, progress)
+    if plan.deletions:
+        target.delete(plan.deletions)
+    if plan.manifest_changed:
+        target.write(MANIFEST_KEY, manifest_bytes(plan.manifest))
+
+
+def _transfer(name: str, files: tuple[LocalFile, ...], target: Target, progress: Progress) -> None:
+    progress.start(name, files)
+    with ThreadPoolExecutor(max_workers=target.workers) as pool:
+        futures = [pool.submit(target.put, local, progress.add) for local in files]
+        try:
+            for future in as_completed(futures):
+                future.result()
+                progress.file_done()
+        except BaseException:
+            for future in futures:
+                future.cancel()
+            raise
+    progress.finish()
+
+
+def _show(plan: Plan, log: Log, dry_run: bool) -> None:
+    upload, delete = ("would upload", "would delete") if dry_run else ("upload", "delete")
+    for local in plan.uploads:
+        log(f"{upload} {local.key} ({human_bytes(local.size)})")
+    for key in plan.deletions:
+        log(f"{delete} {key}")
+    if dry_run:
+        for key in plan.kept:
+            log(f"keep {key} (no longer built; --prune would delete it)")
+
+
+# --- the lock ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Lock:
+    """The `.clgtv/lock` object: who is publishing, since when."""
+
+    owner: str
+    host: str
+    pid: int
+    created: str  # ISO 8601, UTC
+    token: str
+
+    @classmethod
+    def mine(cls, now: dt.datetime) -> Lock:
+        host = socket.gethostname()
+        owner = f"{_user()}@{host}"
+        return cls(owner, host, os.getpid(), now.isoformat(timespec="seconds"), uuid.uuid4().hex)
+
+    @classmethod
+    def parse(cls, data: bytes | None) -> Lock | None:
+        try:
+            lock = cls(**json.loads(data)) if data is not None else None
+            if lock and dt.datetime.fromisoformat(lock.created).tzinfo is None:
+                return None
+        except (ValueError, TypeError):
+            return None
+        return lock
+
+    def encode(self) -> bytes:
+        return (json.dumps(asdict(self), indent=1) + "\n").encode()
+
+    def stale_because(self, now: dt.datetime) -> str | None:
+        """Why a crashed run's lock may be taken over: too old, or its process here has ended."""
+        age = now - dt.datetime.fromisoformat(self.created)
+        if age > STALE_AFTER:
+            return f"older than {STALE_AFTER.seconds // 60} minutes"
+        if self.host == socket.gethostname() and not _running(self.pid):
+            return f"its process {self.pid} on this machine has ended"
+        return None
+
+
+@contextlib.contextmanager
+def locked(
+    target: Target, log: Log, now: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC)
+) -> Iterator[Lock]:
+    """Hold `.clgtv/lock` for the whole publish; take over a stale one with a warning; release it in any case."""
+    lock = Lock.mine(now())
+    if not target.write(LOCK_KEY, lock.encode(), only_if_absent=True):
+        held = Lock.parse(target.read(LOCK_KEY))
+        why = held.stale_because(now()) if held else "unreadable"
+        if why is None:
+            raise StorageError(
+                f"{target}: another publish is running ({held.owner}, pid {held.pid}, since {held.created}); "
+                f"wait for it, or delete {target}/{LOCK_KEY} if it has crashed"
+            )
+        who = f" from {held.owner}, pid {held.pid}, since {held.created}" if held else ""
+        log(f"warning: {target}: taking over a stale lock{who} ({why})")
+        target.write(LOCK_KEY, lock.encode())
+    try:
+        yield lock
+    finally:
+        _release(target, lock, log)
+
+
+def _release(target: Target, lock: Lock, log: Log) -> None:
+    try:
+        if Lock.parse(target.read(LOCK_KEY)) == lock:  # never remove a lock someone else took over
+            target.delete([LOCK_KEY])
+    except StorageError as exc:
+        log(f"warning: the lock stays until it goes stale: {exc}")
+
+
+def _user() -> str:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return "unknown"
+
+
+def _running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+# --- progress ------------------------------------------------------------------------------------
+
+
+class Progress:
+    """Bytes and rate of each stage: a live line on a terminal (`live`), and a summary line per stage."""
+
+    def __init__(self, log: Log, live: TextIO | None = None, clock: Callable[[], float] = time.monotonic):
+        self.log, self.live, self.clock = log, live, clock
+        self._lock = threading.Lock()
+        self.start("", ())
+
+    def start(self, name: str, files: tuple[LocalFile, ...]) -> None:
+        self.name, self.files, self.total = name, len(files), sum(f.size for f in files)
+        self.done_files, self.done_bytes = 0, 0
+        self.began = self.last_drawn = self.clock()
+
+    def add(self, count: int) -> None:
+        with self._lock:
+            self.done_bytes += count
+            if self.live and self.clock() - self.last_drawn >= 0.2:
+                self.last_drawn = self.clock()
+                self.live.write(f"\r\033[K{self.line()}")
+                self.live.flush()
+
+    def file_done(self) -> None:
+        with self._lock:
+            self.done_files += 1
+
+    def finish(self) -> None:
+        if self.live:
+            self.live.write("\r\033[K")
+            self.live.flush()
+        self.log(self.line())
+
+    def line(self) -> str:
+        elapsed = max(self.clock() - self.began, 1e-6)
+        return (
+            f"  {self.name}: {self.done_files}/{self.files} files, "
+            f"{human_bytes(self.done_bytes)}/{human_bytes(self.total)} in {elapsed:.1f} s "
+            f"({human_bytes(self.done_bytes / elapsed)}/s)"
+        )
+
+
+def human_bytes(count: float) -> str:
+    for unit in ("B", "kB", "MB", "GB"):
+        if abs(count) < 1000 or unit == "GB":
+            return f"{count:.0f} {unit}" if unit == "B" else f"{count:.1f} {unit}"
+        count /= 1000
+    return f"{count:.1f} GB"

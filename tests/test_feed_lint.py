@@ -1,0 +1,180 @@
+"""The feed lint: Apple's and the Podcasting 2.0 namespace's rules, in `check` (no audio) and in `build`."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from conftest import episode_text, make_artwork
+from lxml import etree
+
+from clgtv import content, lint
+from clgtv.errors import ContentError
+from clgtv.feed import render_feed
+
+NS = lint.NS
+SHOW = "episodes/test-show/show.yaml"
+EPISODE = "episodes/test-show/2026-10-01-test.md"
+
+
+@pytest.fixture(autouse=True)
+def in_project(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(project)  # paths in messages are relative to where the host runs clgtv
+
+
+def feed(project: Path) -> etree._Element:
+    ((edition, _),) = lint.preview(content.load(project))
+    return etree.fromstring(render_feed(edition))
+
+
+def set_text(path: str, value: str) -> Callable[[etree._Element], None]:
+    def change(root: etree._Element) -> None:
+        root.xpath(path, namespaces=NS)[0].text = value
+
+    return change
+
+
+def set_attr(path: str, name: str, value: str) -> Callable[[etree._Element], None]:
+    def change(root: etree._Element) -> None:
+        root.xpath(path, namespaces=NS)[0].set(name, value)
+
+    return change
+
+
+def remove(path: str) -> Callable[[etree._Element], None]:
+    def change(root: etree._Element) -> None:
+        for node in root.xpath(path, namespaces=NS):
+            node.getparent().remove(node)
+
+    return change
+
+
+def add(path: str, tag: str, value: str) -> Callable[[etree._Element], None]:
+    def change(root: etree._Element) -> None:
+        prefix, name = tag.split(":")
+        etree.SubElement(root.xpath(path, namespaces=NS)[0], f"{{{NS[prefix]}}}{name}").text = value
+
+    return change
+
+
+def test_a_valid_feed_has_no_errors(project: Path) -> None:
+    findings = lint.lint_feed(etree.tostring(feed(project)))
+    assert [f for f in findings if f.level == "error"] == []
+    assert [(f.level, f.field) for f in findings] == [("warning", "base_url")]  # http://podcasts.test/
+
+
+@pytest.mark.parametrize(
+    ("change", "level", "field", "message"),
+    [
+        (remove("channel/itunes:image"), "error", "artwork", "the feed has no <itunes:image href>"),
+        (remove("channel/itunes:owner"), "error", "owner", "the feed has no <itunes:owner> with an <itunes:email>"),
+        (remove("channel/language"), "error", "language", "the feed has no <language>"),
+        (set_text("channel/language", "English"), "error", "language", "'English' is not a language code"),
+        (set_text("channel/itunes:explicit", "clean"), "error", "explicit", "Apple expects true or false"),
+        (set_text("channel/itunes:type", "daily"), "error", "type", "expected episodic or serial"),
+        (set_attr("channel/itunes:category", "text", "Politics"), "error", "categories", "'Politics' is not an"),
+        (
+            set_attr("channel/itunes:category/itunes:category", "text", "Medicine"),
+            "error",
+            "categories",
+            "'Medicine' is not a subcategory of 'Business'",
+        ),
+        (set_text("channel/description", "é" * 2001), "error", "description", "is 4002 bytes; Apple allows 4000"),
+        (set_text("channel/podcast:guid", "not-a-uuid"), "error", "feed", "<podcast:guid> 'not-a-uuid' is not a UUID"),
+        (set_text("channel/podcast:medium", "radio"), "error", "medium", "'radio' is not one of the namespace's"),
+        (set_text("channel/podcast:locked", "true"), "error", "locked", "expected yes or no"),
+        (remove("channel/atom:link"), "error", "base_url", 'the feed has no <atom:link rel="self">'),
+        (remove("channel/item/guid"), "error", "guid", "the episode has no <guid>"),
+        (remove("channel/item/enclosure"), "error", "audio", "the episode has no <enclosure url>"),
+        (set_attr("channel/item/enclosure", "type", "audio/x-m4a"), "error", "audio", "expected audio/mpeg"),
+        (set_attr("channel/item/enclosure", "length", "big"), "error", "audio", "expected the size in bytes"),
+        (set_text("channel/item/pubDate", "yesterday"), "error", "date", "is not an RFC 822 date"),
+        (set_text("channel/item/itunes:episodeType", "special"), "error", "type", "expected full, trailer or bonus"),
+        (set_text("channel/item/itunes:episode", "0"), "error", "episode", "expected a whole number of at least 1"),
+        (set_text("channel/item/title", " "), "error", "title", "the episode has no <title>"),
+        (set_text("channel/item/description", " "), "warning", "summary", "the episode has no <description>"),
+        (remove("channel/item"), "warning", "feed", "no episodes yet"),
+        (add("channel", "itunes:block", "yes"), "warning", "block", "Apple only acts on Yes"),
+        (add("channel/item", "podcast:soundbite", "x"), "error", "soundbites", "needs startTime and duration"),
+        (add("channel/item", "podcast:license", ""), "error", "license", "<podcast:license> is empty"),
+    ],
+)
+def test_rules(project: Path, change, level: str, field: str, message: str) -> None:
+    root = feed(project)
+    change(root)
+    findings = lint.lint_feed(etree.tostring(root))
+    assert any(f.level == level and f.field == field and message in f.message for f in findings), findings
+
+
+def test_artwork_is_checked_through_the_url(project: Path, tmp_path: Path) -> None:
+    root = feed(project)
+    url = root.xpath("channel/itunes:image/@href", namespaces=NS)[0]
+    wide = make_artwork(tmp_path / "wide.jpg", 1600, 1400)
+    findings = lint.lint_feed(etree.tostring(root), {url: wide}.get)
+    assert [f.message for f in findings if f.level == "error"] == [
+        "artwork wide.jpg is 1600x1400 pixels; it must be square"
+    ]
+    fake = tmp_path / "fake.png"
+    fake.write_bytes(make_artwork(tmp_path / "real.jpg").read_bytes())
+    findings = lint.lint_feed(etree.tostring(root), {url: fake}.get)
+    assert "artwork fake.png is a JPEG image; its name must end in .jpg" in [f.message for f in findings]
+
+
+def test_two_items_with_one_guid(project: Path) -> None:
+    root = feed(project)
+    channel = root.find("channel")
+    channel.append(etree.fromstring(etree.tostring(channel.find("item"))))
+    messages = [f.message for f in lint.lint_feed(etree.tostring(root)) if f.level == "error"]
+    assert "guid 5b3f2a4e-9a1c-4d53-8b57-1d0f5cfb8a01 is used by two episodes" in messages
+
+
+def test_check_reports_lint_errors_at_the_hosts_line(run, project: Path) -> None:
+    show = project / SHOW
+    show.write_text(show.read_text().replace("language: en-GB", "language: English"))
+    result = run(project, "check")
+    assert result.exit_code == 1, result.output
+    assert f"{SHOW}:7: language: 'English' is not a language code like en or en-GB" in result.output
+    assert "1 problem(s) found; nothing was published." in result.output
+
+
+def test_check_prints_warnings_and_passes(run, project: Path) -> None:
+    result = run(project, "check")
+    assert result.exit_code == 0, result.output
+    url = "http://podcasts.test/test-show/feed.xml"
+    assert f"warning: clgtv.yaml:2: base_url: the feed's URL {url} is not https://" in result.output
+
+
+def test_check_reads_transcripts(run, project: Path) -> None:
+    (project / "episodes/test-show/empty.vtt").write_text("WEBVTT\n\nno cues here\n")
+    (project / EPISODE).write_text(episode_text(transcript="empty.vtt"))
+    result = run(project, "check")
+    assert result.exit_code == 1, result.output
+    assert f"{EPISODE}:8: transcript: no cues found" in result.output
+
+
+def test_build_lints_media_facts_and_blocks_publish(run, project: Path) -> None:
+    """A soundbite past the end passes `check` (no audio there) but stops `publish` before anything goes out."""
+    text = episode_text().replace("---\n\n", 'soundbites:\n  - start: "0:00:10"\n    duration: 20\n---\n\n', 1)
+    (project / EPISODE).write_text(text)
+    assert run(project, "check").exit_code == 0
+    result = run(project, "publish")
+    assert result.exit_code == 1, result.output
+    assert f"{EPISODE}:8: soundbites: a soundbite at 10 s for 20 s runs past the end of the episode (4 s)" in (
+        result.output
+    )
+    assert not (project / "public").exists()
+
+
+def test_build_catches_a_wrong_enclosure_length(run, project: Path) -> None:
+    assert run(project, "build").exit_code == 0
+    site = project / "build/site"
+    ((edition, _),) = lint.preview(content.load(project))  # the guids map problems to files
+    (media,) = (site / "test-show/media").glob("*.mp3")
+    size = media.stat().st_size
+    media.write_bytes(media.read_bytes() + b"\0" * 10)
+    with pytest.raises(ContentError) as caught:
+        lint.check_built((edition,), site, print)
+    (problem,) = caught.value.problems
+    assert (str(problem.path), problem.field) == (str(project / EPISODE), "audio")
+    assert problem.message == f"<enclosure length> is {size} bytes but {media.name} has {size + 10}"

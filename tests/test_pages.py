@@ -1,0 +1,134 @@
+"""Pages and side files as listeners get them: semantic, escaped, self-contained."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from conftest import REPO, SITE_YAML, episode_text, make_artwork, make_tone
+from lxml import html
+from test_feed import HOSTILE_NOTES, HOSTILE_TITLE, make_rich
+
+from clgtv.cli import cli
+
+
+def publish_rich(root: Path) -> Path:
+    """The `project` fixture's programme made rich and hostile (see test_feed.make_rich), then published."""
+    show = root / "episodes/test-show"
+    show.mkdir(parents=True)
+    (root / "clgtv.yaml").write_text(SITE_YAML)
+    shutil.copytree(REPO / "templates", root / "templates")
+    make_artwork(show / "artwork.jpg")
+    make_tone(show / "2026-10-01-test.wav")
+    (show / "2026-10-01-test.md").write_text(episode_text())
+    make_rich(root)
+    result = CliRunner().invoke(cli, ["--root", str(root), "publish"], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    return root / "public"
+
+
+@pytest.fixture(scope="module")
+def rich_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return publish_rich(tmp_path_factory.mktemp("rich") / "project")
+
+
+def pages(public: Path) -> list[Path]:
+    return sorted(public.rglob("index.html"))
+
+
+def parse(path: Path) -> html.HtmlElement:
+    return html.fromstring(path.read_bytes())
+
+
+def test_every_page_is_semantic_and_self_contained(published: Path, rich_site: Path) -> None:
+    for page in pages(published / "public") + pages(rich_site):
+        doc = parse(page)
+        assert doc.get("lang"), page
+        assert len(doc.xpath("//h1")) == 1, page
+        levels = [int(h.tag[1]) for h in doc.xpath("//h1|//h2|//h3|//h4|//h5|//h6")]
+        assert all(b - a <= 1 for a, b in itertools.pairwise(levels)), (page, levels)
+        assert all(img.get("alt") is not None for img in doc.xpath("//img")), page
+        assert all(button.text_content().strip() for button in doc.xpath("//button")), page
+        assert all(a.text_content().strip() for a in doc.xpath("//a")), page
+        assert doc.xpath("//main") and doc.xpath("//a[@href='#main']"), page
+        local = doc.xpath("//script/@src|//link[@rel='stylesheet']/@href|//img/@src|//audio/@src")
+        assert local and not [u for u in local if "://" in u or u.startswith("//")], page  # no CDNs
+        for audio in doc.xpath("//audio"):
+            assert doc.xpath(f"//*[@id='{audio.get('aria-labelledby')}']"), page
+
+
+def test_hostile_text_is_escaped_and_intact(rich_site: Path) -> None:
+    page = rich_site / "test-show/hostile/index.html"
+    source = page.read_text()
+    doc = parse(page)
+    assert doc.xpath("//h1")[0].text_content() == HOSTILE_TITLE
+    assert doc.xpath("//title")[0].text_content() == f"{HOSTILE_TITLE} · Test Programme"
+    notes = doc.xpath("//section[@class='notes']")[0]
+    assert "<script>window.pwned = true</script>" in notes.text_content()  # shown as text
+    assert 'onerror="window.pwned' not in source and "<script>window" not in source
+    assert not doc.xpath("//@href[starts-with(., 'javascript:')]")
+    assert doc.xpath("//a[text()='a good one']/@href") == ["https://example.org/?a=1&b=2"]
+    assert "مرحبا بكم في البرنامج" in notes.text_content() and "🎧" in notes.text_content()
+    assert doc.xpath("//h1/@dir") == ["auto"]
+    assert "Ayşe <Guest> & Co" in [a.text_content() for a in doc.xpath("//ul[@class='people']//a")]
+    show_page = parse(rich_site / "test-show/index.html")
+    assert HOSTILE_TITLE in [a.text_content() for a in show_page.xpath("//ol[@class='episodes']//h3/a")]
+    assert HOSTILE_NOTES  # the notes above came from here
+
+
+def test_programme_page_subscribe_links(published: Path, rich_site: Path) -> None:
+    rich = parse(rich_site / "test-show/index.html")
+    links = {a.text_content(): a.get("href") for a in rich.xpath("//ul[@class='subscribe']//a")}
+    assert links == {
+        "Apple Podcasts": "https://podcasts.apple.com/gb/podcast/test/id123",
+        "Spotify": "https://open.spotify.com/show/abc",
+        "RSS feed": "http://podcasts.test/test-show/feed.xml",
+    }
+    plain = parse(published / "public/clgdottv-podcast/index.html")
+    assert [a.text_content() for a in plain.xpath("//ul[@class='subscribe']//a")] == ["RSS feed"]
+
+
+def test_episode_page_parts(rich_site: Path) -> None:
+    doc = parse(rich_site / "test-show/hostile/index.html")
+    (audio,) = doc.xpath("//audio")
+    assert audio.get("src").startswith("../../test-show/media/hostile-") and audio.get("src").endswith(".mp3")
+    assert [b.get("data-start") for b in doc.xpath("//ol[@class='chapters']//button")] == ["0.0", "2.0"]
+    assert doc.xpath("//ol[@class='chapters']//a/@href") == ["https://example.org/part-two"]
+    assert doc.xpath("//a[text()='WebVTT']/@href") == ["transcript.vtt"]
+    assert doc.xpath("//a[text()='SRT']/@href") == ["transcript.srt"]
+    assert [p.xpath("button")[0].tail.strip() for p in doc.xpath("//div[@class='transcript']/p")] == [
+        "First words & more",
+        "Second line",
+    ]
+    assert doc.xpath("//img[@class='episode-art']/@alt") == [f"Artwork for {HOSTILE_TITLE}"]
+    assert "Licence: CC0-1.0" in doc.xpath("//article/p[@class='meta']")[-1].text_content()
+
+
+def test_transcripts_as_vtt_and_srt(published: Path, rich_site: Path) -> None:
+    directory = published / "public/clgdottv-podcast/inclusive-digital-economy"
+    vtt = (directory / "transcript.vtt").read_text()
+    srt = (directory / "transcript.srt").read_text()
+    assert vtt.startswith("WEBVTT\n\n00:00:00.600 --> 00:00:06.845\n<v Vicky Sargent>Welcome to the CLGdotTV Podcast.")
+    assert srt.startswith("1\n00:00:00,600 --> 00:00:06,845\nVicky Sargent: Welcome to the CLGdotTV Podcast.")
+    assert vtt.count(" --> ") == srt.count(" --> ")
+    hostile = rich_site / "test-show/hostile"
+    assert (hostile / "transcript.vtt").read_text() == (
+        "WEBVTT\n\n00:00:00.000 --> 00:00:01.500\nFirst words &amp; more\n\n"
+        "00:00:01.500 --> 00:00:03.000\nSecond line\n"
+    )
+    assert (hostile / "transcript.srt").read_text().startswith("1\n00:00:00,000 --> 00:00:01,500\nFirst words & more\n")
+
+
+def test_chapters_json(rich_site: Path) -> None:
+    chapters = json.loads((rich_site / "test-show/hostile/chapters.json").read_text())
+    assert chapters == {
+        "version": "1.2.0",
+        "chapters": [
+            {"startTime": 0.0, "title": "Intro & <welcome>"},
+            {"startTime": 2.0, "title": "Part two", "url": "https://example.org/part-two"},
+        ],
+    }
