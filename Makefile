@@ -4,10 +4,12 @@ VENV ?= .venv
 TARGET ?=
 PORT ?= 8000
 JOBS ?=
+CHROMIUM ?= /usr/bin/chromium
 
 BIN := $(VENV)/bin
 CLGTV := $(BIN)/clgtv
 STAMP := $(VENV)/.installed-stamp
+TEST_STAMP := $(VENV)/.installed-test-stamp
 
 .DEFAULT_GOAL := help
 .PHONY: help install check build publish serve test lint format bench clean
@@ -18,10 +20,14 @@ help: ## List the targets
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e .
+	@touch $@
+
+$(TEST_STAMP): $(STAMP)
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	@touch $@
 
-install: $(STAMP) ## Create .venv and install clgtv with its test tools
+install: $(STAMP) ## Create .venv and install clgtv (test tools come with `make test`)
 
 check: $(STAMP) ## Validate clgtv.yaml, shows and episodes
 	$(CLGTV) check
@@ -35,18 +41,23 @@ publish: $(STAMP) ## Check, build and publish (TARGET=dir or s3://bucket/prefix;
 serve: $(STAMP) ## Serve the published folder on PORT (default 8000), with HEAD and Range
 	$(CLGTV) serve $(if $(TARGET),--dir $(TARGET)) --port $(PORT)
 
-lint: $(STAMP) ## Lint and format-check with ruff
+lint: $(TEST_STAMP) ## Lint and format-check with ruff
 	$(BIN)/ruff check clgtv tests scripts $(wildcard bench)
 	$(BIN)/ruff format --check clgtv tests scripts $(wildcard bench)
 
-format: $(STAMP) ## Format the code with ruff
+format: $(TEST_STAMP) ## Format the code with ruff
 	$(BIN)/ruff check --fix clgtv tests scripts $(wildcard bench)
 	$(BIN)/ruff format clgtv tests scripts $(wildcard bench)
 
-test: $(STAMP) lint ## Lint, then run the test suite
-	$(BIN)/python -m pytest
+test: $(TEST_STAMP) $(CHROMIUM) lint ## Lint, then run the test suite (installs Debian's chromium if missing)
+	CLGTV_CHROMIUM=$(CHROMIUM) $(BIN)/python -m pytest
 
-bench: $(STAMP) ## Run the benchmarks under bench/ (about 10 minutes; see bench/README.md)
+# the browser tests drive a real headless Chromium; Debian's package, installed once
+$(CHROMIUM):
+	@command -v apt-get >/dev/null || { echo "make test needs Chromium at $(CHROMIUM): install it or set CHROMIUM=/path"; exit 1; }
+	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium
+
+bench: $(TEST_STAMP) ## Run the benchmarks under bench/ (about 10 minutes; see bench/README.md)
 	$(BIN)/python -m pip install --quiet -e '.[test,bench]'
 	$(BIN)/python bench/run.py
 

@@ -74,26 +74,34 @@ def generate(path: Path, minutes: float, seed: int = 60) -> None:
             written += len(mono)
 
 
-def tree_rss(pid: int) -> int:
-    """Resident memory of a process and all its descendants, in bytes (Linux /proc)."""
+def tree_memory(pid: int) -> tuple[int, int]:
+    """(RSS, PSS) of a process and all its descendants, in bytes, from Linux's /proc.
+
+    RSS counts pages shared between processes (three ffmpeg processes share one binary) once
+    per process; PSS splits each shared page between its sharers, so it adds up honestly."""
     children: dict[int, list[int]] = {}
-    rss: dict[int, int] = {}
     for entry in os.listdir("/proc"):
         if not entry.isdigit():
             continue
         try:
             with open(f"/proc/{entry}/stat") as handle:
-                fields = handle.read().rsplit(")", 1)[1].split()
+                parent = int(handle.read().rsplit(")", 1)[1].split()[1])
         except OSError:
             continue
-        children.setdefault(int(fields[1]), []).append(int(entry))
-        rss[int(entry)] = int(fields[21]) * os.sysconf("SC_PAGE_SIZE")
-    total, todo = 0, [pid]
+        children.setdefault(parent, []).append(int(entry))
+    rss = pss = 0
+    todo = [pid]
     while todo:
         current = todo.pop()
-        total += rss.get(current, 0)
         todo.extend(children.get(current, []))
-    return total
+        try:
+            with open(f"/proc/{current}/smaps_rollup") as handle:
+                fields = dict(line.split(":", 1) for line in handle if ":" in line and not line.startswith("0"))
+        except OSError:
+            continue
+        rss += int(fields["Rss"].split()[0]) * 1024
+        pss += int(fields["Pss"].split()[0]) * 1024
+    return rss, pss
 
 
 @dataclass(frozen=True)
@@ -101,6 +109,7 @@ class Run:
     name: str
     seconds: float
     peak_rss: int
+    peak_pss: int
     output: Path
 
 
@@ -108,14 +117,15 @@ def timed(name: str, argv: list[str], output: Path, env: dict[str, str] | None =
     output.unlink(missing_ok=True)
     start = time.perf_counter()
     process = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
-    peak = 0
+    peak_rss = peak_pss = 0
     while process.poll() is None:
-        peak = max(peak, tree_rss(process.pid))
+        rss, pss = tree_memory(process.pid)
+        peak_rss, peak_pss = max(peak_rss, rss), max(peak_pss, pss)
         time.sleep(0.05)
     seconds = time.perf_counter() - start
     if process.returncode != 0:
         raise SystemExit(f"{name} failed: {process.stderr.read().decode(errors='replace')[-2000:]}")
-    return Run(name, seconds, peak, output)
+    return Run(name, seconds, peak_rss, peak_pss, output)
 
 
 def main() -> None:
@@ -186,13 +196,13 @@ def main() -> None:
         f"\ninput: {args.minutes:g} min, 48 kHz stereo WAV: I {before['I']:.1f} LUFS, LRA {before['LRA']:.1f} LU, "
         f"TP {before['TP']:.1f} dBTP\n"
     )
-    print("| tool | wall s | x bare | peak RSS MB | I LUFS | LRA LU | TP dBTP |")
-    print("|---|---:|---:|---:|---:|---:|---:|")
+    print("| tool | wall s | x bare | peak RSS MB | peak PSS MB | I LUFS | LRA LU | TP dBTP |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|")
     for run in runs:
         measured = ebur128(run.output)
         print(
             f"| {run.name} | {run.seconds:.1f} | {run.seconds / runs[0].seconds:.2f} | {run.peak_rss / 2**20:.0f} "
-            f"| {measured['I']:.1f} | {measured['LRA']:.1f} | {measured['TP']:.1f} |"
+            f"| {run.peak_pss / 2**20:.0f} | {measured['I']:.1f} | {measured['LRA']:.1f} | {measured['TP']:.1f} |"
         )
     if args.long_minutes:
         memory_check(work, args.long_minutes)
@@ -210,8 +220,9 @@ def memory_check(work: Path, minutes: float) -> None:
         source.unlink(missing_ok=True)
     measured = ebur128(run.output)
     print(
-        f"{minutes:g} min 48 kHz stereo WAV: clgtv master {run.seconds:.0f} s, peak RSS {run.peak_rss / 2**20:.0f} MB "
-        f"(process tree), I {measured['I']:.1f} LUFS, TP {measured['TP']:.1f} dBTP"
+        f"{minutes:g} min 48 kHz stereo WAV: clgtv master {run.seconds:.0f} s, peak RSS {run.peak_rss / 2**20:.0f} MB, "
+        f"peak PSS {run.peak_pss / 2**20:.0f} MB (process tree), "
+        f"I {measured['I']:.1f} LUFS, TP {measured['TP']:.1f} dBTP"
     )
 
 

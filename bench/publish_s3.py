@@ -17,8 +17,6 @@ import argparse
 import hashlib
 import json
 import os
-import socket
-import subprocess
 import sys
 import tempfile
 import time
@@ -27,34 +25,13 @@ from pathlib import Path
 import boto3
 
 from clgtv.settings import S3Settings
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
+from s3server import start_moto
+
 from clgtv.storage import S3Target, publish
 
 BUCKET = "clgtv-bench"
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def start_moto() -> tuple[subprocess.Popen, str]:
-    port = free_port()
-    server = subprocess.Popen(
-        [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=1).close()
-            return server, f"http://127.0.0.1:{port}"
-        except OSError:
-            if server.poll() is not None or time.monotonic() > deadline:
-                server.kill()
-                raise SystemExit("moto server did not start (pip install 'moto[server]')") from None
-            time.sleep(0.1)
 
 
 def write(path: Path, data: bytes) -> None:

@@ -15,12 +15,13 @@ from pathlib import Path
 from clgtv import lint
 from clgtv import site as pages
 from clgtv.artwork import cover_jpeg
+from clgtv.audio.ffmpeg import FORMATS
 from clgtv.audio.master import ENGINE_VERSION, master
 from clgtv.content import Content, Programme
 from clgtv.episodes import Episode
 from clgtv.release import Edition, Media, Release, image_name
 from clgtv.settings import AudioSettings, Show
-from clgtv.tags import ChapterMark, TagSet, mp3_duration, write_tags
+from clgtv.tags import ChapterMark, TagSet, media_duration, write_tags
 
 Log = Callable[[str], None]
 
@@ -81,11 +82,12 @@ class Cache:
             digest.update(file_digest(path).encode() if path else b"-")
         return digest.hexdigest()[:32]
 
-    def processed(self, key: str) -> Path:
-        return self.root / "audio" / f"{key}.mp3"
+    def processed(self, source: Path, settings: AudioSettings) -> Path:
+        key = self.audio_key(source, settings)
+        return self.root / "audio" / f"{key}{FORMATS[settings.format].suffix}"
 
-    def report(self, key: str) -> Path:
-        return self.root / "audio" / f"{key}.json"
+    def report(self, processed: Path) -> Path:
+        return processed.with_suffix(".json")
 
 
 def file_digest(path: Path) -> str:
@@ -94,22 +96,21 @@ def file_digest(path: Path) -> str:
 
 
 def _process_audio(cache: Cache, due: list[tuple[Show, Episode]], jobs: int, log: Log) -> tuple[Path, ...]:
-    todo = {}
+    todo: dict[Path, tuple[Episode, AudioSettings]] = {}
     for show, episode in due:
         settings = audio_settings(show, episode)
-        key = cache.audio_key(episode.audio, settings)
-        if not cache.processed(key).is_file():
-            todo[key] = (episode, settings)
+        if not (processed := cache.processed(episode.audio, settings)).is_file():
+            todo[processed] = (episode, settings)
     if not todo:
         return ()
-    for directory in {cache.processed(k).parent for k in todo}:
+    for directory in {processed.parent for processed in todo}:
         directory.mkdir(parents=True, exist_ok=True)
 
-    def work(key: str) -> Path:
-        episode, settings = todo[key]
+    def work(processed: Path) -> Path:
+        episode, settings = todo[processed]
         log(f"processing {episode.audio.name} ...")
-        report = master(episode.audio, cache.processed(key), settings)
-        cache.report(key).write_text(json.dumps(report.as_dict(), indent=2) + "\n")
+        report = master(episode.audio, processed, settings)
+        cache.report(processed).write_text(json.dumps(report.as_dict(), indent=2) + "\n")
         after = report.after
         log(
             f"  {episode.audio.name}: {report.before.integrated:.1f} -> {after.integrated:.1f} LUFS, "
@@ -142,8 +143,9 @@ def _publish_image(source: Path, prefix: str, out: Path) -> str:
 
 
 def _release(content: Content, show: Show, episode: Episode, cover: bytes, cache: Cache, out: Path) -> Release:
-    processed = cache.processed(cache.audio_key(episode.audio, audio_settings(show, episode)))
-    duration = mp3_duration(processed)
+    settings = audio_settings(show, episode)
+    processed = cache.processed(episode.audio, settings)
+    duration = media_duration(processed)
     tags = TagSet(
         title=episode.title,
         artist=show.author,
@@ -159,9 +161,9 @@ def _release(content: Content, show: Show, episode: Episode, cover: bytes, cache
         guid=episode.guid,
     )
     tagged = _tagged(cache, processed, tags, show.id3_version)
-    name = f"{show.slug}/media/{episode.slug}-{file_digest(tagged)[:10]}.mp3"
+    name = f"{show.slug}/media/{episode.slug}-{file_digest(tagged)[:10]}{processed.suffix}"
     _link_or_copy(tagged, out / name)
-    media = Media(path=name, length=tagged.stat().st_size, duration=duration)
+    media = Media(name, tagged.stat().st_size, duration, FORMATS[settings.format].mime_type)
     image = _publish_image(episode.image, f"{episode.show}/{episode.slug}/image", out) if episode.image else None
     return pages.make_release(episode, media, image)
 
@@ -173,15 +175,15 @@ def _chapter_marks(episode: Episode, duration: float) -> tuple[ChapterMark, ...]
 
 
 def _tagged(cache: Cache, processed: Path, tags: TagSet, version: int) -> Path:
-    """A tagged copy of the processed MP3, cached by (audio, tags, ID3 version) so rebuilds are cheap."""
+    """A tagged copy of the processed file, cached by (audio, tags, ID3 version) so rebuilds are cheap."""
     digest = hashlib.sha256(processed.name.encode())
     digest.update(repr(tags).encode())
     if version != 3:  # the default keeps the key it had before versions were selectable
         digest.update(f"ID3v2.{version}".encode())
-    path = cache.root / "tagged" / f"{digest.hexdigest()[:32]}.mp3"
+    path = cache.root / "tagged" / f"{digest.hexdigest()[:32]}{processed.suffix}"
     if not path.is_file():
         path.parent.mkdir(parents=True, exist_ok=True)
-        partial = path.with_name(f".{path.name}.partial")
+        partial = path.with_name(f".{path.stem}.partial{path.suffix}")  # tags go by the suffix
         shutil.copyfile(processed, partial)
         write_tags(partial, tags, version)
         os.replace(partial, path)

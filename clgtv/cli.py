@@ -129,7 +129,8 @@ def publish(root: Path, target: str | None, dry_run: bool, prune: bool, jobs: in
     live = sys.stderr if sys.stderr.isatty() else None
     plan = sync(result.site_dir, destination, dry_run, prune, log=say, live=live)
     verb = "would publish" if dry_run else "published"
-    gone = f", {len(plan.deletions)} deleted" if prune else f", {len(plan.kept)} no longer built, kept"
+    deleted = "would delete" if dry_run else "deleted"
+    gone = f", {len(plan.deletions)} {deleted}" if prune else f", {len(plan.kept)} no longer built, kept"
     click.echo(f"{verb} {len(plan.uploads)} files to {destination} ({len(plan.unchanged)} unchanged{gone})")
 
 
@@ -150,7 +151,10 @@ def serve(root: Path, port: int, host: str, directory: Path | None) -> None:
 
     Example: clgtv serve --port 8000
     """
-    folder = directory or root / content.load(root).site.target
+    target = content.load(root).site.target
+    if directory is None and "://" in target:
+        raise ClgtvError(f"{target}: serve shows a folder; publish to one (--target public) and pass --dir public")
+    folder = directory or root / target
     if not folder.is_dir():
         raise ClgtvError(f"{display_path(folder)}: nothing published yet; run `make publish` first")
     server = make_server(folder, host, port)

@@ -231,7 +231,8 @@ def _media_file(item: etree._Element, guid: str | None, path: Path, kind: str, l
         yield Finding("error", guid, "audio", message)
     with path.open("rb") as handle:
         head = handle.read(12)
-    if (kind == "audio/mpeg") != _looks_like_mp3(head):
+    holds = _looks_like_mp3(head) if kind == "audio/mpeg" else head[4:8] == b"ftyp"  # MPEG-4 family
+    if not holds:
         yield Finding("error", guid, "audio", f"{path.name} does not hold what its type '{kind}' says")
 
 

@@ -11,7 +11,14 @@ from pathlib import Path
 from typing import ClassVar
 
 RANGE = re.compile(r"bytes=(\d*)-(\d*)$")
-EXTRA_TYPES = {".mp3": "audio/mpeg", ".xml": "application/rss+xml", ".vtt": "text/vtt", ".json": "application/json"}
+EXTRA_TYPES = {
+    ".mp3": "audio/mpeg",
+    ".m4a": "audio/mp4",
+    ".xml": "application/rss+xml",
+    ".vtt": "text/vtt",
+    ".srt": "application/x-subrip",
+    ".json": "application/json",
+}
 
 
 class RangeHandler(SimpleHTTPRequestHandler):

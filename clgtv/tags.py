@@ -1,4 +1,5 @@
-"""ID3 tags on the published MP3s. Every mutagen call lives here and fails as TagError."""
+"""Tags on the published files: ID3 for MP3, iTunes atoms for M4A. Every mutagen call lives here
+and fails as TagError with the file's path first."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
 
+import mutagen
 from mutagen import MutagenError
 from mutagen.id3 import (
     APIC,
@@ -28,9 +30,10 @@ from mutagen.id3 import (
     CTOCFlags,
     Encoding,
 )
-from mutagen.mp3 import MP3
+from mutagen.mp4 import MP4, MP4Cover
 
-from clgtv.errors import TagError
+from clgtv.audio.ffmpeg import write_chapters
+from clgtv.errors import ClgtvError, TagError
 
 
 @dataclass(frozen=True)
@@ -62,7 +65,11 @@ ID3_VERSIONS = (3, 4)
 
 
 def write_tags(path: Path, tags: TagSet, version: int = 3) -> None:
-    """Replace all ID3 tags of `path` with `tags`: ID3v2.3 with UTF-16 text by default, or v2.4 with UTF-8."""
+    """Replace all tags of `path` with `tags`: MP3 gets ID3 (v2.3 with UTF-16 text by default, or v2.4
+    with UTF-8), M4A gets iTunes atoms and chapters."""
+    if path.suffix.lower() == ".m4a":
+        _write_mp4(path, tags)
+        return
     if version not in ID3_VERSIONS:
         raise TagError(path, f"cannot write ID3v2.{version}; expected 3 or 4")
     id3 = ID3()
@@ -152,6 +159,43 @@ def _add_chapters(id3: ID3, chapters: tuple[ChapterMark, ...], text: Encoding) -
         )
 
 
+def _write_mp4(path: Path, tags: TagSet) -> None:
+    if tags.chapters:
+        chaptered = path.with_name(f".{path.name}.chapters.m4a")
+        try:
+            write_chapters(path, chaptered, [(c.start, c.end, c.title) for c in tags.chapters])
+            chaptered.replace(path)
+        except ClgtvError as exc:
+            chaptered.unlink(missing_ok=True)
+            raise TagError(path, f"cannot write chapters ({exc})") from exc
+    try:
+        mp4 = MP4(path)
+        mp4.delete()
+        values = {
+            "\xa9nam": tags.title,
+            "\xa9ART": tags.artist,
+            "\xa9alb": tags.album,
+            "\xa9gen": tags.genre,
+            "\xa9day": tags.date.strftime("%Y-%m-%d"),
+            "\xa9cmt": tags.comment,
+            "desc": tags.description[:255],
+            "ldes": tags.description,
+            "purl": tags.feed_url,
+            "egid": tags.guid,
+        }
+        mp4.update({key: [value] for key, value in values.items() if value})
+        mp4["pcst"] = True
+        if tags.track:
+            mp4["trkn"] = [(tags.track, 0)]
+        if tags.season:
+            mp4["disk"] = [(tags.season, 0)]
+        if tags.cover:
+            mp4["covr"] = [MP4Cover(tags.cover, imageformat=MP4Cover.FORMAT_JPEG)]
+        mp4.save()
+    except (MutagenError, OSError) as exc:
+        raise TagError(path, f"cannot write MP4 tags ({exc})") from exc
+
+
 def read_tags(path: Path) -> ID3:
     try:
         return ID3(path)
@@ -159,9 +203,12 @@ def read_tags(path: Path) -> ID3:
         raise TagError(path, f"cannot read ID3 tags ({exc})") from exc
 
 
-def mp3_duration(path: Path) -> float:
-    """Playing time in seconds, from the MP3 stream (Xing header when present)."""
+def media_duration(path: Path) -> float:
+    """Playing time in seconds, from the stream (the MP3's Xing header, the M4A's movie header)."""
     try:
-        return float(MP3(path).info.length)
+        media = mutagen.File(path)
+        if media is None:
+            raise TagError(path, "not an MP3 or M4A file")
+        return float(media.info.length)
     except (MutagenError, OSError) as exc:
-        raise TagError(path, f"cannot read MP3 stream ({exc})") from exc
+        raise TagError(path, f"cannot read the audio stream ({exc})") from exc

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import math
+import subprocess
 import wave
 from pathlib import Path
 
@@ -208,3 +209,27 @@ def test_episode_processing_overrides_the_show(project: Path, run) -> None:
     info = MP3(media).info
     assert (info.channels, info.bitrate) == (1, 96000)
     assert ebur128(media)["I"] == pytest.approx(-16.0, abs=0.5)  # the show's explicit target still holds
+
+
+def test_m4a_episodes_are_published_with_mp4_tags_and_chapters(project: Path, run) -> None:
+    from mutagen.mp4 import MP4
+
+    from clgtv.audio.ffmpeg import ffmpeg_path
+
+    episode = project / "episodes/test-show/2026-10-01-test.md"
+    chapters = 'chapters:\n  - start: "0:00:00"\n    title: Opening\n  - start: "0:00:02"\n    title: "Q&A"\n'
+    episode.write_text(episode.read_text().replace("guid:", f"processing:\n  format: m4a\n{chapters}guid:"))
+    result = run(project, "publish")
+    assert result.exit_code == 0, result.output
+    (media,) = (project / "public/test-show/media").glob("*")
+    assert media.suffix == ".m4a" and media.read_bytes()[4:8] == b"ftyp"
+    tags = MP4(media)
+    assert tags["\xa9nam"] == ["A test episode"] and tags["pcst"] is True
+    assert tags["egid"] == ["5b3f2a4e-9a1c-4d53-8b57-1d0f5cfb8a01"] and tags["covr"]
+    listed = subprocess.run(
+        [ffmpeg_path(), "-v", "error", "-i", str(media), "-f", "ffmetadata", "-"], capture_output=True, text=True
+    ).stdout
+    assert listed.count("[CHAPTER]") == 2 and "title=Opening" in listed and "title=Q&A" in listed
+    feed = (project / "public/test-show/feed.xml").read_text()
+    assert 'type="audio/x-m4a"' in feed and f'length="{media.stat().st_size}"' in feed
+    assert ebur128(media)["I"] == pytest.approx(-16.0, abs=0.5)

@@ -15,11 +15,9 @@ import json
 import os
 import re
 import shutil
-import socket
 import subprocess
 import sys
 import threading
-import time
 from collections.abc import Callable, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -30,6 +28,7 @@ import pytest
 from botocore.config import Config
 from click.testing import CliRunner
 from conftest import REPO, SHOW_YAML, SITE_YAML, episode_text, make_artwork, make_tone
+from s3server import start_moto
 
 from clgtv.cli import cli
 from clgtv.settings import S3Settings
@@ -40,32 +39,11 @@ KEY_ID = "AKIACLGTVTESTKEYID00"
 SECRET = "s3cr3t-value-that-must-never-be-printed"
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 @pytest.fixture(scope="session")
 def moto_url() -> Iterator[str]:
     """A real S3 HTTP server (moto) in its own process on a free port of 127.0.0.1."""
-    port = free_port()
-    server = subprocess.Popen(
-        [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=1).close()
-            break
-        except OSError:
-            if server.poll() is not None or time.monotonic() > deadline:
-                server.kill()
-                pytest.fail("moto server did not start")
-            time.sleep(0.1)
-    yield f"http://127.0.0.1:{port}"
+    server, url = start_moto()
+    yield url
     server.terminate()
     server.wait(timeout=10)
 

@@ -114,7 +114,7 @@ class Format:
 
 FORMATS = {
     "mp3": Format("libmp3lame", "mp3", "mp3", ".mp3", "audio/mpeg", "id3v2_version=0:write_id3v1=0"),
-    "m4a": Format("aac", "ipod", "adts", ".m4a", "audio/mp4", "movflags=+faststart"),
+    "m4a": Format("aac", "ipod", "adts", ".m4a", "audio/x-m4a", "movflags=+faststart"),
 }
 
 
@@ -298,6 +298,28 @@ class _Monitor:
         self._thread.join()
         self._decoder.wait()
         self._log.close()
+
+
+def write_chapters(path: Path, out: Path, chapters: Sequence[tuple[float, float, str]]) -> None:
+    """Copy an M4A's audio to `out` with chapters (start, end, title) added; mutagen cannot write them."""
+    _require_file(path)
+    lines = [";FFMETADATA1"]
+    for start, end, title in chapters:
+        escaped = re.sub(r"([=;#\\\n])", r"\\\1", title)
+        lines += ["[CHAPTER]", "TIMEBASE=1/1000", f"START={round(start * 1000)}", f"END={round(end * 1000)}"]
+        lines.append(f"title={escaped}")
+    with tempfile.NamedTemporaryFile("w", suffix=".txt", encoding="utf-8", delete=False) as metadata:
+        metadata.write("\n".join(lines) + "\n")
+    try:
+        argv = [ffmpeg_path(), "-hide_banner", "-nostdin", "-loglevel", "error", "-y", "-i", str(path)]
+        # no -map_metadata -1 here: it drops the chapters' titles too
+        argv += ["-f", "ffmetadata", "-i", metadata.name, "-map", "0:a", "-map_chapters", "1"]
+        argv += ["-c", "copy", "-movflags", "+faststart", "-f", "ipod", str(out)]
+        result = subprocess.run(argv, capture_output=True, text=True, errors="replace", check=False)
+    finally:
+        os.unlink(metadata.name)
+    if result.returncode != 0:
+        raise MediaError(path, _failure(result.stderr, default="cannot add chapters"))
 
 
 def ebur128(path: Path) -> dict[str, float]:

@@ -77,14 +77,15 @@ class Analysis:
 
 
 def analyse(source: Path, settings: AudioSettings, progress: Progress | None = None) -> Analysis:
-    """One pass over the source as it will enter the chain (output rate and channels, high-passed)."""
-    duration = ffmpeg.probe(source).duration if progress else None
-    meter = LoudnessMeter(settings.sample_rate, settings.channels)
+    """One pass over the source at its own sample rate (resampling waits for the render),
+    with the output's channels and the high-pass: what the chain will work on."""
+    info = ffmpeg.probe(source)
+    meter = LoudnessMeter(info.sample_rate, settings.channels)
     done = 0
-    for chunk in ffmpeg.decode(source, settings.sample_rate, settings.channels, filters(settings)):
+    for chunk in ffmpeg.decode(source, info.sample_rate, settings.channels, filters(settings)):
         meter.feed(chunk)
         done += len(chunk)
-        _report(progress, "measuring", done / settings.sample_rate, duration)
+        _report(progress, "measuring", done / info.sample_rate, info.duration)
     loudness = meter.result()
     return Analysis(loudness, *meter.segments())
 

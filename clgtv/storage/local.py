@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from clgtv.errors import StorageError, display_path
-from clgtv.storage.plan import CONTROL_PREFIX, LocalFile
+from clgtv.storage.plan import LocalFile, is_control
 
 
 class DirectoryTarget:
@@ -30,7 +30,7 @@ class DirectoryTarget:
         found = {}
         for path in self.root.rglob("*"):
             key = path.relative_to(self.root).as_posix()
-            if path.is_file() and not _partial(path) and not key.startswith(CONTROL_PREFIX):
+            if path.is_file() and not _partial(path) and not is_control(key):
                 found[key] = path.stat().st_size
         return found
 

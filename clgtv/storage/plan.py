@@ -17,6 +17,12 @@ CONTROL_PREFIX = ".clgtv/"  # the target's own bookkeeping: never planned, never
 MANIFEST_KEY = CONTROL_PREFIX + "manifest.json"
 LOCK_KEY = CONTROL_PREFIX + "lock"
 
+
+def is_control(key: str) -> bool:
+    """A `.clgtv/` folder at any depth: this site's bookkeeping, or another site's in the same bucket."""
+    return key.startswith(CONTROL_PREFIX) or f"/{CONTROL_PREFIX}" in key
+
+
 STAGES = ("media and side files", "pages", "feeds")  # upload order: a feed never points at nothing
 
 CONTENT_TYPES = {
@@ -50,9 +56,9 @@ def content_type(key: str) -> str:
 
 
 def is_immutable(key: str) -> bool:
-    """`<show>/media/*` and `<show>/artwork-*`: their names carry a hash of their bytes."""
+    """`<show>/media/*`, `<show>/artwork-*` and episode `image-*`: their names carry a hash of their bytes."""
     path = PurePosixPath(key)
-    return len(path.parts) >= 2 and (path.parent.name == "media" or path.name.startswith("artwork-"))
+    return len(path.parts) >= 2 and (path.parent.name == "media" or path.name.startswith(("artwork-", "image-")))
 
 
 def cache_control(key: str) -> str:

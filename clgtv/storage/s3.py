@@ -25,7 +25,7 @@ from botocore.exceptions import (
 
 from clgtv.errors import StorageError
 from clgtv.settings import S3Settings
-from clgtv.storage.plan import CONTROL_PREFIX, LocalFile, cache_control, content_type
+from clgtv.storage.plan import LocalFile, cache_control, content_type, is_control
 
 T = TypeVar("T")
 MiB = 1024 * 1024
@@ -87,7 +87,7 @@ class S3Target:
             for page in self._client.get_paginator("list_objects_v2").paginate(Bucket=self.bucket, Prefix=self.prefix):
                 for item in page.get("Contents", ()):
                     key = item["Key"][len(self.prefix) :]
-                    if key and not key.startswith(CONTROL_PREFIX):
+                    if key and not is_control(key):
                         found[key] = item["Size"]
             return found
 
