@@ -7,6 +7,7 @@ so memory stays flat however long the recording.
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import functools
 import os
 import re
@@ -25,6 +26,7 @@ from clgtv.errors import ClgtvError, MediaError
 
 FFMPEG_ENV = "CLGTV_FFMPEG"
 CHUNK_SECONDS = 2.0
+BACKGROUND_NICENESS = 10
 SAMPLE = np.dtype("<f4")
 
 
@@ -160,8 +162,11 @@ def decode(
     filters: Sequence[str] = (),
     chunk_seconds: float = CHUNK_SECONDS,
     window: tuple[float, float] | None = None,
+    background: bool = False,
 ) -> Iterator[np.ndarray]:
-    """Yield float32 chunks shaped (frames, channels); raise MediaError if ffmpeg fails."""
+    """Yield float32 chunks shaped (frames, channels); raise MediaError if ffmpeg fails.
+
+    `background`: the decoder runs beside an encoder and yields the CPU to it."""
     _require_file(path)
     frame_bytes = SAMPLE.itemsize * channels
     chunk_bytes = int(sample_rate * chunk_seconds) * frame_bytes
@@ -169,6 +174,8 @@ def decode(
         process = subprocess.Popen(
             decode_argv(path, sample_rate, channels, filters, window), stdout=subprocess.PIPE, stderr=log
         )
+        if background:
+            _yield_to_encoder(process)
         assert process.stdout is not None
         total = 0
         try:
@@ -209,6 +216,7 @@ class Encoder:
         stdout = subprocess.PIPE if monitor else subprocess.DEVNULL
         argv = encode_argv(out, encoding, monitor=monitor is not None)
         self._process = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=stdout, stderr=self._log)
+        _widen_pipe(self._process.stdin)
         self._monitor: _Monitor | None = None
         if monitor:
             self._monitor = _Monitor(self._process.stdout, encoding, monitor, out)
@@ -261,6 +269,7 @@ class _Monitor:
         argv = [ffmpeg_path(), "-hide_banner", "-nostdin", "-loglevel", "error", "-i", "pipe:0"]
         argv += ["-f", "f32le", "-c:a", "pcm_f32le", "-ac", str(encoding.channels), "pipe:1"]
         self._decoder = subprocess.Popen(argv, stdin=encoded, stdout=subprocess.PIPE, stderr=self._log)
+        _yield_to_encoder(self._decoder)
         encoded.close()  # the decoder holds it now
         self._channels = encoding.channels
         self._callback = callback
@@ -269,6 +278,8 @@ class _Monitor:
         self._thread.start()
 
     def _run(self) -> None:
+        with contextlib.suppress(AttributeError, OSError):  # Linux: a thread has its own niceness
+            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), BACKGROUND_NICENESS)
         frame_bytes = SAMPLE.itemsize * self._channels
         assert self._decoder.stdout is not None
         try:
@@ -336,6 +347,18 @@ def ebur128(path: Path) -> dict[str, float]:
         "LRA": float(re.search(rf"LRA:\s+{number} LU", summary).group(1)),
         "TP": float(re.search(rf"Peak:\s+{number} dBFS", summary).group(1)),
     }
+
+
+def _widen_pipe(pipe: IO[bytes] | None) -> None:
+    """Ask Linux for a 1 MiB pipe (default 64 KiB), so whole chunks fit; elsewhere, carry on."""
+    with contextlib.suppress(AttributeError, OSError):
+        fcntl.fcntl(pipe.fileno(), fcntl.F_SETPIPE_SZ, 1 << 20)
+
+
+def _yield_to_encoder(process: subprocess.Popen) -> None:
+    """Decoders are cheap and the encoder is the bottleneck: let the scheduler favour the encoder."""
+    with contextlib.suppress(AttributeError, OSError):
+        os.setpriority(os.PRIO_PROCESS, process.pid, BACKGROUND_NICENESS)
 
 
 def _read_log(log: IO[bytes]) -> str:

@@ -11,6 +11,7 @@ integrated loudness can be predicted exactly, and one render usually lands on ta
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
@@ -31,6 +32,10 @@ class GainPlan:
     first: int  # first segment kept (silence trim)
     stop: int  # one past the last segment kept
     speech_gate: float  # LUFS above which a moment counts as speech
+
+    @cached_property
+    def linear_gain(self) -> np.ndarray:
+        return 10 ** (self.gain_db / 20)
 
     @property
     def gain_range(self) -> tuple[float, float]:
@@ -114,7 +119,8 @@ def _centred_mean(values: np.ndarray, width: int) -> np.ndarray:
 
 
 def segment_gains(plan: GainPlan, start: int, count: int, sample_rate: int) -> np.ndarray:
-    """Linear gain for frames start .. start+count, interpolated between segment centres."""
+    """Linear gain for frames start .. start+count, interpolated between segment centres
+    (linearly in amplitude: the curve is smooth, and one power per segment beats one per frame)."""
     frames = np.arange(start, start + count, dtype=np.float64)
     centres = (np.arange(len(plan.gain_db)) + 0.5) * sample_rate * SEGMENT_S
-    return (10 ** (np.interp(frames, centres, plan.gain_db) / 20)).astype(np.float32)
+    return np.interp(frames, centres, plan.linear_gain).astype(np.float32)

@@ -29,6 +29,7 @@ class Limiter:
         self._true_peak = TruePeak(channels)
         self._skip_envelope = self._length - 1
         self._floor = 10 ** ((ceiling_db - SPARSE_MARGIN_DB) / 20)
+        self._ceiling = 10 ** (ceiling_db / 20)
         self._history = np.zeros(2 * (self._length - 1))  # last required / minimum values
         self._audio = np.zeros((0, channels), dtype=np.float32)
         self._gains = np.zeros(0)
@@ -48,8 +49,9 @@ class Limiter:
         return out
 
     def _add_envelope(self, peak: np.ndarray) -> None:
-        with np.errstate(divide="ignore"):
-            required = np.minimum(0.0, self.ceiling_db - 20 * np.log10(np.maximum(peak, 1e-12)))
+        required = np.zeros(len(peak))
+        over = np.flatnonzero(peak > self._ceiling)  # few frames: the logarithm only where needed
+        required[over] = self.ceiling_db - 20 * np.log10(peak[over])
         gains = self._attack(required)
         if self._skip_envelope:
             dropped = min(self._skip_envelope, len(gains))
@@ -61,6 +63,8 @@ class Limiter:
         """Causal moving minimum then causal moving average, both over L frames."""
         size = self._length
         keep = size - 1
+        if not required.any() and not self._history.any():  # nothing near the ceiling: no gain change
+            return np.zeros(len(required))
         padded = np.concatenate([self._history[:keep], required])
         minimum = minimum_filter1d(padded, size, mode="nearest")[keep // 2 : len(padded) - keep // 2]
         # `minimum[i]` is the minimum of padded[i : i + size], i.e. the causal minimum ending at i + keep
@@ -79,7 +83,10 @@ class Limiter:
         if count:
             self._last_gain = float(gain_db[-1])
             self.max_reduction_db = max(self.max_reduction_db, float(-gain_db.min()))
-        out = self._audio[:count] * (10 ** (gain_db / 20)).astype(np.float32)[:, None]
+        out = self._audio[:count]
+        if (reduced := np.flatnonzero(gain_db < 0)).size:
+            out = out.copy()
+            out[reduced] *= (10 ** (gain_db[reduced] / 20)).astype(np.float32)[:, None]
         self._audio = self._audio[count:]
         self._gains = self._gains[count:]
         return out

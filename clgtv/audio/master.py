@@ -187,7 +187,7 @@ def render(
     result = LoudnessMeter(rate, channels)
     with ffmpeg.Encoder(out, encoding, monitor=result.feed) as encoder:
         position = 0
-        for chunk in ffmpeg.decode(source, rate, channels, filters(settings)):
+        for chunk in ffmpeg.decode(source, rate, channels, filters(settings), background=True):
             low, high = max(first - position, 0), min(stop - position, len(chunk))
             if high > low:
                 gains = segment_gains(plan, position + low, int(high - low), rate)
