@@ -78,23 +78,17 @@ def tree_memory(pid: int) -> tuple[int, int]:
     """(RSS, PSS) of a process and all its descendants, in bytes, from Linux's /proc.
 
     RSS counts pages shared between processes (three ffmpeg processes share one binary) once
-    per process; PSS splits each shared page between its sharers, so it adds up honestly."""
-    children: dict[int, list[int]] = {}
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            with open(f"/proc/{entry}/stat") as handle:
-                parent = int(handle.read().rsplit(")", 1)[1].split()[1])
-        except OSError:
-            continue
-        children.setdefault(parent, []).append(int(entry))
+    per process; PSS splits each shared page between its sharers, so it adds up honestly.
+    The tree is walked through /proc/PID/task/*/children: cheap enough to sample often
+    without slowing what is being measured."""
     rss = pss = 0
     todo = [pid]
     while todo:
         current = todo.pop()
-        todo.extend(children.get(current, []))
         try:
+            for task in os.listdir(f"/proc/{current}/task"):
+                with open(f"/proc/{current}/task/{task}/children") as handle:
+                    todo.extend(int(child) for child in handle.read().split())
             with open(f"/proc/{current}/smaps_rollup") as handle:
                 fields = dict(line.split(":", 1) for line in handle if ":" in line and not line.startswith("0"))
         except OSError:
