@@ -9,15 +9,12 @@ from pathlib import Path
 
 import click
 
-from clgtv import __version__, content, lint, scaffold
-from clgtv.audio.master import master as master_recording
-from clgtv.audio.meter import measure
-from clgtv.build import build as build_site
+from clgtv import __version__, content, scaffold
 from clgtv.errors import ClgtvError, ContentError, display_path
-from clgtv.server import make_server
 from clgtv.settings import AudioSettings
-from clgtv.storage import open_target
-from clgtv.storage import publish as sync
+
+# Each command imports its stage where it runs: `clgtv master` on a three-hour recording then
+# carries no boto3, feedgen or Jinja2 in memory, and `clgtv check` starts without scipy.
 
 
 class Group(click.Group):
@@ -76,6 +73,8 @@ def check(root: Path) -> None:
     Example: clgtv check
     """
     loaded = content.load(root)
+    from clgtv import lint
+
     errors, warnings = lint.check_content(loaded)
     for warning in warnings:
         say(f"warning: {warning}")
@@ -107,6 +106,8 @@ def build(root: Path, shows: tuple[str, ...], jobs: int | None) -> None:
 
     Example: clgtv build an-audience-with-clgdottv -j 2
     """
+    from clgtv.build import build as build_site
+
     result = build_site(content.load(root), shows, jobs=jobs, log=say)
     _summarise(result)
 
@@ -123,6 +124,10 @@ def publish(root: Path, target: str | None, dry_run: bool, prune: bool, jobs: in
     Example: clgtv publish --target s3://podcasts/clgtv --dry-run
     """
     loaded = content.load(root)
+    from clgtv.build import build as build_site
+    from clgtv.storage import open_target
+    from clgtv.storage import publish as sync
+
     destination = open_target(target or loaded.site.target, loaded.site)
     result = build_site(loaded, jobs=jobs, log=say)
     _summarise(result)
@@ -157,6 +162,8 @@ def serve(root: Path, port: int, host: str, directory: Path | None) -> None:
     folder = directory or root / target
     if not folder.is_dir():
         raise ClgtvError(f"{display_path(folder)}: nothing published yet; run `make publish` first")
+    from clgtv.server import make_server
+
     server = make_server(folder, host, port)
     say(f"serving {display_path(folder)} at http://{host}:{port}/ (Ctrl+C stops)")
     try:
@@ -187,6 +194,8 @@ def master(source: Path, output: Path, as_json: bool, format_: str, **settings: 
     Example: clgtv master panel.wav panel.mp3 --target-lufs -16
     """
     audio = AudioSettings(format=format_, **settings)
+    from clgtv.audio.master import master as master_recording
+
     report = master_recording(source, output, audio, progress=progress_bar(source.name))
     if as_json:
         click.echo(json.dumps(report.as_dict(), indent=2))
@@ -207,6 +216,8 @@ def loudness(files: tuple[Path, ...], as_json: bool) -> None:
 
     Example: clgtv loudness episode.mp3 --json
     """
+    from clgtv.audio.meter import measure
+
     results = {str(path): measure(path) for path in files}
     if as_json:
         click.echo(json.dumps({name: value.as_dict() for name, value in results.items()}, indent=2))
