@@ -251,6 +251,19 @@ def one_of(*choices: Any) -> Converter:
 boolean = one_of(True, False)
 
 
+def matching(pattern: str, expectation: str, max_length: int, lower: bool = False) -> Converter:
+    """Text that must match `pattern` whole; the message says what is expected and what was given."""
+
+    @converter(expectation)
+    def convert(value: Any) -> str:
+        result = text(max_length)(value)
+        if not re.fullmatch(pattern, result):
+            raise Invalid(f"{expectation}, got {describe(value)}")
+        return result.lower() if lower else result
+
+    return convert
+
+
 @converter("expected an email address like podcasts@example.org")
 def email(value: Any) -> str:
     result = text()(value)

@@ -122,28 +122,13 @@ class Location:
     rel: str = "subject"
 
 
-@s.converter('expected a geo URI like "geo:53.4808,-2.2426" (latitude,longitude)')
-def geo(value: Any) -> str:
-    result = s.text(64)(value)
-    if not re.fullmatch(r"geo:-?\d{1,2}(\.\d+)?,-?\d{1,3}(\.\d+)?(,-?\d+(\.\d+)?)?(;u=\d+(\.\d+)?)?", result):
-        raise s.Invalid(f'expected a geo URI like "geo:53.4808,-2.2426" (latitude,longitude), got {s.describe(value)}')
-    return result
-
-
-@s.converter("expected an OpenStreetMap id like R146656 (N node, W way or R relation, then digits)")
-def osm(value: Any) -> str:
-    result = s.text(32)(value)
-    if not re.fullmatch(r"[NWR]\d+(#\d+)?", result):
-        raise s.Invalid(f"expected an OpenStreetMap id like R146656, got {s.describe(value)}")
-    return result
-
-
-@s.converter("expected a two-letter country code like gb")
-def country(value: Any) -> str:
-    result = s.text(2)(value)
-    if not re.fullmatch(r"[A-Za-z]{2}", result):
-        raise s.Invalid(f"expected a two-letter country code like gb, got {s.describe(value)}")
-    return result.lower()
+geo = s.matching(
+    r"geo:-?\d{1,2}(\.\d+)?,-?\d{1,3}(\.\d+)?(,-?\d+(\.\d+)?)?(;u=\d+(\.\d+)?)?",
+    'expected a geo URI like "geo:53.4808,-2.2426" (latitude,longitude)',
+    max_length=64,
+)
+osm = s.matching(r"[NWR]\d+(#\d+)?", "expected an OpenStreetMap id like R146656", max_length=32)
+country = s.matching(r"[A-Za-z]{2}", "expected a two-letter country code like gb", max_length=2, lower=True)
 
 
 LOCATION_SCHEMA: s.Schema = {
