@@ -28,7 +28,8 @@ from PIL import Image
 from clgtv import content, lint
 from clgtv import site as pages
 from clgtv.audio.ffmpeg import ffmpeg_path
-from clgtv.release import Edition, Media, image_name
+from clgtv.layout import artwork_name
+from clgtv.release import Edition, Media
 
 REPO = Path(__file__).resolve().parent.parent
 SHOW_YAML = """\
@@ -100,7 +101,7 @@ def render(root: Path, mp3: Path) -> dict[str, float]:
     editions = []
     for programme in loaded.programmes:
         show = programme.show
-        artwork = image_name(f"{show.slug}/artwork", show.artwork)
+        artwork = artwork_name(show.slug, show.artwork)
         (out / artwork).parent.mkdir(parents=True, exist_ok=True)
         os.link(show.artwork, out / artwork)
         releases = []

@@ -13,11 +13,8 @@ ORDER = ("audio.py", "render.py", "publish_s3.py")
 def main() -> int:
     failed = []
     for name in ORDER:
-        script = HERE / name
-        if not script.exists():
-            continue
-        print(f"\n== {name} ==", flush=True)
-        if subprocess.run([sys.executable, str(script), *sys.argv[1:]], check=False).returncode != 0:
+        print(f"\n== {name} ==", flush=True)  # each script takes its own options: run it alone to pass them
+        if subprocess.run([sys.executable, str(HERE / name)], check=False).returncode != 0:
             failed.append(name)
     if failed:
         print(f"failed: {', '.join(failed)}")

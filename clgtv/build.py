@@ -19,7 +19,8 @@ from clgtv.audio.ffmpeg import FORMATS
 from clgtv.audio.master import ENGINE_VERSION, master
 from clgtv.content import Content, Programme
 from clgtv.episodes import Episode
-from clgtv.release import Edition, Media, Release, image_name
+from clgtv.layout import artwork_name, episode_image_name, file_digest, media_name
+from clgtv.release import Edition, Media, Release
 from clgtv.settings import AudioSettings, Show
 from clgtv.tags import ChapterMark, TagSet, media_duration, write_tags
 
@@ -44,11 +45,11 @@ def build(
     now = now or dt.datetime.now(dt.UTC)
     programmes = content.select(shows)
     cache = Cache(content.site.build_dir / "cache")
-    due = [(p.show, e) for p in programmes for e in p.due(now)]
-    processed = _process_audio(cache, due, jobs or os.cpu_count() or 1, log)
+    due = {p.show.slug: tuple(cache.recording(p.show, e) for e in p.due(now)) for p in programmes}
+    processed = _process_audio(cache, [r for recordings in due.values() for r in recordings], jobs, log)
     staging = content.site.build_dir / "site.new"
     shutil.rmtree(staging, ignore_errors=True)
-    editions = tuple(_edition(content, p, due_now=p.due(now), cache=cache, out=staging) for p in programmes)
+    editions = tuple(_edition(content, p, due[p.show.slug], cache, staging) for p in programmes)
     pages.render_all(content.site, editions, staging)
     lint.check_built(editions, staging, log)  # raises ContentError: a feed apps would refuse never goes out
     site_dir = content.site.build_dir / "site"
@@ -69,6 +70,15 @@ def audio_settings(show: Show, episode: Episode) -> AudioSettings:
     return show.audio.merged(dict(episode.processing), episode.path.parent)
 
 
+@dataclass(frozen=True)
+class Recording:
+    """One due episode's audio: settings merged once, cache path (source hashed) found once."""
+
+    episode: Episode
+    settings: AudioSettings
+    processed: Path
+
+
 class Cache:
     """build/cache: processed audio by (source bytes, settings, engine), tagged copies by tags."""
 
@@ -82,35 +92,29 @@ class Cache:
             digest.update(file_digest(path).encode() if path else b"-")
         return digest.hexdigest()[:32]
 
-    def processed(self, source: Path, settings: AudioSettings) -> Path:
-        key = self.audio_key(source, settings)
-        return self.root / "audio" / f"{key}{FORMATS[settings.format].suffix}"
+    def recording(self, show: Show, episode: Episode) -> Recording:
+        """The episode's audio settings and where its processed audio is cached (hashes the source once)."""
+        settings = audio_settings(show, episode)
+        key = self.audio_key(episode.audio, settings)
+        processed = self.root / "audio" / f"{key}{FORMATS[settings.format].suffix}"
+        return Recording(episode, settings, processed)
 
     def report(self, processed: Path) -> Path:
         return processed.with_suffix(".json")
 
 
-def file_digest(path: Path) -> str:
-    with path.open("rb") as handle:
-        return hashlib.file_digest(handle, "sha256").hexdigest()
-
-
-def _process_audio(cache: Cache, due: list[tuple[Show, Episode]], jobs: int, log: Log) -> tuple[Path, ...]:
-    todo: dict[Path, tuple[Episode, AudioSettings]] = {}
-    for show, episode in due:
-        settings = audio_settings(show, episode)
-        if not (processed := cache.processed(episode.audio, settings)).is_file():
-            todo[processed] = (episode, settings)
+def _process_audio(cache: Cache, recordings: list[Recording], jobs: int | None, log: Log) -> tuple[Path, ...]:
+    todo = {r.processed: r for r in recordings if not r.processed.is_file()}  # one job per distinct result
     if not todo:
         return ()
     for directory in {processed.parent for processed in todo}:
         directory.mkdir(parents=True, exist_ok=True)
 
-    def work(processed: Path) -> Path:
-        episode, settings = todo[processed]
+    def work(recording: Recording) -> Path:
+        episode = recording.episode
         log(f"processing {episode.audio.name} ...")
-        report = master(episode.audio, processed, settings)
-        cache.report(processed).write_text(json.dumps(report.as_dict(), indent=2) + "\n")
+        report = master(episode.audio, recording.processed, recording.settings)
+        cache.report(recording.processed).write_text(json.dumps(report.as_dict(), indent=2) + "\n")
         after = report.after
         log(
             f"  {episode.audio.name}: {report.before.integrated:.1f} -> {after.integrated:.1f} LUFS, "
@@ -120,32 +124,29 @@ def _process_audio(cache: Cache, due: list[tuple[Show, Episode]], jobs: int, log
             log(f"  warning: {episode.audio.name}: {warning}")
         return episode.audio
 
-    with ThreadPoolExecutor(max_workers=jobs) as pool:
-        return tuple(pool.map(work, todo))
+    with ThreadPoolExecutor(max_workers=jobs or os.cpu_count() or 1) as pool:
+        return tuple(pool.map(work, todo.values()))
 
 
-def _edition(content: Content, programme: Programme, due_now: tuple[Episode, ...], cache: Cache, out: Path) -> Edition:
+def _edition(
+    content: Content, programme: Programme, recordings: tuple[Recording, ...], cache: Cache, out: Path
+) -> Edition:
     show = programme.show
-    artwork_path = _publish_artwork(show, out)
+    artwork_path = _publish(show.artwork, artwork_name(show.slug, show.artwork), out)
     cover = cover_jpeg(show.artwork)
-    releases = tuple(_release(content, show, episode, cover, cache, out) for episode in due_now)
+    releases = tuple(_release(content, show, recording, cover, cache, out) for recording in recordings)
     return Edition(content.site, programme, artwork_path, releases)
 
 
-def _publish_artwork(show: Show, out: Path) -> str:
-    return _publish_image(show.artwork, f"{show.slug}/artwork", out)
-
-
-def _publish_image(source: Path, prefix: str, out: Path) -> str:
-    name = image_name(prefix, source)
+def _publish(source: Path, name: str, out: Path) -> str:
     _link_or_copy(source, out / name)
     return name
 
 
-def _release(content: Content, show: Show, episode: Episode, cover: bytes, cache: Cache, out: Path) -> Release:
-    settings = audio_settings(show, episode)
-    processed = cache.processed(episode.audio, settings)
+def _release(content: Content, show: Show, recording: Recording, cover: bytes, cache: Cache, out: Path) -> Release:
+    episode, processed = recording.episode, recording.processed
     duration = media_duration(processed)
+    notes_html = pages.markdown(episode.notes)
     tags = TagSet(
         title=episode.title,
         artist=show.author,
@@ -156,16 +157,17 @@ def _release(content: Content, show: Show, episode: Episode, cover: bytes, cache
         season=episode.season,
         cover=cover,
         chapters=_chapter_marks(episode, duration),
-        description=pages.plain_text(pages.markdown(episode.notes)) or episode.summary or "",
+        description=pages.plain_text(notes_html) or episode.summary or "",
         feed_url=content.site.url(f"{show.slug}/feed.xml"),
         guid=episode.guid,
     )
     tagged = _tagged(cache, processed, tags, show.id3_version)
-    name = f"{show.slug}/media/{episode.slug}-{file_digest(tagged)[:10]}{processed.suffix}"
-    _link_or_copy(tagged, out / name)
-    media = Media(name, tagged.stat().st_size, duration, FORMATS[settings.format].mime_type)
-    image = _publish_image(episode.image, f"{episode.show}/{episode.slug}/image", out) if episode.image else None
-    return pages.make_release(episode, media, image)
+    name = _publish(tagged, media_name(show.slug, episode.slug, tagged), out)
+    media = Media(name, tagged.stat().st_size, duration, FORMATS[recording.settings.format].mime_type)
+    image = None
+    if episode.image:
+        image = _publish(episode.image, episode_image_name(show.slug, episode.slug, episode.image), out)
+    return pages.make_release(episode, media, image, notes_html)
 
 
 def _chapter_marks(episode: Episode, duration: float) -> tuple[ChapterMark, ...]:

@@ -13,7 +13,7 @@ from typing import Any
 from clgtv import schema as s
 from clgtv.artwork import artwork_problems
 from clgtv.errors import Problem
-from clgtv.settings import AUDIO_SCHEMA, PERSON_SCHEMA, SHARED_SCHEMA, Location, Person, location, people
+from clgtv.settings import AUDIO_SCHEMA, PERSON_SCHEMA, SHARED_SCHEMA, Location, Person, people, shared_values
 
 FILENAME = re.compile(r"(?P<date>\d{4}-\d{2}-\d{2})-(?P<slug>[a-z0-9]+(?:-[a-z0-9]+)*)\.md")
 TRANSCRIPT_SUFFIXES = (".vtt", ".srt")
@@ -176,11 +176,9 @@ def read_episode(path: Path, problems: list[Problem]) -> Episode | None:
         status=values["status"],
         guid=values["guid"],
         notes=body.strip(),
+        **shared_values(values),
         image=image,
-        location=location(values["location"]),
         soundbites=tuple(Soundbite(**b) for b in values["soundbites"] if {"start", "duration"} <= b.keys()),
-        license=values["license"],
-        license_url=values["license_url"],
         processing=MappingProxyType(dict(values["processing"] or {})),
     )
 

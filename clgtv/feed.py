@@ -9,11 +9,13 @@ from __future__ import annotations
 import re
 import uuid
 from dataclasses import dataclass, field
+from pathlib import PurePosixPath
 
 from feedgen.ext.base import BaseEntryExtension, BaseExtension
 from feedgen.feed import FeedGenerator
 from lxml import etree
 
+from clgtv.layout import CHAPTERS_TYPE, TRANSCRIPT_TYPES
 from clgtv.release import Edition, Release
 from clgtv.settings import Location, Person
 
@@ -24,8 +26,6 @@ GENERATOR = "clgtv"
 MAX_DESCRIPTION_BYTES = 4000  # Apple's limit for channel and item descriptions
 ELLIPSIS = "…"
 # podcast:transcript types by published file (the namespace's list of MIME types)
-TRANSCRIPT_TYPES = {".vtt": "text/vtt", ".srt": "application/x-subrip"}
-CHAPTERS_TYPE = "application/json+chapters"
 
 
 def fit_bytes(text: str, limit: int = MAX_DESCRIPTION_BYTES) -> str:
@@ -167,7 +167,7 @@ def _add_item(fg: FeedGenerator, edition: Edition, release: Release) -> None:
         extras.add(PODCAST_NS, "chapters", url=site.url(release.chapters_path), type=CHAPTERS_TYPE)
     for path in (release.transcript_path, release.srt_path):
         if path:
-            extras.add(PODCAST_NS, "transcript", url=site.url(path), type=TRANSCRIPT_TYPES[path[path.rindex(".") :]])
+            extras.add(PODCAST_NS, "transcript", url=site.url(path), type=TRANSCRIPT_TYPES[PurePosixPath(path).suffix])
     if episode.season:
         extras.add(PODCAST_NS, "season", str(episode.season))
     if episode.number:

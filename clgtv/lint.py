@@ -25,19 +25,12 @@ from lxml import etree
 from clgtv import site as pages
 from clgtv.artwork import artwork_problems
 from clgtv.categories import APPLE_CATEGORIES
-from clgtv.content import Content
+from clgtv.content import Content, field_line
 from clgtv.episodes import Episode
 from clgtv.errors import ContentError, FileError, Problem
-from clgtv.feed import (
-    CHAPTERS_TYPE,
-    ITUNES_NS,
-    MAX_DESCRIPTION_BYTES,
-    PODCAST_NS,
-    TRANSCRIPT_TYPES,
-    podcast_guid,
-    render_feed,
-)
-from clgtv.release import Edition, Media, image_name
+from clgtv.feed import ITUNES_NS, MAX_DESCRIPTION_BYTES, PODCAST_NS, podcast_guid, render_feed
+from clgtv.layout import CHAPTERS_TYPE, TRANSCRIPT_TYPES, artwork_name, episode_image_name
+from clgtv.release import Edition, Media
 from clgtv.settings import MEDIUMS, SHOW_FILE, SITE_FILE
 from clgtv.transcripts import read_cues
 
@@ -361,12 +354,12 @@ def preview(content: Content) -> list[tuple[Edition, dict[str, Path]]]:
     result = []
     for programme in content.programmes:
         show, site = programme.show, content.site
-        artwork = image_name(f"{show.slug}/artwork", show.artwork)
+        artwork = artwork_name(show.slug, show.artwork)
         files = {site.url(artwork): show.artwork}
         releases = []
         for episode in programme.due(FAR_FUTURE):
-            image = image_name(f"{show.slug}/{episode.slug}/image", episode.image) if episode.image else None
-            if image and episode.image:
+            image = episode_image_name(show.slug, episode.slug, episode.image) if episode.image else None
+            if image:
                 files[site.url(image)] = episode.image
             media = Media(f"{show.slug}/media/{episode.slug}.mp3", length=0, duration=0.0)
             releases.append(pages.make_release(episode, media, image))
@@ -403,7 +396,7 @@ def _sort(edition: Edition, found: list[Finding], errors: list[Problem], warning
         path = by_guid.get(finding.guid or "", show_file)
         if finding.field == "base_url":
             path = edition.site.root / SITE_FILE
-        problem = Problem(path, _line_of(path, finding.field), finding.field, finding.message)
+        problem = Problem(path, field_line(path, finding.field), finding.field, finding.message)
         (errors if finding.level == "error" else warnings).append(problem)
 
 
@@ -413,14 +406,5 @@ def _transcript_problems(episode: Episode) -> list[Problem]:
     try:
         read_cues(episode.transcript)
     except FileError as exc:
-        return [Problem(episode.path, _line_of(episode.path, "transcript"), "transcript", exc.message)]
+        return [Problem(episode.path, field_line(episode.path, "transcript"), "transcript", exc.message)]
     return []
-
-
-def _line_of(path: Path, field: str) -> int:
-    """The line where `field:` starts in a host's file (1 when it is not written there)."""
-    try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except (OSError, UnicodeDecodeError):
-        return 1
-    return next((n for n, line in enumerate(lines, start=1) if line.startswith(f"{field}:")), 1)

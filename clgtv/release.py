@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
-from pathlib import Path
 
 from clgtv.content import Programme
 from clgtv.episodes import Episode
@@ -68,10 +66,3 @@ class Edition:
     def image_path(self, release: Release) -> str:
         """The artwork of one item: the episode's own, else the programme's."""
         return release.image_path or self.artwork_path
-
-
-def image_name(prefix: str, source: Path) -> str:
-    """Published name of an image: new content, new name (`show/artwork-0123456789.jpg`)."""
-    with source.open("rb") as handle:
-        digest = hashlib.file_digest(handle, "sha256").hexdigest()[:10]
-    return f"{prefix}-{digest}{source.suffix.lower()}"

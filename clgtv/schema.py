@@ -251,7 +251,7 @@ def one_of(*choices: Any) -> Converter:
 boolean = one_of(True, False)
 
 
-def matching(pattern: str, expectation: str, max_length: int, lower: bool = False) -> Converter:
+def matching(pattern: str, expectation: str, max_length: int | None = None, lower: bool = False) -> Converter:
     """Text that must match `pattern` whole; the message says what is expected and what was given."""
 
     @converter(expectation)
@@ -264,20 +264,8 @@ def matching(pattern: str, expectation: str, max_length: int, lower: bool = Fals
     return convert
 
 
-@converter("expected an email address like podcasts@example.org")
-def email(value: Any) -> str:
-    result = text()(value)
-    if not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", result):
-        raise Invalid(f"expected an email address like podcasts@example.org, got {describe(value)}")
-    return result
-
-
-@converter("expected a web address starting with https:// or http://")
-def url(value: Any) -> str:
-    result = text()(value)
-    if not re.fullmatch(r"https?://[^\s/]+\S*", result):
-        raise Invalid(f"expected a web address starting with https:// or http://, got {describe(value)}")
-    return result
+email = matching(r"[^@\s]+@[^@\s]+\.[^@\s]+", "expected an email address like podcasts@example.org")
+url = matching(r"https?://[^\s/]+\S*", "expected a web address starting with https:// or http://")
 
 
 _DATE_HINT = "expected an ISO 8601 date and time with zone, like 2026-10-23T10:00:00+01:00"

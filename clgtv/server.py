@@ -10,15 +10,10 @@ from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import ClassVar
 
+from clgtv.layout import MEDIA_TYPES
+
 RANGE = re.compile(r"bytes=(\d*)-(\d*)$")
-EXTRA_TYPES = {
-    ".mp3": "audio/mpeg",
-    ".m4a": "audio/mp4",
-    ".xml": "application/rss+xml",
-    ".vtt": "text/vtt",
-    ".srt": "application/x-subrip",
-    ".json": "application/json",
-}
+EXTRA_TYPES = {suffix: MEDIA_TYPES[suffix] for suffix in (".mp3", ".m4a", ".xml", ".vtt", ".srt", ".json")}
 
 
 class RangeHandler(SimpleHTTPRequestHandler):

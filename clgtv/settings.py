@@ -150,6 +150,17 @@ SHARED_SCHEMA: s.Schema = {
     "license_url": s.Field(s.url),
     "location": s.Field(s.Nested(LOCATION_SCHEMA)),
 }
+
+
+def shared_values(values: dict) -> dict[str, Any]:
+    """The SHARED_SCHEMA fields, converted, for a Show or an Episode."""
+    return {
+        "license": values["license"],
+        "license_url": values["license_url"],
+        "location": location(values["location"]),
+    }
+
+
 MEDIUMS = ("podcast", "music", "video", "film", "audiobook", "newsletter", "blog", "course")
 
 
@@ -377,14 +388,12 @@ def load_show(directory: Path, site: Site, problems: list[Problem]) -> Show | No
         people=people(values["people"]),
         funding=tuple(Funding(**f) for f in values["funding"]),
         locked=values["locked"],
+        **shared_values(values),
         audio=audio,
         new_feed_url=values["new_feed_url"],
         block=values["block"],
         complete=values["complete"],
-        license=values["license"],
-        license_url=values["license_url"],
         medium=values["medium"],
-        location=location(values["location"]),
         apple_podcasts_url=values["apple_podcasts_url"],
         spotify_url=values["spotify_url"],
         id3_version=values["id3_version"],

@@ -27,9 +27,12 @@ def markdown(text: str) -> str:
     return _markdown.render(text)
 
 
-def make_release(episode: Episode, media: Media, image_path: str | None = None) -> Release:
-    """An episode ready to render: its show notes as HTML and a plain-text description."""
-    notes_html = markdown(episode.notes)
+def make_release(
+    episode: Episode, media: Media, image_path: str | None = None, notes_html: str | None = None
+) -> Release:
+    """An episode ready to render: its show notes as HTML (rendered here unless given) and a plain-text
+    description."""
+    notes_html = markdown(episode.notes) if notes_html is None else notes_html
     return Release(episode, media, notes_html, episode.summary or plain_text(notes_html), image_path)
 
 

@@ -91,7 +91,8 @@ def write_tags(path: Path, tags: TagSet, version: int = 3) -> None:
     _add_chapters(id3, tags.chapters, text)
     try:
         id3.save(path, v2_version=version, v1=0)
-        _chapters_in_time_order(path)
+        if len(tags.chapters) > 1:
+            _chapters_in_time_order(path)
     except (MutagenError, OSError) as exc:
         raise TagError(path, f"cannot write ID3 tags ({exc})") from exc
 

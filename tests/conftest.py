@@ -71,10 +71,8 @@ def episode_text(**fields: object) -> str:
     return f"---\n{front}\n---\n\nShow notes for the test.\n"
 
 
-@pytest.fixture
-def project(tmp_path: Path) -> Path:
+def make_project(root: Path) -> Path:
     """A minimal valid project: one programme, one episode with 4 s of real audio."""
-    root = tmp_path / "project"
     show = root / "episodes" / "test-show"
     show.mkdir(parents=True)
     (root / "clgtv.yaml").write_text(SITE_YAML)
@@ -84,6 +82,18 @@ def project(tmp_path: Path) -> Path:
     make_tone(show / "2026-10-01-test.wav")
     (show / "2026-10-01-test.md").write_text(episode_text())
     return root
+
+
+def cli_ok(root: Path, *args: str):
+    """Run the CLI in-process against a project folder and require success."""
+    result = CliRunner().invoke(cli, ["--root", str(root), *args], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    return result
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    return make_project(tmp_path / "project")
 
 
 @pytest.fixture
@@ -103,6 +113,5 @@ def published(tmp_path_factory: pytest.TempPathFactory) -> Path:
     for name in ("clgtv.yaml", "templates", "episodes"):
         source = REPO / name
         (shutil.copytree if source.is_dir() else shutil.copy)(source, root / name)
-    result = CliRunner().invoke(cli, ["--root", str(root), "publish"], catch_exceptions=False)
-    assert result.exit_code == 0, result.output
+    cli_ok(root, "publish")
     return root

@@ -4,30 +4,18 @@ from __future__ import annotations
 
 import itertools
 import json
-import shutil
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
-from conftest import REPO, SITE_YAML, episode_text, make_artwork, make_tone
+from conftest import cli_ok, make_project
 from lxml import html
 from test_feed import HOSTILE_NOTES, HOSTILE_TITLE, make_rich
-
-from clgtv.cli import cli
 
 
 def publish_rich(root: Path) -> Path:
     """The `project` fixture's programme made rich and hostile (see test_feed.make_rich), then published."""
-    show = root / "episodes/test-show"
-    show.mkdir(parents=True)
-    (root / "clgtv.yaml").write_text(SITE_YAML)
-    shutil.copytree(REPO / "templates", root / "templates")
-    make_artwork(show / "artwork.jpg")
-    make_tone(show / "2026-10-01-test.wav")
-    (show / "2026-10-01-test.md").write_text(episode_text())
-    make_rich(root)
-    result = CliRunner().invoke(cli, ["--root", str(root), "publish"], catch_exceptions=False)
-    assert result.exit_code == 0, result.output
+    make_rich(make_project(root))
+    cli_ok(root, "publish")
     return root / "public"
 
 

@@ -26,11 +26,9 @@ from urllib.parse import unquote, urlsplit
 import boto3
 import pytest
 from botocore.config import Config
-from click.testing import CliRunner
-from conftest import REPO, SHOW_YAML, SITE_YAML, episode_text, make_artwork, make_tone
+from conftest import cli_ok, episode_text, make_project, make_tone
 from s3server import start_moto
 
-from clgtv.cli import cli
 from clgtv.settings import S3Settings
 from clgtv.storage import S3Target
 from clgtv.storage.plan import LocalFile
@@ -189,17 +187,9 @@ def add_episodes(root: Path) -> None:
 def processed_audio(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Recordings processed once for the session: each test's project gets these sources and their
     cached processing, so a publish here costs tagging and uploading, not the audio chain."""
-    root = tmp_path_factory.mktemp("s3-audio") / "project"
-    (root / "episodes/test-show").mkdir(parents=True)
-    (root / "clgtv.yaml").write_text(SITE_YAML)
-    shutil.copytree(REPO / "templates", root / "templates")
-    (root / "episodes/test-show/show.yaml").write_text(SHOW_YAML)
-    make_artwork(root / "episodes/test-show/artwork.jpg")
-    make_tone(root / "episodes/test-show/2026-10-01-test.wav")
-    (root / "episodes/test-show/2026-10-01-test.md").write_text(episode_text())
+    root = make_project(tmp_path_factory.mktemp("s3-audio") / "project")
     add_episodes(root)
-    result = CliRunner().invoke(cli, ["--root", str(root), "build"], catch_exceptions=False)
-    assert result.exit_code == 0, result.output
+    cli_ok(root, "build")
     return root
 
 

@@ -168,8 +168,7 @@ def decode(
 
     `background`: the decoder runs beside an encoder and yields the CPU to it."""
     _require_file(path)
-    frame_bytes = SAMPLE.itemsize * channels
-    chunk_bytes = int(sample_rate * chunk_seconds) * frame_bytes
+    chunk_bytes = int(sample_rate * chunk_seconds) * SAMPLE.itemsize * channels
     with tempfile.TemporaryFile() as log:
         process = subprocess.Popen(
             decode_argv(path, sample_rate, channels, filters, window), stdout=subprocess.PIPE, stderr=log
@@ -179,10 +178,9 @@ def decode(
         assert process.stdout is not None
         total = 0
         try:
-            while data := _read_exactly(process.stdout, chunk_bytes):
-                usable = len(data) - len(data) % frame_bytes
-                total += usable
-                yield np.frombuffer(data[:usable], dtype=SAMPLE).reshape(-1, channels)
+            for chunk in _pcm_chunks(process.stdout, channels, chunk_bytes):
+                total += chunk.size
+                yield chunk
         finally:
             process.stdout.close()
             code = process.wait()
@@ -190,6 +188,14 @@ def decode(
             raise MediaError(path, _failure(_read_log(log)))
         if total == 0:
             raise MediaError(path, "contains no audio samples")
+
+
+def _pcm_chunks(stream: IO[bytes], channels: int, chunk_bytes: int) -> Iterator[np.ndarray]:
+    """float32 PCM from a pipe, `chunk_bytes` at a time, shaped (frames, channels)."""
+    frame_bytes = SAMPLE.itemsize * channels
+    while data := _read_exactly(stream, chunk_bytes):
+        usable = len(data) - len(data) % frame_bytes
+        yield np.frombuffer(data[:usable], dtype=SAMPLE).reshape(-1, channels)
 
 
 def _read_exactly(stream: IO[bytes], size: int) -> bytes:
@@ -266,8 +272,7 @@ class _Monitor:
     def __init__(self, encoded: IO[bytes], encoding: Encoding, callback: Callable[[np.ndarray], None], out: Path):
         self._out = out
         self._log = tempfile.TemporaryFile()  # noqa: SIM115 - lives as long as the process
-        argv = [ffmpeg_path(), "-hide_banner", "-nostdin", "-loglevel", "error", "-i", "pipe:0"]
-        argv += ["-f", "f32le", "-c:a", "pcm_f32le", "-ac", str(encoding.channels), "pipe:1"]
+        argv = decode_argv(Path("pipe:0"), encoding.sample_rate, encoding.channels)
         self._decoder = subprocess.Popen(argv, stdin=encoded, stdout=subprocess.PIPE, stderr=self._log)
         _yield_to_encoder(self._decoder)
         encoded.close()  # the decoder holds it now
@@ -280,12 +285,10 @@ class _Monitor:
     def _run(self) -> None:
         with contextlib.suppress(AttributeError, OSError):  # Linux: a thread has its own niceness
             os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), BACKGROUND_NICENESS)
-        frame_bytes = SAMPLE.itemsize * self._channels
         assert self._decoder.stdout is not None
         try:
-            while data := _read_exactly(self._decoder.stdout, 65536 * frame_bytes):
-                usable = len(data) - len(data) % frame_bytes
-                self._callback(np.frombuffer(data[:usable], dtype=SAMPLE).reshape(-1, self._channels))
+            for chunk in _pcm_chunks(self._decoder.stdout, self._channels, 65536 * SAMPLE.itemsize * self._channels):
+                self._callback(chunk)
         except BaseException as exc:  # handed to the caller in finish()
             self._error = exc
             self._decoder.kill()
@@ -298,11 +301,7 @@ class _Monitor:
         if self._error:
             raise self._error
         if code != 0:
-            raise MediaError(self.out_name, f"cannot decode the encoded result: {_failure(log)}")
-
-    @property
-    def out_name(self) -> Path:
-        return self._out
+            raise MediaError(self._out, f"cannot decode the encoded result: {_failure(log)}")
 
     def abort(self) -> None:
         self._decoder.kill()

@@ -77,16 +77,23 @@ class Limiter:
     def _emit(self) -> np.ndarray:
         count = min(len(self._gains), len(self._audio))
         attack = self._gains[:count]
+        if self._last_gain == 0 and not attack.any():  # nothing to limit: the audio passes untouched
+            return self._take(count)
         ramp = self._release * np.arange(1, count + 1)
         released = np.minimum.accumulate(np.concatenate([[self._last_gain], attack - ramp]))[1:] + ramp
         gain_db = np.minimum(attack, released)
         if count:
             self._last_gain = float(gain_db[-1])
             self.max_reduction_db = max(self.max_reduction_db, float(-gain_db.min()))
-        out = self._audio[:count]
+        out = self._take(count)
         if (reduced := np.flatnonzero(gain_db < 0)).size:
             out = out.copy()
             out[reduced] *= (10 ** (gain_db[reduced] / 20)).astype(np.float32)[:, None]
+        return out
+
+    def _take(self, count: int) -> np.ndarray:
+        """The next `count` frames of audio, their gains consumed with them."""
+        out = self._audio[:count]
         self._audio = self._audio[count:]
         self._gains = self._gains[count:]
         return out

@@ -36,6 +36,7 @@ CALIBRATION_S = 20.0
 MAX_CODEC_LOSS_LU = 1.5
 
 Progress = Callable[[str, float], None]  # (stage, fraction done)
+Clips = tuple[np.ndarray | None, np.ndarray | None]  # intro, outro, decoded
 
 
 @dataclass(frozen=True)
@@ -106,11 +107,14 @@ def master(source: Path, out: Path, settings: AudioSettings, progress: Progress 
         max_cut_db=settings.max_cut,
         trim=settings.trim_silence,
     )
-    plan = replace(plan, gain_db=plan.gain_db + codec_loss(source, settings, plan, analysis, out))
     warnings = []
-    if before.integrated < NEAR_SILENCE_LUFS or not np.isfinite(plan.speech_gate):
+    near_silent = before.integrated < NEAR_SILENCE_LUFS or not np.isfinite(plan.speech_gate)
+    if near_silent:
         warnings.append(f"near-silent recording ({before.integrated:.1f} LUFS): left at its own level, not amplified")
         plan = replace(plan, gain_db=np.zeros_like(plan.gain_db))
+    else:
+        plan = replace(plan, gain_db=plan.gain_db + codec_loss(source, settings, plan, analysis, out))
+    clips = _clips(settings)  # decoded once, whatever the number of renders
     headroom = CODEC_HEADROOM_DB
     tmp = out.with_name(f".{out.name}.partial")
     renders = 0
@@ -118,15 +122,15 @@ def master(source: Path, out: Path, settings: AudioSettings, progress: Progress 
         while True:
             renders += 1
             ceiling = settings.true_peak - headroom
-            limiting, after = render(source, tmp, settings, plan, ceiling, progress)
+            limiting, after = render(source, tmp, settings, plan, ceiling, clips, progress)
             peak_over = after.true_peak - settings.true_peak
             level_off = target - after.integrated
-            settled = peak_over <= 0 and (warnings or abs(level_off) <= LEVEL_TOLERANCE_LU)
+            settled = peak_over <= 0 and (near_silent or abs(level_off) <= LEVEL_TOLERANCE_LU)
             if settled or renders == MAX_RENDERS:
                 break
             if peak_over > 0:
                 headroom += peak_over + 0.1
-            if not warnings and abs(level_off) > LEVEL_TOLERANCE_LU:
+            if not near_silent and abs(level_off) > LEVEL_TOLERANCE_LU:
                 plan = replace(plan, gain_db=plan.gain_db + level_off)
         os.replace(tmp, out)
     finally:
@@ -173,12 +177,13 @@ def render(
     settings: AudioSettings,
     plan: GainPlan,
     ceiling_db: float,
+    clips: Clips = (None, None),
     progress: Progress | None = None,
 ) -> tuple[float, Loudness]:
     """Decode, apply the gain plan and clips, limit, encode; return the deepest limiting in dB
     and the encoded result's loudness (decoded and measured while it is encoded)."""
     rate, channels = settings.sample_rate, settings.channels
-    joiner = _joiner(settings)
+    joiner = Joiner(*clips, round(settings.crossfade * rate), rate, channels)
     limiter = Limiter(ceiling_db, rate, channels)
     encoding = ffmpeg.Encoding(settings.format, settings.bitrate, rate, channels)
     first = round(plan.first * SEGMENT_S * rate)
@@ -200,12 +205,11 @@ def render(
     return limiter.max_reduction_db, replace(result.result(), duration=ffmpeg.probe(out).duration or 0.0)
 
 
-def _joiner(settings: AudioSettings) -> Joiner:
-    rate, channels = settings.sample_rate, settings.channels
-    target = settings.loudness_target
-    intro = load_clip(settings.intro, rate, channels, target) if settings.intro else None
-    outro = load_clip(settings.outro, rate, channels, target) if settings.outro else None
-    return Joiner(intro, outro, round(settings.crossfade * rate), rate, channels)
+def _clips(settings: AudioSettings) -> Clips:
+    def load(path: Path | None) -> np.ndarray | None:
+        return load_clip(path, settings.sample_rate, settings.channels, settings.loudness_target) if path else None
+
+    return load(settings.intro), load(settings.outro)
 
 
 def _report(progress: Progress | None, stage: str, seconds: float, duration: float | None) -> None:

@@ -9,26 +9,14 @@ from __future__ import annotations
 
 from clgtv import schema as s
 from clgtv.errors import StorageError
+from clgtv.layout import content_type
 from clgtv.settings import Site, target_location
 from clgtv.storage.local import DirectoryTarget
-from clgtv.storage.plan import LOCK_KEY, MANIFEST_KEY, Plan, cache_control, content_type
+from clgtv.storage.plan import cache_control
 from clgtv.storage.s3 import S3Target
-from clgtv.storage.sync import STALE_AFTER, Progress, Target, publish
+from clgtv.storage.sync import Progress, publish
 
-__all__ = [
-    "LOCK_KEY",
-    "MANIFEST_KEY",
-    "STALE_AFTER",
-    "DirectoryTarget",
-    "Plan",
-    "Progress",
-    "S3Target",
-    "Target",
-    "cache_control",
-    "content_type",
-    "open_target",
-    "publish",
-]
+__all__ = ["DirectoryTarget", "Progress", "S3Target", "cache_control", "content_type", "open_target", "publish"]
 
 
 def open_target(location: str, site: Site) -> DirectoryTarget | S3Target:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import os
 import shutil
 import tempfile
@@ -11,6 +10,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from clgtv.errors import StorageError, display_path
+from clgtv.layout import file_digest
 from clgtv.storage.plan import LocalFile, is_control
 
 
@@ -35,8 +35,8 @@ class DirectoryTarget:
         return found
 
     def checksum(self, key: str) -> str | None:
-        with self._guard(key, "cannot read"), (self.root / key).open("rb") as handle:
-            return hashlib.file_digest(handle, "sha256").hexdigest()
+        with self._guard(key, "cannot read"):
+            return file_digest(self.root / key)
 
     def read(self, key: str) -> bytes | None:
         path = self.root / key

@@ -5,13 +5,13 @@ Both targets (a folder and S3) share it. Nothing here does I/O on the target.
 
 from __future__ import annotations
 
-import hashlib
 import json
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path, PurePosixPath
 
 from clgtv.errors import StorageError
+from clgtv.layout import file_digest, is_immutable
 
 CONTROL_PREFIX = ".clgtv/"  # the target's own bookkeeping: never planned, never pruned
 MANIFEST_KEY = CONTROL_PREFIX + "manifest.json"
@@ -25,40 +25,8 @@ def is_control(key: str) -> bool:
 
 STAGES = ("media and side files", "pages", "feeds")  # upload order: a feed never points at nothing
 
-CONTENT_TYPES = {
-    ".mp3": "audio/mpeg",
-    ".m4a": "audio/mp4",
-    ".xml": "application/rss+xml; charset=utf-8",
-    ".html": "text/html; charset=utf-8",
-    ".json": "application/json",
-    ".vtt": "text/vtt",
-    ".srt": "application/x-subrip",
-    ".txt": "text/plain; charset=utf-8",
-    ".jpg": "image/jpeg",
-    ".jpeg": "image/jpeg",
-    ".png": "image/png",
-    ".webp": "image/webp",
-    ".svg": "image/svg+xml",
-    ".ico": "image/x-icon",
-    ".css": "text/css",
-    ".js": "text/javascript",
-}
-CONTENT_TYPES_BY_NAME = {"chapters.json": "application/json+chapters"}  # Podcasting 2.0 JSON chapters
-DEFAULT_CONTENT_TYPE = "application/octet-stream"
-
 IMMUTABLE = "public, max-age=31536000, immutable"  # content-hashed names: the bytes never change
 SHORT = "public, max-age=300"  # feeds and pages: listeners see a new episode within 5 minutes
-
-
-def content_type(key: str) -> str:
-    path = PurePosixPath(key)
-    return CONTENT_TYPES_BY_NAME.get(path.name) or CONTENT_TYPES.get(path.suffix.lower(), DEFAULT_CONTENT_TYPE)
-
-
-def is_immutable(key: str) -> bool:
-    """`<show>/media/*`, `<show>/artwork-*` and episode `image-*`: their names carry a hash of their bytes."""
-    path = PurePosixPath(key)
-    return len(path.parts) >= 2 and (path.parent.name == "media" or path.name.startswith(("artwork-", "image-")))
 
 
 def cache_control(key: str) -> str:
@@ -81,8 +49,7 @@ class LocalFile:
 
     @cached_property
     def sha256(self) -> str:
-        with self.path.open("rb") as handle:
-            return hashlib.file_digest(handle, "sha256").hexdigest()
+        return file_digest(self.path)
 
 
 def scan(site_dir: Path) -> dict[str, LocalFile]:
@@ -198,7 +165,7 @@ def _unchanged_entry(
     if key not in present:
         return None
     entry = manifest.get(key)
-    if entry is not None and _vouched(entry, present[key]):
+    if _vouched(entry, present[key]):
         if is_immutable(key) and entry.size == local.size:
             return entry
         return entry if entry.sha256 == local.sha256 else None

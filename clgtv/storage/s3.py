@@ -24,8 +24,9 @@ from botocore.exceptions import (
 )
 
 from clgtv.errors import StorageError
+from clgtv.layout import content_type
 from clgtv.settings import S3Settings
-from clgtv.storage.plan import LocalFile, cache_control, content_type, is_control
+from clgtv.storage.plan import LocalFile, cache_control, is_control
 
 T = TypeVar("T")
 MiB = 1024 * 1024

@@ -1,0 +1,79 @@
+"""The published layout: what each file is called, what type it is served as, and which never change.
+
+A leaf module (standard library only): the build names files with it, the storage targets and
+`clgtv serve` serve them by it, and the feed and lint agree with it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path, PurePosixPath
+
+HASH_LENGTH = 10  # hex digits of SHA-256 in a published name
+MEDIA_FOLDER = "media"
+ARTWORK_PREFIX = "artwork-"
+IMAGE_PREFIX = "image-"
+
+# bare media types by suffix; HTTP adds a charset to the text ones (see `content_type`)
+MEDIA_TYPES = {
+    ".mp3": "audio/mpeg",
+    ".m4a": "audio/mp4",  # served as audio/mp4; the feed's enclosure says audio/x-m4a, as Apple asks
+    ".xml": "application/rss+xml",
+    ".html": "text/html",
+    ".json": "application/json",
+    ".vtt": "text/vtt",
+    ".srt": "application/x-subrip",
+    ".txt": "text/plain",
+    ".jpg": "image/jpeg",
+    ".jpeg": "image/jpeg",
+    ".png": "image/png",
+    ".webp": "image/webp",
+    ".svg": "image/svg+xml",
+    ".ico": "image/x-icon",
+    ".css": "text/css",
+    ".js": "text/javascript",
+}
+CHAPTERS_TYPE = "application/json+chapters"  # Podcasting 2.0 JSON chapters
+TRANSCRIPT_TYPES = {suffix: MEDIA_TYPES[suffix] for suffix in (".vtt", ".srt")}
+WITH_CHARSET = (".xml", ".html", ".txt")
+DEFAULT_TYPE = "application/octet-stream"
+
+
+def content_type(key: str) -> str:
+    """Content-Type for a published file, as the storage targets send it."""
+    path = PurePosixPath(key)
+    if path.name == "chapters.json":
+        return CHAPTERS_TYPE
+    suffix = path.suffix.lower()
+    kind = MEDIA_TYPES.get(suffix, DEFAULT_TYPE)
+    return f"{kind}; charset=utf-8" if suffix in WITH_CHARSET else kind
+
+
+def file_digest(path: Path) -> str:
+    with path.open("rb") as handle:
+        return hashlib.file_digest(handle, "sha256").hexdigest()
+
+
+def hashed(stem: str, source: Path) -> str:
+    """`stem-0123456789.ext`: new content, new name, so a published URL never changes content."""
+    return f"{stem}-{file_digest(source)[:HASH_LENGTH]}{source.suffix.lower()}"
+
+
+def artwork_name(show: str, source: Path) -> str:
+    return hashed(f"{show}/{ARTWORK_PREFIX.rstrip('-')}", source)
+
+
+def episode_image_name(show: str, slug: str, source: Path) -> str:
+    return hashed(f"{show}/{slug}/{IMAGE_PREFIX.rstrip('-')}", source)
+
+
+def media_name(show: str, slug: str, source: Path) -> str:
+    return hashed(f"{show}/{MEDIA_FOLDER}/{slug}", source)
+
+
+def is_immutable(key: str) -> bool:
+    """Media, artwork and episode images: their names carry a hash of their bytes."""
+    path = PurePosixPath(key)
+    return len(path.parts) >= 2 and (
+        path.parent.name == MEDIA_FOLDER or path.name.startswith((ARTWORK_PREFIX, IMAGE_PREFIX))
+    )
