@@ -23,6 +23,7 @@ from clgtv.layout import artwork_name, episode_image_name, file_digest, media_na
 from clgtv.release import Edition, Media, Release
 from clgtv.settings import AudioSettings, Show
 from clgtv.tags import ChapterMark, TagSet, media_duration, write_tags
+from clgtv.textcache import TextCache
 
 Log = Callable[[str], None]
 
@@ -49,8 +50,8 @@ def build(
     processed = _process_audio(cache, [r for recordings in due.values() for r in recordings], jobs, log)
     staging = content.site.build_dir / "site.new"
     shutil.rmtree(staging, ignore_errors=True)
-    editions = tuple(_edition(content, p, due[p.show.slug], cache, staging) for p in programmes)
-    pages.render_all(content.site, editions, staging)
+    editions = tuple(_edition(content, p, due[p.show.slug], cache, staging, jobs) for p in programmes)
+    pages.render_all(content.site, editions, staging, jobs, cache.text)
     lint.check_built(editions, staging, log)  # raises ContentError: a feed apps would refuse never goes out
     site_dir = content.site.build_dir / "site"
     shutil.rmtree(site_dir, ignore_errors=True)
@@ -80,10 +81,12 @@ class Recording:
 
 
 class Cache:
-    """build/cache: processed audio by (source bytes, settings, engine), tagged copies by tags."""
+    """build/cache: processed audio by (source bytes, settings, engine), tagged copies by tags, and text
+    derived from show notes and transcripts."""
 
     def __init__(self, root: Path):
         self.root = root
+        self.text = TextCache(root / "text")
 
     def audio_key(self, source: Path, settings: AudioSettings) -> str:
         digest = hashlib.sha256()
@@ -129,12 +132,16 @@ def _process_audio(cache: Cache, recordings: list[Recording], jobs: int | None, 
 
 
 def _edition(
-    content: Content, programme: Programme, recordings: tuple[Recording, ...], cache: Cache, out: Path
+    content: Content, programme: Programme, recordings: tuple[Recording, ...], cache: Cache, out: Path, jobs: int | None
 ) -> Edition:
     show = programme.show
     artwork_path = _publish(show.artwork, artwork_name(show.slug, show.artwork), out)
     cover = cover_jpeg(show.artwork)
-    releases = tuple(_release(content, show, recording, cover, cache, out) for recording in recordings)
+    notes = pages.notes_html([recording.episode for recording in recordings], jobs, cache.text, f"notes/{show.slug}")
+    releases = tuple(
+        _release(content, show, recording, notes_html, cover, cache, out)
+        for recording, notes_html in zip(recordings, notes, strict=True)
+    )
     return Edition(content.site, programme, artwork_path, releases)
 
 
@@ -143,10 +150,11 @@ def _publish(source: Path, name: str, out: Path) -> str:
     return name
 
 
-def _release(content: Content, show: Show, recording: Recording, cover: bytes, cache: Cache, out: Path) -> Release:
+def _release(
+    content: Content, show: Show, recording: Recording, notes_html: str, cover: bytes, cache: Cache, out: Path
+) -> Release:
     episode, processed = recording.episode, recording.processed
     duration = media_duration(processed)
-    notes_html = pages.markdown(episode.notes)
     tags = TagSet(
         title=episode.title,
         artist=show.author,

@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from types import MappingProxyType
 from typing import Any
 
 from clgtv import schema as s
@@ -57,7 +55,8 @@ class Episode:
     soundbites: tuple[Soundbite, ...] = ()
     license: str | None = None
     license_url: str | None = None
-    processing: Mapping[str, Any] = field(default_factory=dict)  # audio settings overriding the show's
+    # audio settings overriding the show's, as (name, value) pairs: immutable, and pickled to page workers
+    processing: tuple[tuple[str, Any], ...] = ()
 
     def is_due(self, now: dt.datetime) -> bool:
         """Published, and its date has come (a future date means scheduled)."""
@@ -179,7 +178,7 @@ def read_episode(path: Path, problems: list[Problem]) -> Episode | None:
         **shared_values(values),
         image=image,
         soundbites=tuple(Soundbite(**b) for b in values["soundbites"] if {"start", "duration"} <= b.keys()),
-        processing=MappingProxyType(dict(values["processing"] or {})),
+        processing=tuple((values["processing"] or {}).items()),
     )
 
 

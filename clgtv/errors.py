@@ -30,6 +30,9 @@ class ContentError(ClgtvError):
         self.problems = sorted(problems, key=lambda p: (str(p.path), p.line, p.field))
         super().__init__("\n".join(str(p) for p in self.problems))
 
+    def __reduce__(self):  # rebuilt from its problems when it crosses from a worker process
+        return self.__class__, (self.problems,)
+
 
 class FileError(ClgtvError):
     """A file could not be read, processed or written."""
@@ -38,6 +41,9 @@ class FileError(ClgtvError):
         self.path = Path(path)
         self.message = message
         super().__init__(f"{display_path(self.path)}: {message}")
+
+    def __reduce__(self):  # rebuilt from its parts when it crosses from a worker process
+        return self.__class__, (self.path, self.message)
 
 
 class MediaError(FileError):

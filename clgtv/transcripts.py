@@ -10,9 +10,11 @@ from pathlib import Path
 from clgtv.errors import FileError
 
 TIMING = re.compile(
-    r"(?P<start>(?:\d+:)?\d{1,2}:\d{2}[.,]\d{3})\s*-->\s*(?P<end>(?:\d+:)?\d{1,2}:\d{2}[.,]\d{3})(?P<settings>.*)"
+    r"(?:(?P<h>\d+):)?(?P<m>\d{1,2}):(?P<s>\d{2})[.,](?P<ms>\d{3})[ \t]*-->[ \t]*"
+    r"(?:(?P<h2>\d+):)?(?P<m2>\d{1,2}):(?P<s2>\d{2})[.,](?P<ms2>\d{3})"
 )
-VOICE = re.compile(r"^<v(?:\.[\w.-]+)?\s+([^>]+)>")
+BLANK = re.compile(r"\n\s*\n")
+VOICE = re.compile(r"<v(?:\.[\w.-]+)?\s+([^>]+)>")
 TAG = re.compile(r"</?[^>]+>")
 
 
@@ -24,65 +26,67 @@ class Cue:
     text: str  # plain text, tags removed
 
 
-def seconds(stamp: str) -> float:
-    """00:01:02.500, 01:02,500 (SRT) -> seconds."""
-    *whole, rest = stamp.replace(",", ".").split(":")
-    hours, minutes = (int(whole[0]), int(whole[1])) if len(whole) == 2 else (0, int(whole[0]))
-    return hours * 3600 + minutes * 60 + float(rest)
-
-
 def read_cues(path: Path) -> list[Cue]:
     """Parse a .vtt or .srt file; raise FileError if it holds no cues."""
+    return parse_cues(read_bytes(path), path)
+
+
+def read_bytes(path: Path) -> bytes:
     try:
-        text = path.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as exc:
+        return path.read_bytes()
+    except OSError as exc:
         raise FileError(path, f"cannot read transcript ({exc.__class__.__name__})") from exc
-    cues = []
-    for block in re.split(r"\n\s*\n", text.replace("\r\n", "\n")):
-        lines = [line for line in block.strip().split("\n") if line.strip()]
-        timing_at = next((i for i, line in enumerate(lines) if TIMING.search(line)), None)
-        if timing_at is None:
-            continue
-        match = TIMING.search(lines[timing_at])
-        body = "\n".join(lines[timing_at + 1 :])
-        voice = VOICE.match(body)
-        plain = html.unescape(TAG.sub("", body)).strip()
-        cues.append(Cue(seconds(match["start"]), seconds(match["end"]), voice[1].strip() if voice else None, plain))
+
+
+def parse_cues(data: bytes, path: Path) -> list[Cue]:
+    """The cues of a transcript file's bytes (`path` names it in errors)."""
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise FileError(path, f"cannot read transcript ({exc.__class__.__name__})") from exc
+    cues = [cue for block in BLANK.split(text.replace("\r\n", "\n")) if (cue := _cue(block))]
     if not cues:
         raise FileError(path, "no cues found; expected WebVTT or SRT timings like 00:00:01.000 --> 00:00:04.000")
     return cues
 
 
+def _cue(block: str) -> Cue | None:
+    """One block: an optional identifier line, the timing line, then the text."""
+    match = TIMING.search(block)
+    if match is None:
+        return None
+    h, m, s, ms, h2, m2, s2, ms2 = map(int, match.groups("0"))
+    end_of_line = block.find("\n", match.end())
+    body = block[end_of_line:].strip() if end_of_line >= 0 else ""
+    voice = VOICE.match(body) if body.startswith("<v") else None
+    plain = TAG.sub("", body) if "<" in body else body
+    if "&" in plain:
+        plain = html.unescape(plain)
+    start, end = (((h * 60 + m) * 60 + s) * 1000 + ms) / 1000, (((h2 * 60 + m2) * 60 + s2) * 1000 + ms2) / 1000
+    return Cue(start, end, voice[1].strip() if voice else None, plain.strip())
+
+
 def stamp(value: float) -> str:
     """WebVTT time, HH:MM:SS.mmm (rounded to the millisecond first, so 59.9996 s is 00:01:00.000)."""
-    hours, rest = divmod(round(value * 1000), 3_600_000)
-    minutes, millis = divmod(rest, 60_000)
-    return f"{hours:02d}:{minutes:02d}:{millis // 1000:02d}.{millis % 1000:03d}"
+    ms = round(value * 1000)
+    # %-formatting: a third faster than the f-string, and this runs twice per cue
+    return "%02d:%02d:%02d.%03d" % (ms // 3_600_000, ms // 60_000 % 60, ms // 1000 % 60, ms % 1000)  # noqa: UP031
 
 
-def to_vtt(cues: list[Cue]) -> str:
-    """WebVTT with speakers kept as voice tags."""
-    out = ["WEBVTT", ""]
-    for cue in cues:
-        body = _escape(cue.text)
-        if cue.speaker:
-            body = f"<v {_escape(cue.speaker)}>{body}"
-        out += [f"{stamp(cue.start)} --> {stamp(cue.end)}", body, ""]
-    return "\n".join(out)
-
-
-def srt_stamp(value: float) -> str:
-    return stamp(value).replace(".", ",")
-
-
-def to_srt(cues: list[Cue]) -> str:
-    """SubRip: numbered cues, comma decimals; SRT has no voice tags, so a speaker leads the text."""
-    out = []
+def vtt_and_srt(cues: list[Cue]) -> tuple[str, str]:
+    """The cues as WebVTT, with speakers as voice tags, and as SubRip: numbered cues, comma decimals, and
+    (SRT having no voice tags) the speaker's name leading the text."""
+    vtt, srt = ["WEBVTT\n"], []
     for number, cue in enumerate(cues, start=1):
-        body = f"{cue.speaker}: {cue.text}" if cue.speaker else cue.text
-        out += [str(number), f"{srt_stamp(cue.start)} --> {srt_stamp(cue.end)}", body, ""]
-    return "\n".join(out)
+        timing = f"{stamp(cue.start)} --> {stamp(cue.end)}"
+        voice = f"<v {_escape(cue.speaker)}>" if cue.speaker else ""
+        vtt.append(f"{timing}\n{voice}{_escape(cue.text)}\n")
+        speaker = f"{cue.speaker}: " if cue.speaker else ""
+        srt.append(f"{number}\n{timing.replace('.', ',')}\n{speaker}{cue.text}\n")
+    return "\n".join(vtt), "\n".join(srt)
 
 
 def _escape(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    if "&" in text or "<" in text or ">" in text:
+        return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return text

@@ -4,12 +4,19 @@ from __future__ import annotations
 
 import itertools
 import json
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from conftest import cli_ok, make_project
+from conftest import cli_ok, episode_text, make_project
 from lxml import html
 from test_feed import HOSTILE_NOTES, HOSTILE_TITLE, make_rich
+
+from clgtv import content, lint, site
+from clgtv.errors import FileError
+from clgtv.site import NO_CACHE
+from clgtv.textcache import TextCache
 
 
 def publish_rich(root: Path) -> Path:
@@ -120,3 +127,97 @@ def test_chapters_json(rich_site: Path) -> None:
             {"startTime": 2.0, "title": "Part two", "url": "https://example.org/part-two"},
         ],
     }
+
+
+def many_episodes(root: Path, count: int = 6) -> Path:
+    """A project whose one programme has `count` episodes, each with notes and a transcript of its own."""
+    show = make_project(root) / "episodes" / "test-show"
+    (show / "2026-10-01-test.md").unlink()
+    for n in range(1, count + 1):
+        body = f"1\n00:00:0{n},000 --> 00:00:0{n},500\n<v Ann>Cue of episode {n} &amp; more\n"
+        (show / f"t{n}.srt").write_text(body)
+        text = episode_text(episode=n, guid=f"00000000-0000-4000-8000-{n:012d}", transcript=f"t{n}.srt")
+        (show / f"2026-10-{n:02d}-e{n}.md").write_text(text.replace("Show notes", f"Notes of **episode {n}**"))
+    return root
+
+
+def render(root: Path, out: Path, jobs: int = 1, cache: TextCache = NO_CACHE) -> Path:
+    """Feeds, pages and side files from the content alone (placeholder media), as `clgtv check` previews."""
+    loaded = content.load(root)
+    editions = tuple(edition for edition, _ in lint.preview(loaded))
+    editions = tuple(
+        replace(
+            e,
+            releases=tuple(
+                site.make_release(r.episode, r.media, notes_html=n)
+                for r, n in zip(
+                    e.releases, site.notes_html([r.episode for r in e.releases], jobs, cache, "notes"), strict=True
+                )
+            ),
+        )
+        for e in editions
+    )
+    site.render_all(loaded.site, editions, out, jobs, cache)
+    return out
+
+
+def files(folder: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+@pytest.fixture
+def pool_always(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Render in a process pool however few the pages; records each pool's size."""
+    sizes: list[int] = []
+
+    class Recorded(ProcessPoolExecutor):
+        def __init__(self, workers: int, **options) -> None:
+            sizes.append(workers)
+            super().__init__(workers, **options)
+
+    monkeypatch.setattr(site, "PARALLEL_FROM", 1)
+    monkeypatch.setattr(site, "ProcessPoolExecutor", Recorded)
+    return sizes
+
+
+def test_pages_rendered_in_parallel_are_the_same_bytes(tmp_path: Path, pool_always: list[int]) -> None:
+    root = many_episodes(tmp_path / "project")
+    serial = files(render(root, tmp_path / "serial", jobs=1))
+    assert pool_always == []
+    parallel = files(render(root, tmp_path / "parallel", jobs=2))
+    assert pool_always == [2, 2]  # one pool for the notes, one for the episode pages
+    assert len(serial) == 1 + 2 + 6 * 3 + 2  # home; feed, programme page; page, VTT, SRT per episode; static
+    assert parallel == serial
+    page = html.fromstring(serial["test-show/e3/index.html"])
+    assert "Notes of episode 3" in page.xpath("//section[@class='notes']")[0].text_content()
+    assert "Ann: Cue of episode 3 & more" in page.xpath("//div[@class='transcript']")[0].text_content()
+
+
+def test_a_worker_error_names_the_file(tmp_path: Path, pool_always: list[int]) -> None:
+    root = many_episodes(tmp_path / "project")
+    broken = root / "episodes/test-show/t4.srt"
+    broken.write_text("no timings in here\n")
+    with pytest.raises(FileError) as caught:
+        render(root, tmp_path / "out", jobs=2)
+    assert pool_always == [2, 2]
+    assert caught.value.path == broken.resolve() and "no cues found" in str(caught.value)
+
+
+def test_rerender_reuses_derived_text_and_notices_changes(tmp_path: Path) -> None:
+    root = many_episodes(tmp_path / "project")
+    cache = TextCache(tmp_path / "cache")
+    first = files(render(root, tmp_path / "first", cache=cache))
+    entries = sorted((tmp_path / "cache/transcripts").glob("*.json"))
+    assert len(entries) == 6 and (tmp_path / "cache/notes.json").is_file()
+    assert files(render(root, tmp_path / "again", cache=cache)) == first == files(render(root, tmp_path / "bare"))
+
+    # a cache entry made unreadable is derived again; an edited transcript or note is never served stale
+    entries[0].write_text("{not json")
+    (root / "episodes/test-show/t2.srt").write_text("1\n00:00:02,000 --> 00:00:03,000\nEdited words\n")
+    note = root / "episodes/test-show/2026-10-05-e5.md"
+    note.write_text(note.read_text().replace("Notes of", "Edited notes of"))
+    changed = files(render(root, tmp_path / "changed", cache=cache))
+    assert changed == files(render(root, tmp_path / "uncached"))
+    assert changed["test-show/e2/transcript.vtt"] == b"WEBVTT\n\n00:00:02.000 --> 00:00:03.000\nEdited words\n"
+    assert b"Edited notes of <strong>episode 5</strong>" in changed["test-show/e5/index.html"]
+    assert changed["test-show/e1/index.html"] == first["test-show/e1/index.html"]
