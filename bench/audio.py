@@ -1,6 +1,6 @@
 """Audio engine benchmark: a 60-minute synthetic panel through three tools, side by side.
 
-    python bench/audio.py [--minutes 60] [--skip-normalize]
+    python bench/audio.py [--minutes 60] [--rounds 3] [--skip-normalize] [--long-minutes 180]
 
 Generates a panel-like recording (host, guests and audience questions at levels 20+ dB
 apart, room noise) from the repository's sample speech, then runs, one after another:
@@ -8,7 +8,9 @@ apart, room noise) from the repository's sample speech, then runs, one after ano
   clgtv     clgtv master in.wav out.mp3                           (level, normalise, limit)
   normalize ffmpeg-normalize, EBU R128 to -16 LUFS, MP3 128k      (a popular peer)
 and prints wall time (and its ratio to bare), peak RSS of the whole process tree, and the
-output's I, LRA and TP as measured by ffmpeg's own ebur128 filter.
+output's I, LRA and TP as measured by ffmpeg's own ebur128 filter. bare and clgtv run --rounds
+times, alternating which goes first; each round's clgtv/bare ratio is printed and the median is
+the figure to quote (a shared 2-CPU machine drifts by 10-20 % between minutes).
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ import time
 import wave
 from dataclasses import dataclass
 from pathlib import Path
+from statistics import median
 
 import numpy as np
 
@@ -125,6 +128,7 @@ def timed(name: str, argv: list[str], output: Path, env: dict[str, str] | None =
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--minutes", type=float, default=60.0)
+    parser.add_argument("--rounds", type=int, default=3, help="bare and clgtv runs, alternating (median reported)")
     parser.add_argument("--skip-normalize", action="store_true", help="leave out ffmpeg-normalize (slow)")
     parser.add_argument("--long-minutes", type=float, default=180.0, help="memory check length (0: skip)")
     args = parser.parse_args()
@@ -137,65 +141,57 @@ def main() -> None:
     before = ebur128(source)
     ffmpeg = ffmpeg_path()
     bin_dir = Path(sys.executable).parent
-    runs = [
-        timed(
-            "bare ffmpeg",
-            [
-                ffmpeg,
-                "-v",
-                "error",
-                "-y",
-                "-i",
-                str(source),
-                "-c:a",
-                "libmp3lame",
-                "-b:a",
-                "128k",
-                str(work / "bare.mp3"),
-            ],
-            work / "bare.mp3",
-        )
+    bare = [
+        ffmpeg,
+        "-v",
+        "error",
+        "-y",
+        "-i",
+        str(source),
+        "-c:a",
+        "libmp3lame",
+        "-b:a",
+        "128k",
+        str(work / "bare.mp3"),
     ]
-    runs.append(
-        timed(
-            "clgtv master", [str(bin_dir / "clgtv"), "master", str(source), str(work / "clgtv.mp3")], work / "clgtv.mp3"
+    clgtv = [str(bin_dir / "clgtv"), "master", str(source), str(work / "clgtv.mp3")]
+    rounds: list[tuple[Run, Run]] = []
+    for number in range(args.rounds):
+        # alternate which goes first, so that a machine getting busier or quieter favours neither
+        order = [("bare ffmpeg", bare, "bare.mp3"), ("clgtv master", clgtv, "clgtv.mp3")]
+        pair = [timed(name, argv, work / out) for name, argv, out in (order if number % 2 == 0 else order[::-1])]
+        rounds.append((pair[0], pair[1]) if number % 2 == 0 else (pair[1], pair[0]))
+        print(
+            f"round {number + 1}: bare {rounds[-1][0].seconds:.1f} s, clgtv {rounds[-1][1].seconds:.1f} s", flush=True
         )
-    )
+    base = median([b.seconds for b, _ in rounds])
+    ratios = [c.seconds / b.seconds for b, c in rounds]
+    table = [(run, run.seconds / b.seconds) for b, c in [rounds[-1]] for run in (b, c)]
     normalize = shutil.which("ffmpeg-normalize", path=str(bin_dir)) or shutil.which("ffmpeg-normalize")
     if normalize and not args.skip_normalize:
         env = {**os.environ, "FFMPEG_PATH": ffmpeg}
-        argv = [
-            normalize,
-            str(source),
-            "-nt",
-            "ebu",
-            "-t",
-            "-16",
-            "-tp",
-            "-1",
-            "-c:a",
-            "libmp3lame",
-            "-b:a",
-            "128k",
-            "-ext",
-            "mp3",
-            "-o",
-            str(work / "normalize.mp3"),
-            "-f",
-        ]
-        runs.append(timed("ffmpeg-normalize", argv, work / "normalize.mp3", env))
+        argv = [normalize, str(source), "-nt", "ebu", "-t", "-16", "-tp", "-1", "-c:a", "libmp3lame", "-b:a", "128k"]
+        run = timed(
+            "ffmpeg-normalize",
+            [*argv, "-ext", "mp3", "-o", str(work / "normalize.mp3"), "-f"],
+            work / "normalize.mp3",
+            env,
+        )
+        table.append((run, run.seconds / base))
     elif not args.skip_normalize:
         print("ffmpeg-normalize not installed: pip install ffmpeg-normalize (make bench does)")
     print(
         f"\ninput: {args.minutes:g} min, 48 kHz stereo WAV: I {before['I']:.1f} LUFS, LRA {before['LRA']:.1f} LU, "
         f"TP {before['TP']:.1f} dBTP\n"
     )
+    print(f"clgtv / bare over {args.rounds} alternating rounds: " + ", ".join(f"{r:.2f}" for r in ratios))
+    print(f"median {median(ratios):.2f}x (bare median {base:.1f} s); the table shows the last round\n")
     print("| tool | wall s | x bare | peak RSS MB | peak PSS MB | I LUFS | LRA LU | TP dBTP |")
     print("|---|---:|---:|---:|---:|---:|---:|---:|")
-    for run in runs:
+    for run, ratio in table:
         measured = ebur128(run.output)
         print(
-            f"| {run.name} | {run.seconds:.1f} | {run.seconds / runs[0].seconds:.2f} | {run.peak_rss / 2**20:.0f} "
+            f"| {run.name} | {run.seconds:.1f} | {ratio:.2f} | {run.peak_rss / 2**20:.0f} "
             f"| {run.peak_pss / 2**20:.0f} | {measured['I']:.1f} | {measured['LRA']:.1f} | {measured['TP']:.1f} |"
         )
     if args.long_minutes:

@@ -192,21 +192,18 @@ def decode(
 
 def _pcm_chunks(stream: IO[bytes], channels: int, chunk_bytes: int) -> Iterator[np.ndarray]:
     """float32 PCM from a pipe, `chunk_bytes` at a time, shaped (frames, channels)."""
+    _widen_pipe(stream)  # lets ffmpeg decode the next chunk while this one is worked on
     frame_bytes = SAMPLE.itemsize * channels
-    while data := _read_exactly(stream, chunk_bytes):
-        usable = len(data) - len(data) % frame_bytes
-        yield np.frombuffer(data[:usable], dtype=SAMPLE).reshape(-1, channels)
+    while size := _read_into(stream, buffer := bytearray(chunk_bytes)):
+        yield np.frombuffer(buffer, dtype=SAMPLE, count=size // frame_bytes * channels).reshape(-1, channels)
 
 
-def _read_exactly(stream: IO[bytes], size: int) -> bytes:
-    parts, remaining = [], size
-    while remaining:
-        part = stream.read(remaining)
-        if not part:
-            break
-        parts.append(part)
-        remaining -= len(part)
-    return b"".join(parts)
+def _read_into(stream: IO[bytes], buffer: bytearray) -> int:
+    """Fill `buffer` from the stream (short only at its end); the number of bytes read."""
+    view, filled = memoryview(buffer), 0
+    while filled < len(buffer) and (count := stream.readinto(view[filled:])):
+        filled += count
+    return filled
 
 
 class Encoder:
@@ -241,7 +238,7 @@ class Encoder:
             return
         assert self._process.stdin is not None
         try:
-            self._process.stdin.write(np.ascontiguousarray(chunk, dtype=SAMPLE).tobytes())
+            self._process.stdin.write(memoryview(np.ascontiguousarray(chunk, dtype=SAMPLE)).cast("B"))
         except BrokenPipeError:
             self.abort()
             raise MediaError(self.out, "the encoder stopped early") from None
@@ -349,7 +346,8 @@ def ebur128(path: Path) -> dict[str, float]:
 
 
 def _widen_pipe(pipe: IO[bytes] | None) -> None:
-    """Ask Linux for a 1 MiB pipe (default 64 KiB), so whole chunks fit; elsewhere, carry on."""
+    """Ask Linux for a 1 MiB pipe (default 64 KiB), so whole chunks fit and neither side waits on the
+    other chunk by chunk; elsewhere, carry on."""
     with contextlib.suppress(AttributeError, OSError):
         fcntl.fcntl(pipe.fileno(), fcntl.F_SETPIPE_SZ, 1 << 20)
 
