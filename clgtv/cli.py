@@ -97,9 +97,12 @@ def new(root: Path, show: str, title: str) -> None:
     click.echo(display_path(path))
 
 
+JOBS_HELP = "Recordings processed, and for large programmes pages rendered, at once (default: CPUs)."
+
+
 @cli.command()
 @click.argument("shows", nargs=-1)
-@click.option("-j", "--jobs", type=click.IntRange(min=1), help="Recordings processed (and, for large programmes, page workers) at once (default: CPUs).")
+@click.option("-j", "--jobs", type=click.IntRange(min=1), help=JOBS_HELP)
 @click.pass_obj
 def build(root: Path, shows: tuple[str, ...], jobs: int | None) -> None:
     """Process audio (cached) and render feeds and pages into build/site.
@@ -116,7 +119,7 @@ def build(root: Path, shows: tuple[str, ...], jobs: int | None) -> None:
 @click.option("--target", help="Folder or s3://bucket/prefix (default: target in clgtv.yaml, else public).")
 @click.option("--dry-run", is_flag=True, help="Build and print the plan (uploads, deletions); change nothing.")
 @click.option("--prune", is_flag=True, help="Delete published files that are no longer built.")
-@click.option("-j", "--jobs", type=click.IntRange(min=1), help="Recordings processed (and, for large programmes, page workers) at once (default: CPUs).")
+@click.option("-j", "--jobs", type=click.IntRange(min=1), help=JOBS_HELP)
 @click.pass_obj
 def publish(root: Path, target: str | None, dry_run: bool, prune: bool, jobs: int | None) -> None:
     """Build, then upload what changed to the target: media first, pages next, feeds last.
