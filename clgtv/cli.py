@@ -14,7 +14,7 @@ from clgtv.errors import ClgtvError, ContentError, display_path
 from clgtv.settings import AudioSettings
 
 # Each command imports its stage where it runs: `clgtv master` on a three-hour recording then
-# carries no boto3, feedgen or Jinja2 in memory, and `clgtv check` starts without scipy.
+# carries no boto3, feedgen or Jinja2 in memory, and `clgtv check` starts without numpy or scipy.
 
 
 class Group(click.Group):

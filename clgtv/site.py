@@ -49,13 +49,14 @@ def notes_html(
 ) -> list[str]:
     """Every episode's show notes as HTML: kept in `cache` under `name` (one entry per programme), and
     rendered (in parallel when there are many) only where the text is new."""
-    texts = {textcache.key(episode.notes): episode.notes for episode in episodes}
+    keys = [textcache.key(episode.notes) for episode in episodes]
+    texts = dict(zip(keys, (episode.notes for episode in episodes), strict=True))
     known = cache.get(name)
     known = known if isinstance(known, dict) else {}
     if missing := [key for key in texts if key not in known]:
         known |= zip(missing, _map(markdown, [texts[key] for key in missing], jobs), strict=True)
         cache.put(name, {key: known[key] for key in texts})
-    return [known[textcache.key(episode.notes)] for episode in episodes]
+    return [known[key] for key in keys]
 
 
 def make_release(

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from conftest import REPO, ebur128, ffmpeg, make_tone
 
-from clgtv.audio.limiter import Limiter
+from clgtv.audio.limiter import Limiter, window_minimum
 from clgtv.audio.master import master
 from clgtv.audio.meter import LoudnessMeter, measure
 from clgtv.errors import MediaError
@@ -64,6 +64,14 @@ def test_meter_agrees_with_ffmpeg_ebur128_on_speech(sample: Path) -> None:
     theirs = ebur128(sample)
     assert ours.integrated == pytest.approx(theirs["I"], abs=0.2)
     assert ours.true_peak == pytest.approx(theirs["TP"], abs=0.3)
+
+
+def test_window_minimum_is_the_minimum_of_every_window() -> None:
+    values = np.random.default_rng(7).standard_normal(500)
+    for size in (1, 2, 7, 221, 500):
+        expected = [values[i : i + size].min() for i in range(len(values) - size + 1)]
+        assert window_minimum(values, size).tolist() == expected
+    assert len(window_minimum(values, 501)) == 0
 
 
 def test_limiter_holds_the_ceiling_and_keeps_every_frame() -> None:

@@ -12,7 +12,6 @@ realigned here so that output frame n is input frame n.
 from __future__ import annotations
 
 import numpy as np
-from scipy.ndimage import minimum_filter1d
 
 from clgtv.audio.peaks import TruePeak
 
@@ -66,8 +65,7 @@ class Limiter:
         if not required.any() and not self._history.any():  # nothing near the ceiling: no gain change
             return np.zeros(len(required))
         padded = np.concatenate([self._history[:keep], required])
-        minimum = minimum_filter1d(padded, size, mode="nearest")[keep // 2 : len(padded) - keep // 2]
-        # `minimum[i]` is the minimum of padded[i : i + size], i.e. the causal minimum ending at i + keep
+        minimum = window_minimum(padded, size)  # the causal minimum ending at i + keep
         stacked = np.concatenate([self._history[keep:], minimum])
         sums = np.cumsum(np.concatenate([[0.0], stacked]))
         average = (sums[size:] - sums[:-size]) / size
@@ -97,3 +95,17 @@ class Limiter:
         self._audio = self._audio[count:]
         self._gains = self._gains[count:]
         return out
+
+
+def window_minimum(values: np.ndarray, size: int) -> np.ndarray:
+    """min(values[i : i + size]) for every full window, in three passes whatever the size (van Herk and
+    Gil-Werman): a window spans the end of one block of `size` and the start of the next."""
+    count = len(values) - size + 1
+    if count <= 0:
+        return np.zeros(0)
+    blocks = np.full(-(-len(values) // size) * size, np.inf)
+    blocks[: len(values)] = values
+    shaped = blocks.reshape(-1, size)
+    from_start = np.minimum.accumulate(shaped, axis=1).ravel()
+    to_end = np.minimum.accumulate(shaped[:, ::-1], axis=1)[:, ::-1].ravel()
+    return np.minimum(to_end[:count], from_start[size - 1 : size - 1 + count])

@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
-from scipy import signal
 
 FACTOR = 4
 TAPS = 97  # odd, centred on a multiple of 4: phase 0 is the input itself
 HALF = (TAPS - 1) // 2 // FACTOR  # 12 frames either side
-_taps = signal.firwin(TAPS, 1 / FACTOR, window=("kaiser", 7.0)) * FACTOR
+# a windowed-sinc low-pass at the original Nyquist (Kaiser, beta 7), unity gain at DC per phase
+_offsets = np.arange(TAPS) - (TAPS - 1) / 2
+_lowpass = np.sinc(_offsets / FACTOR) * np.kaiser(TAPS, 7.0)
+_taps = _lowpass / _lowpass.sum() * FACTOR
 # phase p gives the value p/4 of a frame after frame m from frames m-11 .. m+12
 PHASES = np.stack([_taps[p::FACTOR][::-1] for p in range(1, FACTOR)], axis=1)  # (24, 3)
 
