@@ -10,7 +10,8 @@ import numpy as np
 import pytest
 from conftest import REPO, ebur128, ffmpeg, make_tone
 
-from clgtv.audio.iir import Biquads
+from clgtv.audio.ffmpeg import decode
+from clgtv.audio.iir import Biquads, highpass
 from clgtv.audio.limiter import Limiter, window_minimum
 from clgtv.audio.master import master
 from clgtv.audio.meter import LoudnessMeter, k_weighting, measure
@@ -93,6 +94,19 @@ def test_block_iir_matches_the_recursion_across_any_chunking(rate: int) -> None:
     assert np.abs(got - expected).max() < 1e-5 * np.abs(expected).max()  # float32's precision
 
 
+@pytest.mark.parametrize("rate", [8000, 44100, 48000])
+def test_rumble_highpass_cuts_below_its_cutoff_and_passes_speech(rate: int) -> None:
+    run = Biquads(highpass(70.0, rate), channels=1)
+
+    def gain_db(freq: float) -> float:
+        out = run(sine(4, -20.0, freq, rate, channels=1))[rate:]  # past the filter's settling
+        return 20 * math.log10(np.sqrt(np.mean(out**2)) / (10 ** (-20 / 20) / math.sqrt(2)))
+
+    assert gain_db(70.0) == pytest.approx(-3.0, abs=0.1)  # Butterworth: -3 dB at the cutoff
+    assert gain_db(30.0) < -14.0  # 12 dB an octave below it
+    assert gain_db(1000.0) == pytest.approx(0.0, abs=0.05)
+
+
 def test_window_minimum_is_the_minimum_of_every_window() -> None:
     values = np.random.default_rng(7).standard_normal(500)
     for size in (1, 2, 7, 221, 500):
@@ -121,6 +135,34 @@ def test_master_brings_a_quiet_recording_to_target(tmp_path: Path) -> None:
     assert report.before.integrated < -35
     assert measured["I"] == pytest.approx(-16.0, abs=0.6)
     assert measured["TP"] <= -1.0
+
+
+def test_master_cuts_rumble_unless_switched_off(tmp_path: Path) -> None:
+    speech = make_tone(tmp_path / "speech.wav", seconds=6, level_db=-20)
+    source = tmp_path / "rumble.wav"
+    hum = "sine=f=30:d=6:r=44100"
+    ffmpeg(
+        "-i",
+        str(speech),
+        "-f",
+        "lavfi",
+        "-i",
+        hum,
+        "-filter_complex",
+        "[1]volume=0.1[h];[0][h]amix=normalize=0",
+        str(source),
+    )
+
+    def hum_to_speech_db(settings: AudioSettings) -> float:
+        out = tmp_path / f"out-{settings.highpass:g}.mp3"
+        master(source, out, settings)
+        samples = np.concatenate(list(decode(out, 44100, 1)))[:, 0]
+        power = np.abs(np.fft.rfft(samples)) ** 2
+        freqs = np.fft.rfftfreq(len(samples), 1 / 44100)
+        band = power[(freqs > 25) & (freqs < 35)].sum() / power[(freqs > 200) & (freqs < 4000)].sum()
+        return 10 * math.log10(band)
+
+    assert hum_to_speech_db(AudioSettings()) < hum_to_speech_db(AudioSettings(highpass=0)) - 12
 
 
 def test_master_takes_the_audio_track_of_a_video(tmp_path: Path) -> None:

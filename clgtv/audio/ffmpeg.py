@@ -88,9 +88,7 @@ def _count_channels(layout: str) -> int:
     return int(match.group(1))
 
 
-def decode_argv(
-    path: Path, sample_rate: int, channels: int, filters: Sequence[str] = (), window: tuple[float, float] | None = None
-) -> list[str]:
+def decode_argv(path: Path, sample_rate: int, channels: int, window: tuple[float, float] | None = None) -> list[str]:
     """argv that decodes the first audio track of any file ffmpeg reads to float32 PCM on stdout.
 
     `window` (start, duration) in seconds decodes only that stretch."""
@@ -99,8 +97,6 @@ def decode_argv(
         argv += ["-ss", f"{window[0]:.3f}", "-t", f"{window[1]:.3f}"]
     argv += ["-i", str(path)]
     argv += ["-map", "0:a:0", "-vn", "-sn", "-dn"]
-    if filters:
-        argv += ["-af", ",".join(filters)]
     return [*argv, "-ac", str(channels), "-ar", str(sample_rate), "-f", "f32le", "-c:a", "pcm_f32le", "pipe:1"]
 
 
@@ -159,7 +155,6 @@ def decode(
     path: Path,
     sample_rate: int,
     channels: int,
-    filters: Sequence[str] = (),
     chunk_seconds: float = CHUNK_SECONDS,
     window: tuple[float, float] | None = None,
     background: bool = False,
@@ -170,9 +165,7 @@ def decode(
     _require_file(path)
     chunk_bytes = int(sample_rate * chunk_seconds) * SAMPLE.itemsize * channels
     with tempfile.TemporaryFile() as log:
-        process = subprocess.Popen(
-            decode_argv(path, sample_rate, channels, filters, window), stdout=subprocess.PIPE, stderr=log
-        )
+        process = subprocess.Popen(decode_argv(path, sample_rate, channels, window), stdout=subprocess.PIPE, stderr=log)
         if background:
             _yield_to_encoder(process)
         assert process.stdout is not None
@@ -222,6 +215,7 @@ class Encoder:
         _widen_pipe(self._process.stdin)
         self._monitor: _Monitor | None = None
         if monitor:
+            _widen_pipe(self._process.stdout)  # a minute of MP3: the encoder never waits for the monitor
             self._monitor = _Monitor(self._process.stdout, encoding, monitor, out)
 
     def __enter__(self) -> Encoder:

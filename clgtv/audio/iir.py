@@ -10,6 +10,8 @@ matches scipy's `sosfilt` in float32 for speed and accuracy, without scipy's 50 
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 from threadpoolctl import threadpool_limits
 
@@ -58,6 +60,15 @@ class Biquads:
             span *= 2
         self._state[channel] = starts[-1] @ step.T + driven[-1]
         return (both[:, :length] + (starts @ from_state).astype(np.float32)).ravel()
+
+
+def highpass(cutoff: float, sample_rate: int, q: float = 1 / math.sqrt(2)) -> np.ndarray:
+    """A second-order high-pass (the audio EQ cookbook's; Butterworth at the default Q) as one section."""
+    w0 = 2 * math.pi * cutoff / sample_rate
+    alpha = math.sin(w0) / (2 * q)
+    a0 = 1 + alpha
+    b0 = (1 + math.cos(w0)) / 2 / a0
+    return np.array([[b0, -2 * b0, b0, 1.0, -2 * math.cos(w0) / a0, (1 - alpha) / a0]])
 
 
 def _state_space(sos: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
