@@ -24,7 +24,7 @@ import time
 import wave
 from dataclasses import dataclass
 from pathlib import Path
-from statistics import median
+from statistics import median, median_high
 
 import numpy as np
 
@@ -135,6 +135,8 @@ def main() -> None:
     parser.add_argument("--skip-normalize", action="store_true", help="leave out ffmpeg-normalize (slow)")
     parser.add_argument("--long-minutes", type=float, default=180.0, help="memory check length (0: skip)")
     args = parser.parse_args()
+    if args.rounds < 1:
+        parser.error("--rounds must be at least 1")
     work = REPO / "build" / "bench"
     work.mkdir(parents=True, exist_ok=True)
     source = work / f"panel-{args.minutes:g}min.wav"
@@ -169,9 +171,11 @@ def main() -> None:
         )
     base = median([b.seconds for b, _ in rounds])
     ratios = [c.seconds / b.seconds for b, c in rounds]
-    # the table shows the round with the median ratio (the outputs are the same every round)
-    shown = sorted(range(len(rounds)), key=ratios.__getitem__)[(len(rounds) - 1) // 2]
-    table = [(run, run.seconds / rounds[shown][0].seconds) for run in rounds[shown]]
+    # the table shows the round with the median ratio (the higher middle one for an even count);
+    # every row's ratio is against that round's bare run (the outputs are the same every round)
+    shown = ratios.index(median_high(ratios))
+    bare_shown = rounds[shown][0].seconds
+    table = [(run, run.seconds / bare_shown) for run in rounds[shown]]
     normalize = shutil.which("ffmpeg-normalize", path=str(bin_dir)) or shutil.which("ffmpeg-normalize")
     if normalize and not args.skip_normalize:
         env = {**os.environ, "FFMPEG_PATH": ffmpeg}
@@ -182,7 +186,7 @@ def main() -> None:
             work / "normalize.mp3",
             env,
         )
-        table.append((run, run.seconds / base))
+        table.append((run, run.seconds / bare_shown))
     elif not args.skip_normalize:
         print("ffmpeg-normalize not installed: pip install ffmpeg-normalize (make bench does)")
     print(
@@ -190,7 +194,7 @@ def main() -> None:
         f"TP {before['TP']:.1f} dBTP\n"
     )
     print(f"clgtv / bare over {args.rounds} alternating rounds: " + ", ".join(f"{r:.2f}" for r in ratios))
-    print(f"median {median(ratios):.2f}x (bare median {base:.1f} s); the table shows round {shown + 1}\n")
+    print(f"median {median_high(ratios):.2f}x (bare median {base:.1f} s); the table shows round {shown + 1}\n")
     print("| tool | wall s | x bare | peak RSS MB | peak PSS MB | I LUFS | LRA LU | TP dBTP |")
     print("|---|---:|---:|---:|---:|---:|---:|---:|")
     for run, ratio in table:

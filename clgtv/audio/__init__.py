@@ -4,21 +4,21 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import platform
 
-M_TRIM_THRESHOLD = -1
+M_TRIM_THRESHOLD = -1  # glibc's mallopt parameters
 M_MMAP_THRESHOLD = -3
-HEAP_KEEP_BYTES = 32 << 20
+HEAP_KEEP_BYTES = 32 << 20  # glibc's largest mmap threshold on 64-bit
 
 
-def _keep_freed_blocks() -> None:
-    """Streaming allocates and frees the same few arrays of about a megabyte for every chunk.
-    glibc gives blocks that size back to the kernel on free and faults them in again on the next
-    allocation (350,000 page faults for an hour's master, over a second of CPU in a VM); kept in
-    the heap, they are reused. Other C libraries: nothing to do."""
-    with contextlib.suppress(OSError, AttributeError):
+def keep_freed_blocks() -> None:
+    """Streaming allocates and frees the same arrays, a few MB each, for every chunk. glibc trims
+    the top of its heap and maps blocks over its sliding threshold afresh, so each chunk faulted its
+    memory in again (350,000 page faults for an hour's master, over a second of CPU in a VM). Fixed
+    thresholds keep the blocks for reuse. Other C libraries: nothing to do."""
+    if platform.libc_ver()[0] != "glibc":
+        return
+    with contextlib.suppress(OSError, AttributeError, TypeError):
         mallopt = ctypes.CDLL(None).mallopt
         mallopt(M_MMAP_THRESHOLD, HEAP_KEEP_BYTES)
         mallopt(M_TRIM_THRESHOLD, HEAP_KEEP_BYTES)
-
-
-_keep_freed_blocks()

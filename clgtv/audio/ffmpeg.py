@@ -215,7 +215,7 @@ class Encoder:
         _widen_pipe(self._process.stdin)
         self._monitor: _Monitor | None = None
         if monitor:
-            _widen_pipe(self._process.stdout)  # a minute of MP3: the encoder never waits for the monitor
+            _widen_pipe(self._process.stdout)  # a minute of 128 kbps MP3: the encoder need not wait for the monitor
             self._monitor = _Monitor(self._process.stdout, encoding, monitor, out)
 
     def __enter__(self) -> Encoder:

@@ -1,6 +1,6 @@
 """Mastering one recording for podcast release.
 
-measure   one streaming pass: BS.1770 loudness, true peak and 100 ms segment energies
+measure   one streaming pass, high-passed: BS.1770 loudness, true peak and 100 ms segment energies
 plan      leveller + normalisation gain curve and silence trim, from the segment energies
 render    second streaming pass: high-pass, gain curve, intro/outro, true-peak limiter, encode
 verify    the encoded file measured by the same meter; if the codec pushed the true peak over
@@ -18,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
-from clgtv.audio import ffmpeg
+from clgtv.audio import ffmpeg, keep_freed_blocks
 from clgtv.audio.clips import Joiner, load_clip
 from clgtv.audio.iir import Biquads, highpass
 from clgtv.audio.leveller import SEGMENT_S, GainPlan, plan_gain, segment_gains
@@ -102,6 +102,7 @@ def analyse(source: Path, settings: AudioSettings, progress: Progress | None = N
 
 def master(source: Path, out: Path, settings: AudioSettings, progress: Progress | None = None) -> MasterReport:
     """Process `source` into `out` (written atomically); report before and after."""
+    keep_freed_blocks()
     analysis = analyse(source, settings, progress)
     before = analysis.loudness
     if not math.isfinite(before.integrated) or before.integrated < SILENCE_LUFS:
