@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import functools
 import platform
 
 M_TRIM_THRESHOLD = -1  # glibc's mallopt parameters
@@ -11,6 +12,7 @@ M_MMAP_THRESHOLD = -3
 HEAP_KEEP_BYTES = 32 << 20  # glibc's largest mmap threshold on 64-bit
 
 
+@functools.cache  # once per process
 def keep_freed_blocks() -> None:
     """Streaming allocates and frees the same arrays, a few MB each, for every chunk. glibc trims
     the top of its heap and maps blocks over its sliding threshold afresh, so each chunk faulted its

@@ -215,7 +215,6 @@ class Encoder:
         _widen_pipe(self._process.stdin)
         self._monitor: _Monitor | None = None
         if monitor:
-            _widen_pipe(self._process.stdout)  # a minute of 128 kbps MP3: the encoder need not wait for the monitor
             self._monitor = _Monitor(self._process.stdout, encoding, monitor, out)
 
     def __enter__(self) -> Encoder:
@@ -263,6 +262,7 @@ class _Monitor:
     def __init__(self, encoded: IO[bytes], encoding: Encoding, callback: Callable[[np.ndarray], None], out: Path):
         self._out = out
         self._log = tempfile.TemporaryFile()  # noqa: SIM115 - lives as long as the process
+        _widen_pipe(encoded)  # a minute of 128 kbps MP3: the encoder need not wait for the monitor
         argv = decode_argv(Path("pipe:0"), encoding.sample_rate, encoding.channels)
         self._decoder = subprocess.Popen(argv, stdin=encoded, stdout=subprocess.PIPE, stderr=self._log)
         _yield_to_encoder(self._decoder)

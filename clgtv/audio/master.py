@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -38,7 +38,6 @@ MAX_CODEC_LOSS_LU = 1.5
 
 Progress = Callable[[str, float], None]  # (stage, fraction done)
 Clips = tuple[np.ndarray | None, np.ndarray | None]  # intro, outro, decoded
-Filter = Callable[[np.ndarray], np.ndarray]
 
 
 @dataclass(frozen=True)
@@ -68,14 +67,19 @@ class MasterReport:
         }
 
 
-def rumble_filter(settings: AudioSettings, sample_rate: int) -> Filter:
-    """The rumble high-pass for one pass over the audio, chunk by chunk (it keeps its state).
+def decoded(source: Path, settings: AudioSettings, sample_rate: int, **options: object) -> Iterator[np.ndarray]:
+    """The source at `sample_rate` with the output's channels, through the rumble high-pass: what
+    every pass works on. `options` go to `ffmpeg.decode`.
 
-    Run here rather than in the decoder: ffmpeg's biquads cost the decoder more than the whole
-    pass costs Python, and in the render the decoder shares a core with the encoder."""
+    The high-pass runs here rather than in the decoder: ffmpeg's biquads cost the decoder more than
+    the whole pass costs Python, and in the render the decoder shares a core with the encoder."""
+    chunks = ffmpeg.decode(source, sample_rate, settings.channels, **options)
     if not settings.highpass:
-        return lambda chunk: chunk
-    return Biquads(highpass(settings.highpass, sample_rate), settings.channels)
+        yield from chunks
+        return
+    rumble = Biquads(highpass(settings.highpass, sample_rate), settings.channels)
+    for chunk in chunks:
+        yield rumble(chunk)
 
 
 @dataclass(frozen=True)
@@ -90,10 +94,9 @@ def analyse(source: Path, settings: AudioSettings, progress: Progress | None = N
     with the output's channels and the high-pass: what the chain will work on."""
     info = ffmpeg.probe(source)
     meter = LoudnessMeter(info.sample_rate, settings.channels)
-    rumble = rumble_filter(settings, info.sample_rate)
     done = 0
-    for chunk in ffmpeg.decode(source, info.sample_rate, settings.channels):
-        meter.feed(rumble(chunk))
+    for chunk in decoded(source, settings, info.sample_rate):
+        meter.feed(chunk)
         done += len(chunk)
         _report(progress, "measuring", done / info.sample_rate, info.duration)
     loudness = meter.result()
@@ -167,12 +170,11 @@ def codec_loss(source: Path, settings: AudioSettings, plan: GainPlan, analysis: 
     meter = LoudnessMeter(rate, channels)
     sample = out.with_name(f".{out.name}.calibration")
     encoding = ffmpeg.Encoding(settings.format, settings.bitrate, rate, channels)
-    rumble = rumble_filter(settings, rate)
     try:
         with ffmpeg.Encoder(sample, encoding) as encoder:
             position = round(window[0] * rate)
-            for chunk in ffmpeg.decode(source, rate, channels, window=window):
-                processed = rumble(chunk) * segment_gains(plan, position, len(chunk), rate)[:, None]
+            for chunk in decoded(source, settings, rate, window=window):
+                processed = chunk * segment_gains(plan, position, len(chunk), rate)[:, None]
                 position += len(chunk)
                 meter.feed(processed)
                 encoder.write(processed)
@@ -201,11 +203,9 @@ def render(
     stop = round(plan.stop * SEGMENT_S * rate) if plan.stop < len(plan.gain_db) else math.inf
     duration = plan.stop * SEGMENT_S
     result = LoudnessMeter(rate, channels)
-    rumble = rumble_filter(settings, rate)
     with ffmpeg.Encoder(out, encoding, monitor=result.feed) as encoder:
         position = 0
-        for chunk in ffmpeg.decode(source, rate, channels, background=True):
-            chunk = rumble(chunk)
+        for chunk in decoded(source, settings, rate, background=True):
             low, high = max(first - position, 0), min(stop - position, len(chunk))
             if high > low:
                 gains = segment_gains(plan, position + low, int(high - low), rate)
