@@ -116,7 +116,7 @@ def _process_audio(cache: Cache, recordings: list[Recording], jobs: int | None, 
     def work(recording: Recording) -> Path:
         episode = recording.episode
         log(f"processing {episode.audio.name} ...")
-        report = master(episode.audio, recording.processed, recording.settings)
+        report = master(episode.audio, recording.processed, recording.settings, parallel=parallel)
         cache.report(recording.processed).write_text(json.dumps(report.as_dict(), indent=2) + "\n")
         after = report.after
         log(
@@ -127,7 +127,9 @@ def _process_audio(cache: Cache, recordings: list[Recording], jobs: int | None, 
             log(f"  warning: {episode.audio.name}: {warning}")
         return episode.audio
 
-    with ThreadPoolExecutor(max_workers=jobs or os.cpu_count() or 1) as pool:
+    workers = min(jobs or os.cpu_count() or 1, len(todo))
+    parallel = max(1, (os.cpu_count() or 1) // workers)  # the CPUs left to each recording's encoders
+    with ThreadPoolExecutor(max_workers=workers) as pool:
         return tuple(pool.map(work, todo.values()))
 
 

@@ -4,18 +4,20 @@ from __future__ import annotations
 
 import itertools
 import math
+import os
+import subprocess
 from pathlib import Path
 
 import numpy as np
 import pytest
 from conftest import REPO, ebur128, ffmpeg, make_tone
 
-from clgtv.audio.ffmpeg import decode
+from clgtv.audio.ffmpeg import decode, ffmpeg_path
 from clgtv.audio.iir import Biquads, highpass
 from clgtv.audio.limiter import Limiter, window_minimum
 from clgtv.audio.master import master
 from clgtv.audio.meter import LoudnessMeter, k_weighting, measure
-from clgtv.errors import MediaError
+from clgtv.errors import ClgtvError, MediaError
 from clgtv.settings import AudioSettings
 
 SAMPLES = sorted(p for p in (REPO / "episodes").glob("*/*") if p.suffix in {".flac", ".opus", ".m4a"})
@@ -233,3 +235,25 @@ def test_master_command_reports_before_and_after(tmp_path: Path, run) -> None:
     assert result.exit_code == 0, result.output
     before, after = result.output.splitlines()[:2]
     assert before.startswith("before: I -") and after.startswith(" after: I -16.")
+
+
+def test_an_ffmpeg_older_than_7_1_is_passed_over_on_path_and_refused_when_named(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    old = tmp_path / "ffmpeg"
+    old.write_text("#!/bin/sh\necho 'ffmpeg version 6.1.1-3ubuntu5 Copyright (c) 2000-2023 the FFmpeg developers'\n")
+    old.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{tmp_path}{os.pathsep}{os.environ['PATH']}")
+    monkeypatch.delenv("CLGTV_FFMPEG", raising=False)
+    ffmpeg_path.cache_clear()
+    try:
+        found = ffmpeg_path()
+        assert found != str(old)
+        assert subprocess.run([found, "-version"], capture_output=True, text=True).stdout.startswith("ffmpeg version")
+        monkeypatch.setenv("CLGTV_FFMPEG", str(old))
+        ffmpeg_path.cache_clear()
+        with pytest.raises(ClgtvError, match=r"CLGTV_FFMPEG=.*7\.1 or later"):
+            ffmpeg_path()
+    finally:
+        monkeypatch.undo()
+        ffmpeg_path.cache_clear()

@@ -39,6 +39,11 @@ def load_clip(path: Path, sample_rate: int, channels: int, target_lufs: float) -
     return data.reshape(-1, channels)
 
 
+def intro_lead(intro: np.ndarray | None, crossfade: int) -> int:
+    """Output frames before the programme's first frame: the intro, less the crossfade."""
+    return len(intro) - min(crossfade, len(intro)) if intro is not None else 0
+
+
 class Joiner:
     """Feed programme chunks; get back the output stream with intro and outro crossfaded."""
 

@@ -10,12 +10,13 @@ import contextlib
 import fcntl
 import functools
 import os
+import queue
 import re
 import shutil
 import subprocess
 import tempfile
 import threading
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
@@ -27,24 +28,46 @@ from clgtv.errors import ClgtvError, MediaError
 FFMPEG_ENV = "CLGTV_FFMPEG"
 CHUNK_SECONDS = 2.0
 BACKGROUND_NICENESS = 10
+MONITOR_CHUNK = 65536  # frames
+MONITOR_QUEUE_S = 12.0
 SAMPLE = np.dtype("<f4")
+MIN_VERSION = (7, 1)  # loopback decoders (-dec): the encoder measures its own output
 
 
 @functools.cache
 def ffmpeg_path() -> str:
-    """$CLGTV_FFMPEG, else ffmpeg on PATH, else the binary shipped by imageio-ffmpeg."""
+    """$CLGTV_FFMPEG, else ffmpeg on PATH if it is 7.1 or later, else the binary shipped by imageio-ffmpeg."""
     if configured := os.environ.get(FFMPEG_ENV):
-        return configured
-    if found := shutil.which("ffmpeg"):
+        return _checked(configured, f"{FFMPEG_ENV}={configured}")
+    if (found := shutil.which("ffmpeg")) and _recent(found):
         return found
     try:
         import imageio_ffmpeg
 
-        return imageio_ffmpeg.get_ffmpeg_exe()
+        shipped = imageio_ffmpeg.get_ffmpeg_exe()
     except (ImportError, RuntimeError) as exc:
         raise ClgtvError(
-            f"ffmpeg not found: set {FFMPEG_ENV}, put ffmpeg on PATH or pip install imageio-ffmpeg"
+            f"ffmpeg not found: set {FFMPEG_ENV}, put ffmpeg 7.1+ on PATH or pip install imageio-ffmpeg"
         ) from exc
+    return _checked(shipped, "imageio-ffmpeg's ffmpeg (pip install -U imageio-ffmpeg)")
+
+
+def _checked(binary: str, name: str) -> str:
+    if not _recent(binary):
+        raise ClgtvError(f"{name}: ffmpeg {'.'.join(map(str, MIN_VERSION))} or later needed")
+    return binary
+
+
+def _recent(binary: str) -> bool:
+    """Whether `binary` is ffmpeg MIN_VERSION or later; a git build (no release number) counts as recent."""
+    try:
+        banner = subprocess.run([binary, "-version"], capture_output=True, text=True, check=False).stdout
+    except OSError:
+        return False
+    if not banner.startswith("ffmpeg version"):
+        return False
+    release = re.match(r"ffmpeg version n?(\d+)\.(\d+)", banner)
+    return not release or (int(release.group(1)), int(release.group(2))) >= MIN_VERSION
 
 
 @dataclass(frozen=True)
@@ -88,13 +111,18 @@ def _count_channels(layout: str) -> int:
     return int(match.group(1))
 
 
-def decode_argv(path: Path, sample_rate: int, channels: int, window: tuple[float, float] | None = None) -> list[str]:
+Window = tuple[float, float | None]  # start and duration in seconds; no duration: to the end
+
+
+def decode_argv(path: Path, sample_rate: int, channels: int, window: Window | None = None) -> list[str]:
     """argv that decodes the first audio track of any file ffmpeg reads to float32 PCM on stdout.
 
-    `window` (start, duration) in seconds decodes only that stretch."""
+    `window` decodes only that stretch."""
     argv = [ffmpeg_path(), "-hide_banner", "-nostdin", "-loglevel", "error"]
     if window:
-        argv += ["-ss", f"{window[0]:.3f}", "-t", f"{window[1]:.3f}"]
+        argv += ["-ss", f"{window[0]:.3f}"]
+        if window[1] is not None:
+            argv += ["-t", f"{window[1]:.3f}"]
     argv += ["-i", str(path)]
     argv += ["-map", "0:a:0", "-vn", "-sn", "-dn"]
     return [*argv, "-ac", str(channels), "-ar", str(sample_rate), "-f", "f32le", "-c:a", "pcm_f32le", "pipe:1"]
@@ -104,16 +132,16 @@ def decode_argv(path: Path, sample_rate: int, channels: int, window: tuple[float
 class Format:
     codec: str
     muxer: str
-    stream_muxer: str  # the same encoded audio as a stream a decoder can read from a pipe
     suffix: str
     mime_type: str
     options: str = ""
 
 
 FORMATS = {
-    "mp3": Format("libmp3lame", "mp3", "mp3", ".mp3", "audio/mpeg", "id3v2_version=0:write_id3v1=0"),
-    "m4a": Format("aac", "ipod", "adts", ".m4a", "audio/x-m4a", "movflags=+faststart"),
+    "mp3": Format("libmp3lame", "mp3", ".mp3", "audio/mpeg", "id3v2_version=0:write_id3v1=0"),
+    "m4a": Format("aac", "ipod", ".m4a", "audio/x-m4a", "movflags=+faststart"),
 }
+FRAMES_ONLY = "write_xing=0"  # a stretch of a longer MP3: no Xing/LAME header frame of its own
 
 
 @dataclass(frozen=True)
@@ -122,21 +150,40 @@ class Encoding:
     bitrate: int = 128
     sample_rate: int = 44100
     channels: int = 2
+    frames_only: bool = False  # MP3: see FRAMES_ONLY
 
 
 def encode_argv(out: Path, encoding: Encoding, monitor: bool = False) -> list[str]:
     """argv that encodes float32 PCM from stdin with no tags (mutagen writes them).
 
-    With `monitor`, ffmpeg's tee muxer also writes the encoded stream to stdout, so the
-    result can be decoded and measured while it is being made."""
+    With `monitor`, a loopback decoder also decodes the encoded stream as it is made and writes it
+    to stdout as float32 PCM, trimmed of the codec's delay: frame n there is input frame n."""
     fmt = FORMATS[encoding.format]
+    options = ":".join(filter(None, [fmt.options, FRAMES_ONLY if encoding.frames_only else ""]))
     argv = [ffmpeg_path(), "-hide_banner", "-nostdin", "-loglevel", "error", "-y"]
     argv += ["-f", "f32le", "-ar", str(encoding.sample_rate), "-ac", str(encoding.channels), "-i", "pipe:0"]
     argv += ["-map", "0:a", "-c:a", fmt.codec, "-b:a", f"{encoding.bitrate}k", "-map_metadata", "-1"]
-    file_options = f"f={fmt.muxer}" + (f":{fmt.options}" if fmt.options else "")
+    argv += [*_options_argv(options), "-f", fmt.muxer, str(out)]
     if monitor:
-        return [*argv, "-f", "tee", f"[{file_options}]{_tee_escape(out)}|[f={fmt.stream_muxer}]pipe\\:1"]
-    return [*argv, *_options_argv(fmt.options), "-f", fmt.muxer, str(out)]
+        argv += ["-dec", "0:0", "-filter_complex", "[dec:0]anull[decoded]", "-map", "[decoded]"]
+        argv += ["-c:a", "pcm_f32le", "-f", "f32le", "pipe:1"]
+    return argv
+
+
+def remux_mp3(stream: Iterable[bytes | memoryview], out: Path) -> None:
+    """Write MP3 frames given as bytes to `out` through ffmpeg's muxer, untouched but for the
+    Xing/LAME header frame it puts in front (frame count, seek table, checksums)."""
+    argv = [ffmpeg_path(), "-hide_banner", "-nostdin", "-loglevel", "error", "-y", "-f", "mp3", "-i", "pipe:0"]
+    argv += ["-map", "0:a", "-c:a", "copy", "-map_metadata", "-1", *_options_argv(FORMATS["mp3"].options)]
+    with tempfile.TemporaryFile() as log:
+        process = subprocess.Popen([*argv, "-f", "mp3", str(out)], stdin=subprocess.PIPE, stderr=log)
+        assert process.stdin is not None
+        with contextlib.suppress(BrokenPipeError):
+            for piece in stream:
+                process.stdin.write(piece)
+            process.stdin.close()
+        if process.wait() != 0:
+            raise MediaError(out, _failure(_read_log(log), default="cannot write the joined MP3"))
 
 
 def _options_argv(options: str) -> list[str]:
@@ -147,16 +194,12 @@ def _options_argv(options: str) -> list[str]:
     return argv
 
 
-def _tee_escape(path: Path) -> str:
-    return "".join("\\" + c if c in "|[]:=\\" else c for c in str(path))
-
-
 def decode(
     path: Path,
     sample_rate: int,
     channels: int,
     chunk_seconds: float = CHUNK_SECONDS,
-    window: tuple[float, float] | None = None,
+    window: Window | None = None,
     background: bool = False,
 ) -> Iterator[np.ndarray]:
     """Yield float32 chunks shaped (frames, channels); raise MediaError if ffmpeg fails.
@@ -202,8 +245,8 @@ def _read_into(stream: IO[bytes], buffer: bytearray) -> int:
 class Encoder:
     """A running ffmpeg encoder fed float32 chunks; `close()` waits and raises MediaError on failure.
 
-    Given a `monitor`, the encoded result is decoded again as it is made (a second ffmpeg reading
-    the encoder's tee'd stream) and each decoded chunk is handed to `monitor` on a thread: the
+    Given a `monitor`, the encoded result is decoded again as it is made (ffmpeg's loopback decoder,
+    in the encoder's own process) and each decoded chunk is handed to `monitor` on a thread: the
     finished file is measured without a second pass over it."""
 
     def __init__(self, out: Path, encoding: Encoding, monitor: Callable[[np.ndarray], None] | None = None):
@@ -213,9 +256,7 @@ class Encoder:
         argv = encode_argv(out, encoding, monitor=monitor is not None)
         self._process = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=stdout, stderr=self._log)
         _widen_pipe(self._process.stdin)
-        self._monitor: _Monitor | None = None
-        if monitor:
-            self._monitor = _Monitor(self._process.stdout, encoding, monitor, out)
+        self._monitor = _Monitor(self._process, encoding, monitor) if monitor else None
 
     def __enter__(self) -> Encoder:
         return self
@@ -234,71 +275,82 @@ class Encoder:
             self._process.stdin.write(memoryview(np.ascontiguousarray(chunk, dtype=SAMPLE)).cast("B"))
         except BrokenPipeError:
             self.abort()
+            if self._monitor and self._monitor.error:
+                raise self._monitor.error from None
             raise MediaError(self.out, "the encoder stopped early") from None
 
     def close(self) -> None:
         if self._process.stdin and not self._process.stdin.closed:
             with contextlib.suppress(BrokenPipeError):
                 self._process.stdin.close()
+        if self._monitor:
+            self._monitor.finish()
         code = self._process.wait()
         log = _read_log(self._log)
         self._log.close()
-        if self._monitor:
-            self._monitor.finish()
+        if self._monitor and self._monitor.error:
+            raise self._monitor.error
         if code != 0:
             raise MediaError(self.out, _failure(log))
 
     def abort(self) -> None:
         self._process.kill()
+        if self._monitor:
+            self._monitor.finish()
         self._process.wait()
         self._log.close()
-        if self._monitor:
-            self._monitor.abort()
 
 
 class _Monitor:
-    """Decodes an encoder's stdout and feeds the PCM to a callback on a background thread."""
+    """Hands the encoder's decoded output to a callback, on threads of its own.
 
-    def __init__(self, encoded: IO[bytes], encoding: Encoding, callback: Callable[[np.ndarray], None], out: Path):
-        self._out = out
-        self._log = tempfile.TemporaryFile()  # noqa: SIM115 - lives as long as the process
-        _widen_pipe(encoded)  # a minute of 128 kbps MP3: the encoder need not wait for the monitor
-        argv = decode_argv(Path("pipe:0"), encoding.sample_rate, encoding.channels)
-        self._decoder = subprocess.Popen(argv, stdin=encoded, stdout=subprocess.PIPE, stderr=self._log)
-        _yield_to_encoder(self._decoder)
-        encoded.close()  # the decoder holds it now
+    One thread only empties the pipe into a queue and another runs the callback: a pipe holds three
+    seconds of PCM, and an encoder whose decoded output is not read stops encoding."""
+
+    def __init__(self, encoder: subprocess.Popen, encoding: Encoding, callback: Callable[[np.ndarray], None]):
+        self._encoder = encoder
         self._channels = encoding.channels
         self._callback = callback
-        self._error: BaseException | None = None
-        self._thread = threading.Thread(target=self._run, name="encoder-monitor", daemon=True)
-        self._thread.start()
+        # at most MONITOR_QUEUE_S of decoded audio waits for the callback
+        chunks = max(1, round(MONITOR_QUEUE_S * encoding.sample_rate / MONITOR_CHUNK))
+        self._queue: queue.Queue[np.ndarray | None] = queue.Queue(maxsize=chunks)
+        self.error: BaseException | None = None
+        _widen_pipe(encoder.stdout)
+        self._threads = [
+            threading.Thread(target=self._read, name="encoder-monitor-read", daemon=True),
+            threading.Thread(target=self._measure, name="encoder-monitor", daemon=True),
+        ]
+        for thread in self._threads:
+            thread.start()
 
-    def _run(self) -> None:
+    def _read(self) -> None:
+        decoded = self._encoder.stdout
+        assert decoded is not None
+        try:
+            for chunk in _pcm_chunks(decoded, self._channels, MONITOR_CHUNK * SAMPLE.itemsize * self._channels):
+                self._queue.put(chunk)
+        except OSError as exc:
+            self.error = exc
+        finally:
+            decoded.close()
+            self._queue.put(None)
+
+    def _measure(self) -> None:
         with contextlib.suppress(AttributeError, OSError):  # Linux: a thread has its own niceness
             os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), BACKGROUND_NICENESS)
-        assert self._decoder.stdout is not None
-        try:
-            for chunk in _pcm_chunks(self._decoder.stdout, self._channels, 65536 * SAMPLE.itemsize * self._channels):
+        failed = False
+        while (chunk := self._queue.get()) is not None:
+            if failed:
+                continue  # keep draining, so that the reader can finish
+            try:
                 self._callback(chunk)
-        except BaseException as exc:  # handed to the caller in finish()
-            self._error = exc
-            self._decoder.kill()
+            except BaseException as exc:  # handed to the caller by the Encoder
+                self.error, failed = exc, True
+                self._encoder.kill()
 
     def finish(self) -> None:
-        self._thread.join()
-        code = self._decoder.wait()
-        log = _read_log(self._log)
-        self._log.close()
-        if self._error:
-            raise self._error
-        if code != 0:
-            raise MediaError(self._out, f"cannot decode the encoded result: {_failure(log)}")
-
-    def abort(self) -> None:
-        self._decoder.kill()
-        self._thread.join()
-        self._decoder.wait()
-        self._log.close()
+        for thread in self._threads:
+            thread.join()
 
 
 def write_chapters(path: Path, out: Path, chapters: Sequence[tuple[float, float, str]]) -> None:

@@ -3,6 +3,7 @@
 measure   one streaming pass, high-passed: BS.1770 loudness, true peak and 100 ms segment energies
 plan      leveller + normalisation gain curve and silence trim, from the segment energies
 render    second streaming pass: high-pass, gain curve, intro/outro, true-peak limiter, encode
+          (render.py; a long MP3 in two spans side by side, their frames joined)
 verify    the encoded file measured by the same meter; if the codec pushed the true peak over
           the ceiling or loudness is off target, render again with the error corrected
           (at most MAX_RENDERS renders in all)
@@ -12,18 +13,16 @@ from __future__ import annotations
 
 import math
 import os
-from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
 
-from clgtv.audio import ffmpeg, keep_freed_blocks
-from clgtv.audio.clips import Joiner, load_clip
-from clgtv.audio.iir import Biquads, highpass
+from clgtv.audio import ffmpeg, tune_heap
+from clgtv.audio.clips import load_clip
 from clgtv.audio.leveller import SEGMENT_S, GainPlan, plan_gain, segment_gains
-from clgtv.audio.limiter import Limiter
 from clgtv.audio.meter import Loudness, LoudnessMeter, measure
+from clgtv.audio.render import Clips, Job, Progress, decoded, render
 from clgtv.errors import MediaError
 from clgtv.settings import AudioSettings
 
@@ -35,9 +34,6 @@ CODEC_HEADROOM_DB = 0.5
 MAX_RENDERS = 3
 CALIBRATION_S = 20.0
 MAX_CODEC_LOSS_LU = 1.5
-
-Progress = Callable[[str, float], None]  # (stage, fraction done)
-Clips = tuple[np.ndarray | None, np.ndarray | None]  # intro, outro, decoded
 
 
 @dataclass(frozen=True)
@@ -67,21 +63,6 @@ class MasterReport:
         }
 
 
-def decoded(source: Path, settings: AudioSettings, sample_rate: int, **options: object) -> Iterator[np.ndarray]:
-    """The source at `sample_rate` with the output's channels, through the rumble high-pass: what
-    every pass works on. `options` go to `ffmpeg.decode`.
-
-    The high-pass runs here rather than in the decoder: ffmpeg's biquads cost the decoder more than
-    the whole pass costs Python, and in the render the decoder shares a core with the encoder."""
-    chunks = ffmpeg.decode(source, sample_rate, settings.channels, **options)
-    if not settings.highpass:
-        yield from chunks
-        return
-    rumble = Biquads(highpass(settings.highpass, sample_rate), settings.channels)
-    for chunk in chunks:
-        yield rumble(chunk)
-
-
 @dataclass(frozen=True)
 class Analysis:
     loudness: Loudness
@@ -103,9 +84,12 @@ def analyse(source: Path, settings: AudioSettings, progress: Progress | None = N
     return Analysis(loudness, *meter.segments())
 
 
-def master(source: Path, out: Path, settings: AudioSettings, progress: Progress | None = None) -> MasterReport:
-    """Process `source` into `out` (written atomically); report before and after."""
-    keep_freed_blocks()
+def master(
+    source: Path, out: Path, settings: AudioSettings, progress: Progress | None = None, parallel: int | None = None
+) -> MasterReport:
+    """Process `source` into `out` (written atomically); report before and after. Up to `parallel`
+    encoders (default: one per CPU) render stretches of a long MP3 side by side."""
+    tune_heap()
     analysis = analyse(source, settings, progress)
     before = analysis.loudness
     if not math.isfinite(before.integrated) or before.integrated < SILENCE_LUFS:
@@ -127,7 +111,7 @@ def master(source: Path, out: Path, settings: AudioSettings, progress: Progress 
         plan = replace(plan, gain_db=np.zeros_like(plan.gain_db))
     else:
         plan = replace(plan, gain_db=plan.gain_db + codec_loss(source, settings, plan, analysis, out))
-    clips = _clips(settings)  # decoded once, whatever the number of renders
+    clips = load_clips(settings)  # decoded once, whatever the number of renders
     headroom = CODEC_HEADROOM_DB
     tmp = out.with_name(f".{out.name}.partial")
     renders = 0
@@ -135,7 +119,8 @@ def master(source: Path, out: Path, settings: AudioSettings, progress: Progress 
         while True:
             renders += 1
             ceiling = settings.true_peak - headroom
-            limiting, after = render(source, tmp, settings, plan, ceiling, clips, progress)
+            job = Job(source, settings, plan, ceiling, clips, progress)
+            limiting, after = render(job, tmp, parallel or os.cpu_count() or 1)
             peak_over = after.true_peak - settings.true_peak
             level_off = target - after.integrated
             settled = peak_over <= 0 and (near_silent or abs(level_off) <= LEVEL_TOLERANCE_LU)
@@ -184,41 +169,7 @@ def codec_loss(source: Path, settings: AudioSettings, plan: GainPlan, analysis: 
     return float(np.clip(loss, -MAX_CODEC_LOSS_LU, MAX_CODEC_LOSS_LU)) if math.isfinite(loss) else 0.0
 
 
-def render(
-    source: Path,
-    out: Path,
-    settings: AudioSettings,
-    plan: GainPlan,
-    ceiling_db: float,
-    clips: Clips = (None, None),
-    progress: Progress | None = None,
-) -> tuple[float, Loudness]:
-    """Decode, apply the gain plan and clips, limit, encode; return the deepest limiting in dB
-    and the encoded result's loudness (decoded and measured while it is encoded)."""
-    rate, channels = settings.sample_rate, settings.channels
-    joiner = Joiner(*clips, round(settings.crossfade * rate), rate, channels)
-    limiter = Limiter(ceiling_db, rate, channels)
-    encoding = ffmpeg.Encoding(settings.format, settings.bitrate, rate, channels)
-    first = round(plan.first * SEGMENT_S * rate)
-    stop = round(plan.stop * SEGMENT_S * rate) if plan.stop < len(plan.gain_db) else math.inf
-    duration = plan.stop * SEGMENT_S
-    result = LoudnessMeter(rate, channels)
-    with ffmpeg.Encoder(out, encoding, monitor=result.feed) as encoder:
-        position = 0
-        for chunk in decoded(source, settings, rate, background=True):
-            low, high = max(first - position, 0), min(stop - position, len(chunk))
-            if high > low:
-                gains = segment_gains(plan, position + low, int(high - low), rate)
-                encoder.write(limiter.process(joiner.feed(chunk[low:high] * gains[:, None])))
-            position += len(chunk)
-            _report(progress, "rendering", position / rate, duration)
-        encoder.write(limiter.process(joiner.finish()))
-        encoder.write(limiter.flush())
-    # the streamed copy carries no encoder-delay header, so take the playing time from the file
-    return limiter.max_reduction_db, replace(result.result(), duration=ffmpeg.probe(out).duration or 0.0)
-
-
-def _clips(settings: AudioSettings) -> Clips:
+def load_clips(settings: AudioSettings) -> Clips:
     def load(path: Path | None) -> np.ndarray | None:
         return load_clip(path, settings.sample_rate, settings.channels, settings.loudness_target) if path else None
 

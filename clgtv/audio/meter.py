@@ -5,6 +5,8 @@ EBU Tech 3342 loudness range. Memory holds one number per 100 ms, never the audi
 from __future__ import annotations
 
 import math
+from array import array
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -84,8 +86,8 @@ class LoudnessMeter:
         self._sample_peak = 0.0
         self._frames = 0
         self._pending = np.zeros(0, dtype=np.float32)
-        self._segments: list[float] = []  # weighted energy of each 100 ms segment
-        self._segment_frames: list[int] = []
+        self._segments = array("d")  # weighted energy of each 100 ms segment
+        self._segment_frames = array("d")
 
     def feed(self, chunk: np.ndarray) -> None:
         if not len(chunk):
@@ -102,6 +104,13 @@ class LoudnessMeter:
         self._frames += len(chunk)
         self._pending = np.concatenate([self._pending, power])
         self._cut_segments(start)
+
+    def settle(self, chunk: np.ndarray) -> None:
+        """Run the filters over audio just before the stretch this meter measures, without measuring
+        it: a meter started mid-programme then reads as if it had been running all along."""
+        chunk = chunk.astype(np.float32, copy=False)
+        self._k_weighting(chunk)
+        self._true_peak.envelope(chunk, math.inf)
 
     def _feed_peaks(self, chunk: np.ndarray) -> None:
         self._sample_peak = max(self._sample_peak, float(np.abs(chunk).max()))
@@ -120,24 +129,31 @@ class LoudnessMeter:
             return
         edges = np.array([round(first * self.sample_rate / 10) - start, *bounds])
         sums = np.add.reduceat(self._pending[: edges[-1]], edges[:-1], dtype=np.float64)
-        self._segments.extend(sums.tolist())
-        self._segment_frames.extend(np.diff(edges).tolist())
+        self._segments.frombytes(sums.astype(np.float64).tobytes())
+        self._segment_frames.frombytes(np.diff(edges).astype(np.float64).tobytes())
         self._pending = self._pending[edges[-1] :]
 
     def segments(self) -> tuple[np.ndarray, np.ndarray]:
         """K-weighted energy and frame count of each complete 100 ms segment so far."""
-        return np.array(self._segments), np.array(self._segment_frames, dtype=np.float64)
+        return np.array(self._segments), np.array(self._segment_frames)
 
     def result(self) -> Loudness:
-        self._peak = max(self._peak, float(self._true_peak.flush().max(initial=0.0)))
-        energy, frames = self.segments()
-        return Loudness(
-            integrated=integrated_loudness(energy, frames),
-            range=_loudness_range(_blocks(energy, frames, 30)),
-            true_peak=_db(self._peak),
-            sample_peak=_db(self._sample_peak),
-            duration=self._frames / self.sample_rate,
-        )
+        return combined([self])
+
+
+def combined(meters: Sequence[LoudnessMeter]) -> Loudness:
+    """The loudness of consecutive stretches measured by one meter each, as one programme (each
+    stretch but the last a whole number of 100 ms segments long)."""
+    for meter in meters:
+        meter._peak = max(meter._peak, float(meter._true_peak.flush().max(initial=0.0)))
+    energy, frames = (np.concatenate(parts) for parts in zip(*(meter.segments() for meter in meters), strict=True))
+    return Loudness(
+        integrated=integrated_loudness(energy, frames),
+        range=_loudness_range(_blocks(energy, frames, 30)),
+        true_peak=_db(max(meter._peak for meter in meters)),
+        sample_peak=_db(max(meter._sample_peak for meter in meters)),
+        duration=sum(meter._frames for meter in meters) / meters[0].sample_rate,
+    )
 
 
 def _blocks(energy: np.ndarray, frames: np.ndarray, segments: int) -> np.ndarray:
