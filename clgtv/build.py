@@ -113,6 +113,9 @@ def _process_audio(cache: Cache, recordings: list[Recording], jobs: int | None, 
     for directory in {processed.parent for processed in todo}:
         directory.mkdir(parents=True, exist_ok=True)
 
+    workers = min(jobs or os.cpu_count() or 1, len(todo))
+    parallel = max(1, (os.cpu_count() or 1) // workers)  # the CPUs left to each recording's encoders
+
     def work(recording: Recording) -> Path:
         episode = recording.episode
         log(f"processing {episode.audio.name} ...")
@@ -127,8 +130,6 @@ def _process_audio(cache: Cache, recordings: list[Recording], jobs: int | None, 
             log(f"  warning: {episode.audio.name}: {warning}")
         return episode.audio
 
-    workers = min(jobs or os.cpu_count() or 1, len(todo))
-    parallel = max(1, (os.cpu_count() or 1) // workers)  # the CPUs left to each recording's encoders
     with ThreadPoolExecutor(max_workers=workers) as pool:
         return tuple(pool.map(work, todo.values()))
 

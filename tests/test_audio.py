@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 from conftest import REPO, ebur128, ffmpeg, make_tone
 
-from clgtv.audio.ffmpeg import decode, ffmpeg_path
+from clgtv.audio.ffmpeg import Encoder, Encoding, decode, ffmpeg_path
 from clgtv.audio.iir import Biquads, highpass
 from clgtv.audio.limiter import Limiter, window_minimum
 from clgtv.audio.master import master
@@ -257,3 +257,16 @@ def test_an_ffmpeg_older_than_7_1_is_passed_over_on_path_and_refused_when_named(
     finally:
         monkeypatch.undo()
         ffmpeg_path.cache_clear()
+
+
+def test_an_encoder_that_cannot_start_says_why_naming_its_output(tmp_path: Path) -> None:
+    out = tmp_path / "missing-folder" / "out.mp3"
+    silence = np.zeros((44100, 2), dtype=np.float32)
+    # ffmpeg's own reason, not "the encoder stopped early"
+    with (
+        pytest.raises(MediaError, match="file not found") as failure,
+        Encoder(out, Encoding(), lambda _: None) as encoder,
+    ):
+        for _ in range(200):  # more than the pipe holds: ffmpeg has quit by then
+            encoder.write(silence)
+    assert failure.value.path == out

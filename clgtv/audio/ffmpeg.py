@@ -178,10 +178,15 @@ def remux_mp3(stream: Iterable[bytes | memoryview], out: Path) -> None:
     with tempfile.TemporaryFile() as log:
         process = subprocess.Popen([*argv, "-f", "mp3", str(out)], stdin=subprocess.PIPE, stderr=log)
         assert process.stdin is not None
-        with contextlib.suppress(BrokenPipeError):
-            for piece in stream:
-                process.stdin.write(piece)
-            process.stdin.close()
+        try:
+            with contextlib.suppress(BrokenPipeError):
+                for piece in stream:
+                    process.stdin.write(piece)
+                process.stdin.close()
+        except BaseException:  # no muxer left behind to finish a file someone else writes next
+            process.kill()
+            process.wait()
+            raise
         if process.wait() != 0:
             raise MediaError(out, _failure(_read_log(log), default="cannot write the joined MP3"))
 
@@ -256,7 +261,13 @@ class Encoder:
         argv = encode_argv(out, encoding, monitor=monitor is not None)
         self._process = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=stdout, stderr=self._log)
         _widen_pipe(self._process.stdin)
-        self._monitor = _Monitor(self._process, encoding, monitor) if monitor else None
+        try:
+            self._monitor = _Monitor(self._process, encoding, monitor, out) if monitor else None
+        except BaseException:
+            self._process.kill()
+            self._process.wait()
+            self._log.close()
+            raise
 
     def __enter__(self) -> Encoder:
         return self
@@ -274,12 +285,12 @@ class Encoder:
         try:
             self._process.stdin.write(memoryview(np.ascontiguousarray(chunk, dtype=SAMPLE)).cast("B"))
         except BrokenPipeError:
-            self.abort()
-            if self._monitor and self._monitor.error:
-                raise self._monitor.error from None
-            raise MediaError(self.out, "the encoder stopped early") from None
+            self._end(early=True)  # ffmpeg quit on its own: say why, from its log
 
     def close(self) -> None:
+        self._end(early=False)
+
+    def _end(self, early: bool) -> None:
         if self._process.stdin and not self._process.stdin.closed:
             with contextlib.suppress(BrokenPipeError):
                 self._process.stdin.close()
@@ -290,8 +301,8 @@ class Encoder:
         self._log.close()
         if self._monitor and self._monitor.error:
             raise self._monitor.error
-        if code != 0:
-            raise MediaError(self.out, _failure(log))
+        if code != 0 or early:
+            raise MediaError(self.out, _failure(log, default="the encoder stopped early" if early else "ffmpeg failed"))
 
     def abort(self) -> None:
         self._process.kill()
@@ -307,8 +318,11 @@ class _Monitor:
     One thread only empties the pipe into a queue and another runs the callback: a pipe holds three
     seconds of PCM, and an encoder whose decoded output is not read stops encoding."""
 
-    def __init__(self, encoder: subprocess.Popen, encoding: Encoding, callback: Callable[[np.ndarray], None]):
+    def __init__(
+        self, encoder: subprocess.Popen, encoding: Encoding, callback: Callable[[np.ndarray], None], out: Path
+    ):
         self._encoder = encoder
+        self._out = out
         self._channels = encoding.channels
         self._callback = callback
         # at most MONITOR_QUEUE_S of decoded audio waits for the callback
@@ -329,8 +343,9 @@ class _Monitor:
         try:
             for chunk in _pcm_chunks(decoded, self._channels, MONITOR_CHUNK * SAMPLE.itemsize * self._channels):
                 self._queue.put(chunk)
-        except OSError as exc:
-            self.error = exc
+        except BaseException as exc:  # handed to the caller by the Encoder
+            self.error = MediaError(self._out, f"cannot read the encoder's decoded output: {exc}")
+            self._encoder.kill()
         finally:
             decoded.close()
             self._queue.put(None)

@@ -138,22 +138,22 @@ class LoudnessMeter:
         return np.array(self._segments), np.array(self._segment_frames)
 
     def result(self) -> Loudness:
-        return combined([self])
+        return LoudnessMeter.combined([self])
 
-
-def combined(meters: Sequence[LoudnessMeter]) -> Loudness:
-    """The loudness of consecutive stretches measured by one meter each, as one programme (each
-    stretch but the last a whole number of 100 ms segments long)."""
-    for meter in meters:
-        meter._peak = max(meter._peak, float(meter._true_peak.flush().max(initial=0.0)))
-    energy, frames = (np.concatenate(parts) for parts in zip(*(meter.segments() for meter in meters), strict=True))
-    return Loudness(
-        integrated=integrated_loudness(energy, frames),
-        range=_loudness_range(_blocks(energy, frames, 30)),
-        true_peak=_db(max(meter._peak for meter in meters)),
-        sample_peak=_db(max(meter._sample_peak for meter in meters)),
-        duration=sum(meter._frames for meter in meters) / meters[0].sample_rate,
-    )
+    @staticmethod
+    def combined(meters: Sequence[LoudnessMeter]) -> Loudness:
+        """The loudness of consecutive stretches measured by one meter each, as one programme (each
+        stretch but the last a whole number of 100 ms segments long). Ends each meter's true peak."""
+        for meter in meters:
+            meter._peak = max(meter._peak, float(meter._true_peak.flush().max(initial=0.0)))
+        energy, frames = (np.concatenate(part) for part in zip(*(meter.segments() for meter in meters), strict=True))
+        return Loudness(
+            integrated=integrated_loudness(energy, frames),
+            range=_loudness_range(_blocks(energy, frames, 30)),
+            true_peak=_db(max(meter._peak for meter in meters)),
+            sample_peak=_db(max(meter._sample_peak for meter in meters)),
+            duration=sum(meter._frames for meter in meters) / meters[0].sample_rate,
+        )
 
 
 def _blocks(energy: np.ndarray, frames: np.ndarray, segments: int) -> np.ndarray:

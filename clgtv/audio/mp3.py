@@ -18,9 +18,10 @@ from pathlib import Path
 
 FRAME_SAMPLES = 1152
 RATES = (44100, 48000, 32000)  # MPEG-1; lower rates are MPEG-2 frames, which are not joined
-ENCODER_DELAY = 576  # what libmp3lame's LAME tag records; decoders add DECODER_DELAY to it
-DECODER_DELAY = 529
-BITRATES = (0, 32, 40, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320)
+ENCODER_DELAY = 576  # what libmp3lame's LAME tag records ...
+DECODER_SKIP = ENCODER_DELAY + 529  # ... and what a decoder drops from the start for it
+MAX_RESERVOIR = 511  # bytes: main_data_begin has 9 bits
+BITRATES = (0, 32, 40, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320, 0)  # 0: free or bad
 GRANULE_BITS = 59  # side information per granule and channel
 MAX_HEAD = 38  # header, CRC and stereo side information
 READ_SIZE = 1 << 20
@@ -28,7 +29,7 @@ TAG_CRC_SPAN = 190  # bytes of the header frame under the LAME tag's own CRC
 
 
 class SpliceError(ValueError):
-    """Two streams have no frame in common where they can be joined."""
+    """Streams that cannot be joined: no frame where they line up, or not the frames expected."""
 
 
 @dataclass(frozen=True)
@@ -43,10 +44,10 @@ class Frame:
 def _size(header: int, offset: int) -> int:
     """Bytes in the frame with this header (at byte `offset` of its stream)."""
     if header >> 21 != 0x7FF or (header >> 19) & 3 != 3 or (header >> 17) & 3 != 1:
-        raise ValueError(f"no MPEG-1 Layer III frame at byte {offset}")
+        raise SpliceError(f"no MPEG-1 Layer III frame at byte {offset}")
     bitrate, rate = BITRATES[(header >> 12) & 15], (header >> 10) & 3
     if not bitrate or rate == 3:
-        raise ValueError(f"free-format or reserved frame at byte {offset}")
+        raise SpliceError(f"free-format or reserved frame at byte {offset}")
     return 144000 * bitrate // RATES[rate] + ((header >> 9) & 1)
 
 
@@ -132,17 +133,25 @@ def splice_frame(before: Stream, after: Stream, earliest: int, latest: int) -> i
 
 
 def joined(streams: Sequence[Stream], splices: Sequence[int]) -> Iterator[bytes]:
-    """The bytes of one stream: streams[0] up to splices[0], streams[1] from there up to splices[1], ..."""
+    """The bytes of one stream: streams[0] up to splices[0], streams[1] from there up to splices[1], ...
+
+    Every seam is worked out before the first byte comes: a stream that cannot be joined raises
+    SpliceError here, not half-way through the copy."""
+    pieces: list[tuple[Path, int, int | None] | bytes] = []
     start = 0
     for current, following, index in zip(streams, streams[1:], splices, strict=False):
         frame, theirs = current.at(index), following.at(index)
         assert frame is not None and theirs is not None
         patch = current.reservoir(index, theirs.data_begin)
         patch_start = patch[0][0] if patch else frame.offset
-        yield from _copy(current.path, start, patch_start)
-        yield _patched(current, following, index, patch, theirs.data_begin)
+        pieces += [(current.path, start, patch_start), _patched(current, following, index, patch, theirs.data_begin)]
         start = theirs.offset
-    yield from _copy(streams[-1].path, start, None)
+    pieces.append((streams[-1].path, start, None))
+    for piece in pieces:
+        if isinstance(piece, bytes):
+            yield piece
+        else:
+            yield from _copy(*piece)
 
 
 def _copy(path: Path, start: int, stop: int | None) -> Iterator[bytes]:

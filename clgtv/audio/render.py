@@ -16,8 +16,8 @@ import itertools
 import math
 import threading
 from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from concurrent.futures import ThreadPoolExecutor, wait
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -27,7 +27,7 @@ from clgtv.audio.clips import Joiner, intro_lead
 from clgtv.audio.iir import Biquads, highpass
 from clgtv.audio.leveller import SEGMENT_S, GainPlan, segment_gains
 from clgtv.audio.limiter import Limiter
-from clgtv.audio.meter import Loudness, LoudnessMeter, combined
+from clgtv.audio.meter import Loudness, LoudnessMeter
 from clgtv.settings import AudioSettings
 
 MIN_SPAN_S = 120.0  # below this a span's overlap is not worth its start-up
@@ -35,14 +35,16 @@ MIN_SPAN_S = 120.0  # below this a span's overlap is not worth its start-up
 # encoder's time and keep a render within 250 MB; each more would add about 65 MB.
 MAX_SPANS = 2
 ENCODER_LEAD_S = 2.0  # a span's encoder starts this long before its share ...
-SPLICE_AFTER_S = 1.0  # ... and has run at least this long where it takes over
+SPLICE_AFTER_S = 1.5  # ... and has run at least this long where it takes over
 OVERLAP_S = 3.0  # a span's encoder runs on this long into the next one's share
 SETTLE_S = 1.0  # audio decoded and processed before anything of a span is kept
-CHECK_S = 0.5  # either side of a hand-over, both spans' audio must agree ...
-CHECK_TOLERANCE = 1e-4  # ... to -80 dBFS (settled filters differ by under 1e-5; a frame's shift, by far more)
+# Either side of a hand-over (where the splice almost always falls) both spans' audio must agree to
+# -80 dBFS: settled filters differ by under 1e-5, audio a frame out of step by far more.
+CHECK_S = 0.5
+CHECK_TOLERANCE = 1e-4
 
 Progress = Callable[[str, float], None]  # (stage, fraction done)
-Clips = tuple[np.ndarray | None, np.ndarray | None]  # intro, outro, decoded
+Clips = tuple[np.ndarray | None, np.ndarray | None]  # the intro and the outro, decoded
 
 
 def decoded(source: Path, settings: AudioSettings, sample_rate: int, **options: object) -> Iterator[np.ndarray]:
@@ -155,18 +157,46 @@ def _render_spans(job: Job, spans: list[Span], out: Path) -> tuple[float, Loudne
 
     try:
         with ThreadPoolExecutor(len(spans), thread_name_prefix="span") as pool:
-            futures = [pool.submit(run, span, part) for span, part in zip(spans, parts, strict=True)]
+            try:
+                futures = [pool.submit(run, span, part) for span, part in zip(spans, parts, strict=True)]
+                wait(futures)
+            except BaseException:  # an interrupt here: the spans stop at their next chunk
+                share.fail()
+                raise
         errors = [error for future in futures if (error := future.exception())]
         if errors:  # the span that failed, not one it stopped
             raise next((e for e in errors if not isinstance(e, _Cancelled)), errors[0])
         results = [future.result() for future in futures]
         for before, after in itertools.pairwise(results):
             _check_hand_over(job.source, before, after)
-        _join(parts, spans, out, job.settings.sample_rate, samples=spans[-1].encode[0] + results[-1].encoded)
+        settings = job.settings
+        samples = spans[-1].encode[0] + results[-1].encoded
+        splices = _join(parts, spans, out, settings.bitrate, settings.sample_rate, samples)
     finally:
         for part in parts:
             part.unlink(missing_ok=True)
-    return max(result.limiting_db for result in results), combined([result.meter for result in results])
+    after = LoudnessMeter.combined([result.meter for result in results])
+    for splice in splices:
+        seam = _seam(out, splice, job.settings)
+        after = replace(after, true_peak=max(after.true_peak, seam.true_peak))
+    return max(result.limiting_db for result in results), after
+
+
+def _seam(out: Path, splice: int, settings: AudioSettings) -> Loudness:
+    """The joined file a second either side of a seam, measured as a player decodes it: the one
+    stretch that neither span's meter heard as the file has it."""
+    rate, channels = settings.sample_rate, settings.channels
+    seam = (splice * mp3.FRAME_SAMPLES - mp3.DECODER_SKIP) / rate
+    meter = LoudnessMeter(rate, channels)
+    start = max(seam - 2 * SETTLE_S, 0.0)
+    settle = round((seam - SETTLE_S - start) * rate)  # the decoder's first frames after a seek
+    position = 0
+    for chunk in ffmpeg.decode(out, rate, channels, window=(start, 3 * SETTLE_S)):
+        if len(early := _within(chunk, position, 0, settle)):
+            meter.settle(early)
+        meter.feed(_within(chunk, position, settle, None))
+        position += len(chunk)
+    return meter.result()
 
 
 def _check_hand_over(source: Path, before: _Rendered, after: _Rendered) -> None:
@@ -178,9 +208,11 @@ def _check_hand_over(source: Path, before: _Rendered, after: _Rendered) -> None:
         raise mp3.SpliceError(f"{source}: the spans' audio differs by {difference:.2g} where they meet")
 
 
-def _join(parts: list[Path], spans: list[Span], out: Path, rate: int, samples: int) -> None:
-    """Join the spans' frames into `out`, each handing over where its successor has run SPLICE_AFTER_S."""
+def _join(parts: list[Path], spans: list[Span], out: Path, bitrate: int, rate: int, samples: int) -> list[int]:
+    """Join the spans' frames into `out`, each handing over where its successor has run SPLICE_AFTER_S;
+    return the splice frames."""
     warm = math.ceil(SPLICE_AFTER_S * rate / mp3.FRAME_SAMPLES)
+    back = _reservoir_frames(bitrate, rate)
     firsts = [span.encode[0] // mp3.FRAME_SAMPLES for span in spans]
     # a span's encoder runs on to encode[1], less the last frames, which carry its flush
     seams = [
@@ -190,12 +222,20 @@ def _join(parts: list[Path], spans: list[Span], out: Path, rate: int, samples: i
     streams = []
     for index, (part, first) in enumerate(zip(parts, firsts, strict=True)):
         near = seams[max(index - 1, 0) : index + 1]  # the seams this span is on
-        keep = {frame for seam in near for frame in range(seam.start - 8, seam.stop)}  # 8: its reservoir
+        keep = {frame for seam in near for frame in range(seam.start - back, seam.stop)}
         streams.append(mp3.Stream.scan(part, first, keep))
     pairs = zip(streams, streams[1:], seams, strict=False)
     splices = [mp3.splice_frame(before, after, seam.start, seam.stop) for before, after, seam in pairs]
     ffmpeg.remux_mp3(mp3.joined(streams, splices), out)
     mp3.set_gapless(out, samples)
+    return splices
+
+
+def _reservoir_frames(bitrate: int, rate: int) -> int:
+    """How many frames back a frame's bit reservoir can reach: 511 bytes over the smallest main-data
+    slot (a frame's size less header, CRC and stereo side information)."""
+    slot = 144000 * bitrate // rate - mp3.MAX_HEAD
+    return math.ceil(mp3.MAX_RESERVOIR / slot) + 1
 
 
 def _stop(span: Span) -> int:
