@@ -100,13 +100,24 @@ def test_the_spans_meters_read_what_the_joined_file_measures(renders: dict) -> N
     assert (limiting, after.integrated) == pytest.approx((renders[1][1], renders[1][2].integrated), abs=0.02)
 
 
-def test_master_renders_a_long_mp3_in_spans_on_target(long_panel: Path, tmp_path: Path) -> None:
+@pytest.mark.parametrize(("channels", "bitrate", "rate"), [(2, 128, 44100), (1, 64, 48000)], ids=["stereo", "mono"])
+def test_master_renders_a_long_mp3_in_spans_on_target(
+    long_panel: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, channels: int, bitrate: int, rate: int
+) -> None:
+    splices: list[int] = []
+    find = mp3.splice_frame
+    monkeypatch.setattr(mp3, "splice_frame", lambda *args: splices.append(find(*args)) or splices[-1])  # a spy
     out = tmp_path / "out.mp3"
-    report = master(long_panel, out, AudioSettings(), parallel=2)
+    settings = AudioSettings(channels=channels, bitrate=bitrate, sample_rate=rate)
+    report = master(long_panel, out, settings, parallel=2)
+    assert len(splices) == report.renders  # joined from two spans, every render
+    check = subprocess.run([ffmpeg_path(), "-v", "error", "-i", str(out), "-f", "null", "-"], capture_output=True)
+    assert check.returncode == 0 and check.stderr == b""
     measured = ebur128(out)
-    assert measured["I"] == pytest.approx(-16.0, abs=0.5)
+    assert measured["I"] == pytest.approx(settings.loudness_target, abs=0.5)
     assert measured["TP"] <= -1.0
     assert report.after.integrated == pytest.approx(measured["I"], abs=0.2)
+    assert len(np.concatenate(list(decode(out, rate, channels)))) == round(report.after.duration * rate)
 
 
 def test_without_a_splice_frame_one_encoder_renders_it_all(
