@@ -173,7 +173,8 @@ def main() -> None:
     ratios = [c.seconds / b.seconds for b, c in rounds]
     # the table shows the round with the median ratio (the higher middle one for an even count);
     # every row's ratio is against that round's bare run (the outputs are the same every round)
-    shown = ratios.index(median_high(ratios))
+    middle = median_high(ratios)
+    shown = ratios.index(middle)
     bare_shown = rounds[shown][0].seconds
     table = [(run, run.seconds / bare_shown) for run in rounds[shown]]
     normalize = shutil.which("ffmpeg-normalize", path=str(bin_dir)) or shutil.which("ffmpeg-normalize")
@@ -194,7 +195,7 @@ def main() -> None:
         f"TP {before['TP']:.1f} dBTP\n"
     )
     print(f"clgtv / bare over {args.rounds} alternating rounds: " + ", ".join(f"{r:.2f}" for r in ratios))
-    print(f"median {median_high(ratios):.2f}x (bare median {base:.1f} s); the table shows round {shown + 1}\n")
+    print(f"median {middle:.2f}x (bare median {base:.1f} s); the table shows round {shown + 1}\n")
     print("| tool | wall s | x bare | peak RSS MB | peak PSS MB | I LUFS | LRA LU | TP dBTP |")
     print("|---|---:|---:|---:|---:|---:|---:|---:|")
     for run, ratio in table:

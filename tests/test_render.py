@@ -25,6 +25,7 @@ from clgtv.settings import AudioSettings
 
 RATE = 44100
 SECONDS = 250  # two spans need 2 x MIN_SPAN_S of programme
+EVERY_FRAME = range(1000)  # keep every frame of a short stream
 
 
 @pytest.fixture(scope="module")
@@ -62,15 +63,20 @@ def renders(long_panel: Path, tmp_path_factory: pytest.TempPathFactory) -> dict:
     return out
 
 
-def pcm(path: Path) -> np.ndarray:
+def pcm(path: Path, rate: int = RATE, channels: int = 2, window: tuple[float, float] | None = None) -> np.ndarray:
     """What a player hears: ffmpeg's decode, which honours the LAME tag's delay and padding."""
-    return np.concatenate(list(decode(path, RATE, 2)))
+    return np.concatenate(list(decode(path, rate, channels, window=window)))
+
+
+def decodes_cleanly(path: Path) -> bool:
+    """ffmpeg decodes the whole file without a word: no broken frame or bit reservoir anywhere."""
+    check = subprocess.run([ffmpeg_path(), "-v", "error", "-i", str(path), "-f", "null", "-"], capture_output=True)
+    return check.returncode == 0 and check.stderr == b""
 
 
 def test_two_spans_join_into_one_clean_file_as_long_as_one_encoders(renders: dict) -> None:
     one, two = renders[1][0], renders[2][0]
-    check = subprocess.run([ffmpeg_path(), "-v", "error", "-i", str(two), "-f", "null", "-"], capture_output=True)
-    assert check.returncode == 0 and check.stderr == b""  # no broken frame or reservoir anywhere
+    assert decodes_cleanly(two)
     assert len(pcm(two)) == len(pcm(one))  # gapless: same delay and padding, to the sample
     assert MP3(two).info.length == pytest.approx(MP3(one).info.length, abs=0.001)  # the Xing frame count
     assert not list(two.parent.glob(f".{two.name}*"))  # no span files left behind
@@ -111,13 +117,12 @@ def test_master_renders_a_long_mp3_in_spans_on_target(
     settings = AudioSettings(channels=channels, bitrate=bitrate, sample_rate=rate)
     report = master(long_panel, out, settings, parallel=2)
     assert len(splices) == report.renders  # joined from two spans, every render
-    check = subprocess.run([ffmpeg_path(), "-v", "error", "-i", str(out), "-f", "null", "-"], capture_output=True)
-    assert check.returncode == 0 and check.stderr == b""
+    assert decodes_cleanly(out)
     measured = ebur128(out)
     assert measured["I"] == pytest.approx(settings.loudness_target, abs=0.5)
     assert measured["TP"] <= -1.0
     assert report.after.integrated == pytest.approx(measured["I"], abs=0.2)
-    assert len(np.concatenate(list(decode(out, rate, channels)))) == round(report.after.duration * rate)
+    assert len(pcm(out, rate, channels)) == round(report.after.duration * rate)
 
 
 def test_without_a_splice_frame_one_encoder_renders_it_all(
@@ -136,7 +141,7 @@ def test_without_a_splice_frame_one_encoder_renders_it_all(
 def test_spans_whose_audio_is_out_of_step_are_not_joined(long_panel: Path) -> None:
     # a source that cannot seek exactly (some files without an index) would give the second span its
     # audio a little early or late: the hand-over check sends such a render to one encoder
-    speech = np.concatenate(list(decode(long_panel, RATE, 2, window=(20.0, 1.0))))
+    speech = pcm(long_panel, window=(20.0, 1.0))
     window = (0, len(speech) - 1)
 
     def rendered(heard: np.ndarray) -> _Rendered:
@@ -188,28 +193,25 @@ def encode_frames(path: Path, start_frame: int, seconds: float) -> Path:
 
 
 def test_streams_that_do_not_overlap_cannot_be_joined(tmp_path: Path) -> None:
-    everything = range(0, 1000)
-    before = mp3.Stream.scan(encode_frames(tmp_path / "a.mp3", 0, 2), 0, everything)
-    after = mp3.Stream.scan(encode_frames(tmp_path / "b.mp3", 100, 2), 100, everything)
+    before = mp3.Stream.scan(encode_frames(tmp_path / "a.mp3", 0, 2), 0, EVERY_FRAME)
+    after = mp3.Stream.scan(encode_frames(tmp_path / "b.mp3", 100, 2), 100, EVERY_FRAME)
     assert max(before.kept) < 100
     with pytest.raises(mp3.SpliceError):
         mp3.splice_frame(before, after, 0, 200)
 
 
 def test_a_splice_needs_room_for_the_next_streams_reservoir(tmp_path: Path) -> None:
-    everything = range(0, 1000)
-    before = mp3.Stream.scan(encode_frames(tmp_path / "a.mp3", 0, 4), 0, everything)
-    after = mp3.Stream.scan(encode_frames(tmp_path / "b.mp3", 40, 4), 40, everything)
+    before = mp3.Stream.scan(encode_frames(tmp_path / "a.mp3", 0, 4), 0, EVERY_FRAME)
+    after = mp3.Stream.scan(encode_frames(tmp_path / "b.mp3", 40, 4), 40, EVERY_FRAME)
     index = mp3.splice_frame(before, after, 50, 150)
     assert before.at(index).data_begin >= after.at(index).data_begin
     assert not before.at(index - 1).switching and not after.at(index).switching
     joined = tmp_path / "joined.mp3"
     joined.write_bytes(b"".join(mp3.joined([before, after], [index])))
-    whole = mp3.Stream.scan(joined, 0, everything)
+    whole = mp3.Stream.scan(joined, 0, EVERY_FRAME)
     assert len(whole.kept) == after.first + len(after.kept)  # before's frames up to the splice, then after's
     assert whole.at(index).data_begin == after.at(index).data_begin
-    check = subprocess.run([ffmpeg_path(), "-v", "error", "-i", str(joined), "-f", "null", "-"], capture_output=True)
-    assert check.returncode == 0 and check.stderr == b""
+    assert decodes_cleanly(joined)
 
 
 def test_spans_cover_the_programme_on_the_frame_and_decoder_grids() -> None:

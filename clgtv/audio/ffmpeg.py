@@ -261,12 +261,11 @@ class Encoder:
         argv = encode_argv(out, encoding, monitor=monitor is not None)
         self._process = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=stdout, stderr=self._log)
         _widen_pipe(self._process.stdin)
+        self._monitor: _Monitor | None = None
         try:
             self._monitor = _Monitor(self._process, encoding, monitor, out) if monitor else None
         except BaseException:
-            self._process.kill()
-            self._process.wait()
-            self._log.close()
+            self.abort()
             raise
 
     def __enter__(self) -> Encoder:

@@ -129,7 +129,7 @@ class LoudnessMeter:
             return
         edges = np.array([round(first * self.sample_rate / 10) - start, *bounds])
         sums = np.add.reduceat(self._pending[: edges[-1]], edges[:-1], dtype=np.float64)
-        self._segments.frombytes(sums.astype(np.float64).tobytes())
+        self._segments.frombytes(sums.tobytes())  # float64 already: reduceat's dtype
         self._segment_frames.frombytes(np.diff(edges).astype(np.float64).tobytes())
         self._pending = self._pending[edges[-1] :]
 

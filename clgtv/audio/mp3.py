@@ -11,6 +11,7 @@ of the seam, so that the decoder's overlapping windows match.
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass
@@ -41,6 +42,11 @@ class Frame:
     switching: bool  # a granule uses short, start or stop windows
 
 
+def frame_bytes(bitrate: int, rate: int, padding: int = 0) -> int:
+    """Bytes in an MPEG-1 Layer III frame at `bitrate` kbps and `rate` Hz."""
+    return 144000 * bitrate // rate + padding
+
+
 def _size(header: int, offset: int) -> int:
     """Bytes in the frame with this header (at byte `offset` of its stream)."""
     if header >> 21 != 0x7FF or (header >> 19) & 3 != 3 or (header >> 17) & 3 != 1:
@@ -48,7 +54,7 @@ def _size(header: int, offset: int) -> int:
     bitrate, rate = BITRATES[(header >> 12) & 15], (header >> 10) & 3
     if not bitrate or rate == 3:
         raise SpliceError(f"free-format or reserved frame at byte {offset}")
-    return 144000 * bitrate // RATES[rate] + ((header >> 9) & 1)
+    return frame_bytes(bitrate, RATES[rate], (header >> 9) & 1)
 
 
 def _frame(data: bytes, at: int, offset: int) -> Frame:
@@ -94,7 +100,9 @@ class Stream:
                     break
                 if index in keep:
                     kept[index] = _frame(data, offset - base, offset)
-                offset += _size(int.from_bytes(data[offset - base : offset - base + 4], "big"), offset)
+                    offset += kept[index].size
+                else:
+                    offset += _size(int.from_bytes(data[offset - base : offset - base + 4], "big"), offset)
                 index += 1
         return cls(path, first, kept)
 
@@ -139,12 +147,13 @@ def joined(streams: Sequence[Stream], splices: Sequence[int]) -> Iterator[bytes]
     SpliceError here, not half-way through the copy."""
     pieces: list[tuple[Path, int, int | None] | bytes] = []
     start = 0
-    for current, following, index in zip(streams, streams[1:], splices, strict=False):
+    for (current, following), index in zip(itertools.pairwise(streams), splices, strict=True):
         frame, theirs = current.at(index), following.at(index)
         assert frame is not None and theirs is not None
         patch = current.reservoir(index, theirs.data_begin)
         patch_start = patch[0][0] if patch else frame.offset
-        pieces += [(current.path, start, patch_start), _patched(current, following, index, patch, theirs.data_begin)]
+        reservoir = b"".join(following.read(a, b) for a, b in following.reservoir(index, theirs.data_begin))
+        pieces += [(current.path, start, patch_start), _patched(current, patch_start, frame.offset, patch, reservoir)]
         start = theirs.offset
     pieces.append((streams[-1].path, start, None))
     for piece in pieces:
@@ -163,17 +172,14 @@ def _copy(path: Path, start: int, stop: int | None) -> Iterator[bytes]:
             yield block
 
 
-def _patched(current: Stream, following: Stream, index: int, patch: list[tuple[int, int]], count: int) -> bytes:
-    """current's bytes from the first patched range up to frame `index`, its free reservoir space
-    holding the reservoir that `following`'s frame `index` expects."""
-    frame = current.at(index)
-    assert frame is not None
-    start = patch[0][0] if patch else frame.offset
-    out = bytearray(current.read(start, frame.offset))
-    reservoir = b"".join(following.read(a, b) for a, b in following.reservoir(index, count))
+def _patched(current: Stream, start: int, stop: int, patch: list[tuple[int, int]], reservoir: bytes) -> bytes:
+    """current's bytes [start, stop), its free reservoir space (the ranges in `patch`) holding
+    `reservoir`, which the following stream's first frame expects there."""
+    out = bytearray(current.read(start, stop))
+    used = 0
     for a, b in patch:
-        out[a - start : b - start] = reservoir[: b - a]
-        reservoir = reservoir[b - a :]
+        out[a - start : b - start] = reservoir[used : used + b - a]
+        used += b - a
     return bytes(out)
 
 

@@ -127,13 +127,11 @@ def render(job: Job, out: Path, parallel: int = 1) -> tuple[float, Loudness]:
     spans = plan_spans(job.plan, rate, lead, span_count(settings, job.plan, parallel))
     if len(spans) == 1:
         rendered = _render_span(job, spans[0], out, _Share(job))
-        limiting, after = rendered.limiting_db, rendered.meter.result()
-    else:
-        try:
-            limiting, after = _render_spans(job, spans, out)
-        except mp3.SpliceError:  # the spans do not line up: one encoder does it all
-            return render(job, out, parallel=1)
-    return limiting, after
+        return rendered.limiting_db, rendered.meter.result()
+    try:
+        return _render_spans(job, spans, out)
+    except mp3.SpliceError:  # the spans do not line up: one encoder does it all
+        return render(job, out, parallel=1)
 
 
 @dataclass(frozen=True)
@@ -189,13 +187,10 @@ def _seam(out: Path, splice: int, settings: AudioSettings) -> Loudness:
     seam = (splice * mp3.FRAME_SAMPLES - mp3.DECODER_SKIP) / rate
     meter = LoudnessMeter(rate, channels)
     start = max(seam - 2 * SETTLE_S, 0.0)
-    settle = round((seam - SETTLE_S - start) * rate)  # the decoder's first frames after a seek
-    position = 0
+    # the decoder's first frames after a seek only settle the meter
+    measured = _Owned(meter, 0, round((seam - SETTLE_S - start) * rate), None)
     for chunk in ffmpeg.decode(out, rate, channels, window=(start, 3 * SETTLE_S)):
-        if len(early := _within(chunk, position, 0, settle)):
-            meter.settle(early)
-        meter.feed(_within(chunk, position, settle, None))
-        position += len(chunk)
+        measured(chunk)
     return meter.result()
 
 
@@ -217,15 +212,15 @@ def _join(parts: list[Path], spans: list[Span], out: Path, bitrate: int, rate: i
     # a span's encoder runs on to encode[1], less the last frames, which carry its flush
     seams = [
         range(first + warm, _stop(span) // mp3.FRAME_SAMPLES - 2)
-        for first, span in zip(firsts[1:], spans, strict=False)
+        for first, span in zip(firsts[1:], spans[:-1], strict=True)
     ]
     streams = []
     for index, (part, first) in enumerate(zip(parts, firsts, strict=True)):
         near = seams[max(index - 1, 0) : index + 1]  # the seams this span is on
         keep = {frame for seam in near for frame in range(seam.start - back, seam.stop)}
         streams.append(mp3.Stream.scan(part, first, keep))
-    pairs = zip(streams, streams[1:], seams, strict=False)
-    splices = [mp3.splice_frame(before, after, seam.start, seam.stop) for before, after, seam in pairs]
+    pairs = zip(itertools.pairwise(streams), seams, strict=True)
+    splices = [mp3.splice_frame(before, after, seam.start, seam.stop) for (before, after), seam in pairs]
     ffmpeg.remux_mp3(mp3.joined(streams, splices), out)
     mp3.set_gapless(out, samples)
     return splices
@@ -234,7 +229,7 @@ def _join(parts: list[Path], spans: list[Span], out: Path, bitrate: int, rate: i
 def _reservoir_frames(bitrate: int, rate: int) -> int:
     """How many frames back a frame's bit reservoir can reach: 511 bytes over the smallest main-data
     slot (a frame's size less header, CRC and stereo side information)."""
-    slot = 144000 * bitrate // rate - mp3.MAX_HEAD
+    slot = mp3.frame_bytes(bitrate, rate) - mp3.MAX_HEAD
     return math.ceil(mp3.MAX_RESERVOIR / slot) + 1
 
 
@@ -252,20 +247,19 @@ def _render_span(job: Job, span: Span, out: Path, share: _Share) -> _Rendered:
     joiner = Joiner(intro if span.first else None, outro if span.last else None, crossfade, rate, channels)
     limiter = Limiter(job.ceiling_db, rate, channels)
     meter = LoudnessMeter(rate, channels)
-    monitor = meter.feed if span.measure is None else _Owned(meter, span)
+    monitor = meter.feed if span.measure is None else _Owned.of(meter, span)
     frames_only = not (span.first and span.last)
     encoding = ffmpeg.Encoding(settings.format, settings.bitrate, rate, channels, frames_only=frames_only)
     first = round(plan.first * SEGMENT_S * rate)
-    stop = round(plan.stop * SEGMENT_S * rate) if plan.stop < len(plan.gain_db) else math.inf
+    stop = round(plan.stop * SEGMENT_S * rate) if plan.stop < len(plan.gain_db) else None
     with ffmpeg.Encoder(out, encoding, monitor=monitor) as encoder:
         sink = _Cut(encoder, span)
         position = span.decode[0]
         for chunk in decoded(job.source, settings, rate, background=True, window=_window(span, rate)):
             share.check()
-            low, high = max(first - position, 0), min(stop - position, len(chunk))
-            if high > low:
-                gains = segment_gains(plan, position + low, int(high - low), rate)
-                sink.write(limiter.process(joiner.feed(chunk[low:high] * gains[:, None])))
+            if len(kept := _within(chunk, position, first, stop)):  # the silence trim
+                gains = segment_gains(plan, max(position, first), len(kept), rate)
+                sink.write(limiter.process(joiner.feed(kept * gains[:, None])))
             position += len(chunk)
             share.advance(len(chunk))
         sink.write(limiter.process(joiner.finish()))
@@ -305,25 +299,30 @@ class _Cut:
         self._encoder.write(encoded)
         self.written += len(encoded)
         for window, parts in self._heard.items():
-            parts.append(_within(chunk, here, *window).copy())
+            if len(part := _within(chunk, here, *window)):
+                parts.append(part.copy())
 
     def heard(self) -> dict[tuple[int, int], np.ndarray]:
-        return {window: np.concatenate(parts) for window, parts in self._heard.items()}
+        return {window: np.concatenate(parts) if parts else np.zeros(0) for window, parts in self._heard.items()}
 
 
 class _Owned:
-    """A span's monitor: the meter settles on the second before the stretch the span owns, then
-    measures that stretch."""
+    """A meter's view of a stream: frames [settle, start) only settle its filters, frames [start,
+    stop) are measured (no `stop`: to the end)."""
 
-    def __init__(self, meter: LoudnessMeter, span: Span):
-        assert span.measure is not None
-        offset = -span.encode[0]
-        start, stop = span.measure
+    def __init__(self, meter: LoudnessMeter, settle: int, start: int, stop: int | None):
         self._meter = meter
-        self._settle = start + offset - (0 if span.first else round(SETTLE_S * meter.sample_rate))
-        self._start = start + offset
-        self._stop = None if stop is None else stop + offset
+        self._settle, self._start, self._stop = settle, start, stop
         self._position = 0
+
+    @classmethod
+    def of(cls, meter: LoudnessMeter, span: Span) -> _Owned:
+        """A span's monitor: the second before the stretch the span owns settles the meter."""
+        assert span.measure is not None
+        start, stop = (None if edge is None else edge - span.encode[0] for edge in span.measure)
+        assert start is not None
+        settle = start - (0 if span.first else round(SETTLE_S * meter.sample_rate))
+        return cls(meter, settle, start, stop)
 
     def __call__(self, chunk: np.ndarray) -> None:
         here = self._position
