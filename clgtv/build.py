@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import fcntl
 import hashlib
 import json
 import os
@@ -19,9 +21,10 @@ from clgtv.audio.ffmpeg import FORMATS
 from clgtv.audio.master import ENGINE_VERSION, master
 from clgtv.content import Content, Programme
 from clgtv.episodes import Episode
+from clgtv.errors import ClgtvError, display_path
 from clgtv.layout import artwork_name, episode_image_name, file_digest, media_name
 from clgtv.release import Edition, Media, Release
-from clgtv.settings import AudioSettings, Show
+from clgtv.settings import AudioSettings, Show, Site
 from clgtv.tags import ChapterMark, TagSet, media_duration, write_tags
 from clgtv.textcache import TextCache
 
@@ -34,6 +37,31 @@ class BuildResult:
     editions: tuple[Edition, ...]
     processed: tuple[Path, ...]  # sources whose audio was processed in this run
     held_back: tuple[tuple[Episode, str], ...]  # drafts and scheduled episodes, with why
+
+
+@contextlib.contextmanager
+def building(site: Site):
+    """Hold build/.lock while building (and publishing what was built): two runs at once would write
+    the same staging folder. The operating system releases the lock when the process ends, however."""
+    site.build_dir.mkdir(parents=True, exist_ok=True)
+    path = site.build_dir / ".lock"
+    with open(path, "a+") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.seek(0)
+            holder = handle.read().strip() or "another process"
+            raise ClgtvError(
+                f"{display_path(site.root)}: another build of this project is running ({holder}); "
+                "wait for it to finish, then run this again"
+            ) from None
+        handle.truncate(0)
+        handle.write(f"pid {os.getpid()}\n")
+        handle.flush()
+        try:
+            yield
+        finally:
+            handle.truncate(0)
 
 
 def build(

@@ -10,7 +10,7 @@ from pathlib import Path
 import click
 
 from clgtv import __version__, content, scaffold
-from clgtv.errors import ClgtvError, ContentError, display_path
+from clgtv.errors import ClgtvError, ContentError, display_path, printable
 from clgtv.settings import AudioSettings
 
 # Each command imports its stage where it runs: `clgtv master` on a three-hour recording then
@@ -18,23 +18,28 @@ from clgtv.settings import AudioSettings
 
 
 class Group(click.Group):
-    """Turns every ClgtvError into its message on stderr and exit code 1."""
+    """Turns every ClgtvError, and a disk that fails, into its message on stderr and exit code 1."""
 
     def invoke(self, ctx: click.Context):
         try:
             return super().invoke(ctx)
         except ContentError as exc:
             for problem in exc.problems:
-                click.echo(str(problem), err=True)
-            click.echo(f"{len(exc.problems)} problem(s) found; nothing was published.", err=True)
+                say(str(problem))
+            say(f"{len(exc.problems)} problem(s) found; nothing was published.")
             sys.exit(1)
         except ClgtvError as exc:
-            click.echo(f"error: {exc}", err=True)
+            say(f"error: {exc}")
+            sys.exit(1)
+        except OSError as exc:  # a full or read-only disk under build/, say
+            where = f"{display_path(exc.filename)}: " if exc.filename else ""
+            say(f"error: {where}{exc.strerror or exc}")
             sys.exit(1)
 
 
 def say(message: str) -> None:
-    click.echo(message, err=True)
+    """Every line clgtv prints: credentials redacted, control characters shown as codes."""
+    click.echo(printable(message), err=True)
 
 
 def progress_bar(name: str):
@@ -74,8 +79,12 @@ def check(root: Path) -> None:
     """
     loaded = content.load(root)
     from clgtv import lint
+    from clgtv.history import guid_problems
+    from clgtv.storage import open_target
 
     errors, warnings = lint.check_content(loaded)
+    if "://" not in loaded.site.target:  # a folder costs nothing to read; S3 is read by publish
+        errors += guid_problems(loaded, open_target(loaded.site.target, loaded.site))
     for warning in warnings:
         say(f"warning: {warning}")
     if errors:
@@ -110,8 +119,11 @@ def build(root: Path, shows: tuple[str, ...], jobs: int | None) -> None:
     Example: clgtv build an-audience-with-clgdottv -j 2
     """
     from clgtv.build import build as build_site
+    from clgtv.build import building
 
-    result = build_site(content.load(root), shows, jobs=jobs, log=say)
+    loaded = content.load(root)
+    with building(loaded.site):
+        result = build_site(loaded, shows, jobs=jobs, log=say)
     _summarise(result)
 
 
@@ -128,14 +140,19 @@ def publish(root: Path, target: str | None, dry_run: bool, prune: bool, jobs: in
     """
     loaded = content.load(root)
     from clgtv.build import build as build_site
+    from clgtv.build import building
+    from clgtv.history import guid_problems
     from clgtv.storage import open_target
     from clgtv.storage import publish as sync
 
     destination = open_target(target or loaded.site.target, loaded.site)
-    result = build_site(loaded, jobs=jobs, log=say)
-    _summarise(result)
-    live = sys.stderr if sys.stderr.isatty() else None
-    plan = sync(result.site_dir, destination, dry_run, prune, log=say, live=live)
+    if problems := guid_problems(loaded, destination):
+        raise ContentError(problems)
+    with building(loaded.site):
+        result = build_site(loaded, jobs=jobs, log=say)
+        _summarise(result)
+        live = sys.stderr if sys.stderr.isatty() else None
+        plan = sync(result.site_dir, destination, dry_run, prune, log=say, live=live)
     verb = "would publish" if dry_run else "published"
     deleted = "would delete" if dry_run else "deleted"
     gone = f", {len(plan.deletions)} {deleted}" if prune else f", {len(plan.kept)} no longer built, kept"

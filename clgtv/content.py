@@ -50,21 +50,50 @@ def load(root: Path) -> Content:
     problems: list[Problem] = []
     site = load_site(root, problems)
     programmes = []
-    show_dirs = sorted(d for d in site.episodes_dir.glob("*/") if (d / SHOW_FILE).is_file())
-    if not show_dirs:
+    folders = sorted(d for d in site.episodes_dir.glob("*/") if not d.name.startswith("."))
+    before = len(problems)
+    show_dirs = [d for d in folders if _programme_folder(d, site, problems)]
+    if not show_dirs and len(problems) == before:
         problems.append(Problem(site.episodes_dir, 1, "episodes", f"no programmes found (each needs a {SHOW_FILE})"))
     for show_dir in show_dirs:
         if not SLUG.fullmatch(show_dir.name):
             problems.append(Problem(show_dir / SHOW_FILE, 1, "folder", SLUG_MESSAGE.format(show_dir.name)))
             continue
         show = load_show(show_dir, site, problems)
-        episodes = tuple(e for path in discover(show_dir) if (e := read_episode(path, problems)))
+        episodes = tuple(
+            e for path in _episode_files(show_dir, site, problems) if (e := read_episode(path, site, problems))
+        )
         if show is not None:
             programmes.append(Programme(show, episodes))
     problems.extend(_duplicates(programmes))
     if problems:
         raise ContentError(problems)
     return Content(site, tuple(programmes))
+
+
+def _programme_folder(folder: Path, site: Site, problems: list[Problem]) -> bool:
+    """A folder under episodes/ with a show.yaml; episode files without one are an error, not ignored."""
+    show_file = folder / SHOW_FILE
+    if outside := site.outside(folder) or (show_file.exists() and site.outside(show_file)):
+        problems.append(Problem(show_file, 1, "folder", outside))
+        return False
+    if show_file.is_file():
+        return True
+    if any(discover(folder)):
+        problems.append(
+            Problem(show_file, 1, "file", f"not found: {folder.name}/ holds episode files but no {SHOW_FILE}")
+        )
+    return False
+
+
+def _episode_files(folder: Path, site: Site, problems: list[Problem]) -> list[Path]:
+    found = []
+    for path in discover(folder):
+        if outside := site.outside(path):
+            problems.append(Problem(path, 1, "file", outside))
+        else:
+            found.append(path)
+    return found
 
 
 def _duplicates(programmes: list[Programme]) -> list[Problem]:
@@ -98,7 +127,7 @@ def _clash(episode: Episode, field: str, message: str, first: Episode) -> Proble
 def field_line(path: Path, field: str) -> int:
     """The line where `field:` starts in a host's file (1 when it is not written there)."""
     try:
-        lines = path.read_text(encoding="utf-8").splitlines()
+        lines = path.read_text(encoding="utf-8-sig").split("\n")
     except (OSError, UnicodeDecodeError):
         return 1
     return next((n for n, line in enumerate(lines, start=1) if line.startswith(f"{field}:")), 1)

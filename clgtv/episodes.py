@@ -11,7 +11,17 @@ from typing import Any
 from clgtv import schema as s
 from clgtv.artwork import artwork_problems
 from clgtv.errors import Problem
-from clgtv.settings import AUDIO_SCHEMA, PERSON_SCHEMA, SHARED_SCHEMA, Location, Person, people, shared_values
+from clgtv.settings import (
+    AUDIO_SCHEMA,
+    CLIPS,
+    PERSON_SCHEMA,
+    SHARED_SCHEMA,
+    Location,
+    Person,
+    Site,
+    people,
+    shared_values,
+)
 
 FILENAME = re.compile(r"(?P<date>\d{4}-\d{2}-\d{2})-(?P<slug>[a-z0-9]+(?:-[a-z0-9]+)*)\.md")
 TRANSCRIPT_SUFFIXES = (".vtt", ".srt")
@@ -76,7 +86,7 @@ SOUNDBITE_SCHEMA: s.Schema = {
 }
 
 
-@s.converter("expected a GUID, like the one `clgtv new` writes")
+@s.converter("expected a GUID, like the one `clgtv new` writes", textual=True)
 def guid(value: Any) -> str:
     result = s.text(255)(value)
     if any(c.isspace() for c in result):
@@ -87,7 +97,7 @@ def guid(value: Any) -> str:
 EPISODE_SCHEMA: s.Schema = {
     "title": s.Field(s.text(255), required=True),
     "date": s.Field(s.zoned_datetime, required=True),
-    "audio": s.Field(s.text(), required=True),
+    "audio": s.Field(s.file_name, required=True),
     "season": s.Field(s.whole_at_least(1)),
     "episode": s.Field(s.whole_at_least(1)),
     "type": s.Field(s.one_of("full", "trailer", "bonus"), default="full"),
@@ -95,10 +105,10 @@ EPISODE_SCHEMA: s.Schema = {
     "summary": s.Field(s.text(4000)),
     "people": s.Field(s.Nested(PERSON_SCHEMA, many=True), default=()),
     "chapters": s.Field(s.Nested(CHAPTER_SCHEMA, many=True), default=()),
-    "transcript": s.Field(s.text()),
+    "transcript": s.Field(s.file_name),
     "status": s.Field(s.one_of("draft", "published"), default="published"),
     "guid": s.Field(guid, required=True),
-    "image": s.Field(s.text()),
+    "image": s.Field(s.file_name),
     "soundbites": s.Field(s.Nested(SOUNDBITE_SCHEMA, many=True), default=()),
     "processing": s.Field(s.Nested(AUDIO_SCHEMA), default={}),
     **SHARED_SCHEMA,
@@ -107,23 +117,23 @@ EPISODE_SCHEMA: s.Schema = {
 
 def split_front_matter(text: str) -> tuple[str, str, int] | None:
     """(front matter, body, line of the body) or None when the file has no front matter."""
-    lines = text.splitlines(keepends=True)
-    if not lines or lines[0].strip() != "---":
+    lines = text.split("\n")  # not splitlines(): YAML and editors count only these line breaks
+    if lines[0].strip() != "---":
         return None
     for index in range(1, len(lines)):
         if lines[index].strip() in ("---", "..."):
-            return "".join(lines[1:index]), "".join(lines[index + 1 :]), index + 2
+            return "\n".join(lines[1:index]) + "\n", "\n".join(lines[index + 1 :]), index + 2
     return None
 
 
-def read_episode(path: Path, problems: list[Problem]) -> Episode | None:
+def read_episode(path: Path, site: Site, problems: list[Problem]) -> Episode | None:
     """Parse one episode file; every mistake goes to `problems`."""
     match = FILENAME.fullmatch(path.name)
     if not match:
         problems.append(Problem(path, 1, "file", "name must look like YYYY-MM-DD-short-title.md (lowercase, hyphens)"))
         return None
     try:
-        text = path.read_text(encoding="utf-8")
+        text = path.read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError) as exc:
         problems.append(Problem(path, 1, "file", f"cannot be read as UTF-8 text ({exc.__class__.__name__})"))
         return None
@@ -133,7 +143,7 @@ def read_episode(path: Path, problems: list[Problem]) -> Episode | None:
             Problem(path, 1, "front matter", "missing; the file must start with a line '---', the fields, then '---'")
         )
         return None
-    front, body, _ = parts
+    front, body, body_line = parts
     data, found = s.load_yaml(front, path, first_line=2)
     problems.extend(found)
     if found:
@@ -142,16 +152,17 @@ def read_episode(path: Path, problems: list[Problem]) -> Episode | None:
     ctx = s.Context(path, problems)
     values = s.validate(data, EPISODE_SCHEMA, ctx)
     lines = data.lines if isinstance(data, s.LineDict) else {}
+    _check_notes(body, body_line, ctx)
     draft = values.get("status") == "draft"
-    audio = _sibling(path, values.get("audio"), "audio", lines, ctx, required=not draft)
-    transcript = _sibling(path, values.get("transcript"), "transcript", lines, ctx, required=not draft)
+    files = _Files(path.parent, site, lines, ctx)
+    audio = files.find(values.get("audio"), "audio", required=not draft)
+    transcript = files.find(values.get("transcript"), "transcript", required=not draft)
     if transcript and transcript.suffix.lower() not in TRANSCRIPT_SUFFIXES:
         ctx.add(lines.get("transcript", 1), "transcript", "expected a .vtt or .srt file")
     chapters = _chapters(values.get("chapters") or (), lines.get("chapters", 1), ctx)
-    for clip in ("intro", "outro"):
-        if (name := (values.get("processing") or {}).get(clip)) and not (path.parent / name).is_file():
-            ctx.add(lines.get("processing", 1), f"processing.{clip}", f"file not found: {name}")
-    image = _sibling(path, values.get("image"), "image", lines, ctx, required=False)
+    for clip in CLIPS:
+        files.find((values.get("processing") or {}).get(clip), "processing", required=True, field=f"processing.{clip}")
+    image = files.find(values.get("image"), "image", required=False)
     if image:
         for message in artwork_problems(image):
             ctx.add(lines.get("image", 1), "image", message)
@@ -182,13 +193,35 @@ def read_episode(path: Path, problems: list[Problem]) -> Episode | None:
     )
 
 
-def _sibling(episode: Path, name: str | None, field: str, lines: dict, ctx: s.Context, required: bool) -> Path | None:
-    if not name:
-        return None
-    path = (episode.parent / name).resolve()
-    if required and not path.is_file():
-        ctx.add(lines.get(field, 1), field, f"file not found: {name} (looked in {episode.parent})")
-    return path
+def _check_notes(body: str, first_line: int, ctx: s.Context) -> None:
+    for number, line in enumerate(body.split("\n"), start=first_line):
+        try:
+            s.legal_text(line)
+        except s.Invalid as exc:
+            ctx.add(number, "notes", str(exc))
+            return
+
+
+@dataclass(frozen=True)
+class _Files:
+    """Files an episode names, relative to its folder, kept inside the project (or a media folder)."""
+
+    folder: Path
+    site: Site
+    lines: dict
+    ctx: s.Context
+
+    def find(self, name: str | None, key: str, required: bool, field: str | None = None) -> Path | None:
+        if not name:
+            return None
+        path = self.folder / name
+        field = field or key
+        if outside := self.site.outside(path):
+            self.ctx.add(self.lines.get(key, 1), field, outside)
+            return None
+        if required and not path.is_file():
+            self.ctx.add(self.lines.get(key, 1), field, f"file not found: {name} (looked in {self.folder})")
+        return path.resolve()
 
 
 def _chapters(items: tuple[dict, ...], line: int, ctx: s.Context) -> tuple[Chapter, ...]:

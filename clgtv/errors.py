@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -16,7 +18,8 @@ class Problem:
     message: str
 
     def __str__(self) -> str:
-        return f"{display_path(self.path)}:{self.line}: {self.field}: {self.message}"
+        where = f"{display_path(self.path)}:{self.line}" if self.line else display_path(self.path)
+        return printable(f"{where}: {self.field}: {self.message}")
 
 
 class ClgtvError(Exception):
@@ -60,8 +63,17 @@ class StorageError(ClgtvError):
 
 def display_path(path: Path | str) -> str:
     """A path relative to the working directory when it lies below it."""
-    path = Path(path)
+    path = Path(os.path.abspath(path))  # not resolve(): a symbolic link is shown where the host put it
     try:
-        return str(path.resolve().relative_to(Path.cwd().resolve()))
+        return str(path.relative_to(Path.cwd().resolve()))
     except ValueError:
         return str(path)
+
+
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def printable(message: str) -> str:
+    """A message safe for a terminal: a control character from a host's file (an escape sequence,
+    say) is shown as its code, never sent to the terminal."""
+    return _CONTROL.sub(lambda found: f"\\x{ord(found[0]):02x}", message)

@@ -25,10 +25,15 @@ class Invalid(ValueError):
 
 
 class LineDict(dict):
-    """A mapping from YAML that remembers the line of each key."""
+    """A mapping from YAML that remembers the line of each key, and the text of each plain scalar
+    that YAML would read as something other than text (`1.10`, `0777`, `yes`), so text fields keep
+    what the host wrote."""
 
-    line: int = 1
-    lines: dict[str, int]
+    def __init__(self) -> None:
+        super().__init__()
+        self.line = 1
+        self.lines: dict[str, int] = {}
+        self.source: dict[str, str] = {}
 
 
 class LineList(list):
@@ -52,34 +57,84 @@ def _construct_mapping(loader: _Loader, node: yaml.MappingNode) -> LineDict:
     loader.flatten_mapping(node)
     result = LineDict()
     result.line = node.start_mark.line + 1
-    result.lines = {}
     for key_node, value_node in node.value:
         key = loader.construct_object(key_node, deep=True)
+        if not isinstance(key, (str, int, float, bool)):
+            raise yaml.MarkedYAMLError(problem="a field name must be plain text", problem_mark=key_node.start_mark)
         if key in result:
             raise yaml.MarkedYAMLError(problem=f"duplicate field '{key}'", problem_mark=key_node.start_mark)
         result[key] = loader.construct_object(value_node, deep=True)
         result.lines[key] = key_node.start_mark.line + 1
+        if _plain_non_text(value_node):
+            result.source[key] = value_node.value
     return result
+
+
+def _plain_non_text(node: yaml.Node) -> bool:
+    return isinstance(node, yaml.ScalarNode) and not node.style and node.tag != "tag:yaml.org,2002:str"
+
+
+def _construct_timestamp(loader: _Loader, node: yaml.ScalarNode) -> Any:
+    """An impossible date (2026-02-30) stays text, so the date field can say what is wrong with it."""
+    try:
+        return yaml.constructor.SafeConstructor.construct_yaml_timestamp(loader, node)
+    except ValueError:
+        return node.value
 
 
 _Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
 _Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, _construct_sequence)
+_Loader.add_constructor("tag:yaml.org,2002:timestamp", _construct_timestamp)
+
+NOT_YAML = "(this file is not valid YAML)"
+ALIASES = "anchors and aliases (&name, *name) are not supported; write each value out in full"
 
 
 def load_yaml(text: str, path: Path, first_line: int = 1) -> tuple[Any, list[Problem]]:
-    """Parse YAML text; a syntax error becomes a Problem at its line."""
+    """Parse YAML text; a syntax error becomes a Problem at its line. Aliases are refused, so a small
+    file cannot expand into a huge one."""
+    loader = _Loader(text)
     try:
-        data = yaml.load(text, Loader=_Loader)
+        node = loader.get_single_node()
+        if (alias := _first_alias(node)) is not None:
+            return None, [Problem(path, first_line + alias, "yaml", ALIASES)]
+        data = loader.construct_document(node) if node is not None else None
     except yaml.MarkedYAMLError as exc:
         # where the broken construct began (an unclosed quote, say) helps more than where parsing gave up
         mark = exc.context_mark or exc.problem_mark
         line = first_line + (mark.line if mark else 0)
         what = f"{exc.context}: {exc.problem}" if exc.context else exc.problem
-        return None, [Problem(path, line, "yaml", f"{what} (this file is not valid YAML)")]
+        return None, [Problem(path, line, "yaml", f"{what} {NOT_YAML}")]
+    except yaml.reader.ReaderError as exc:
+        line = first_line + text.count("\n", 0, exc.position)
+        message = f"contains the control character U+{exc.character:04X}; delete it (it is often pasted in by accident)"
+        return None, [Problem(path, line, "yaml", message)]
     except yaml.YAMLError as exc:
-        return None, [Problem(path, first_line, "yaml", f"{exc} (this file is not valid YAML)")]
+        return None, [Problem(path, first_line, "yaml", f"{exc} {NOT_YAML}")]
+    except RecursionError:
+        return None, [Problem(path, first_line, "yaml", f"nested too deeply {NOT_YAML}")]
+    finally:
+        loader.dispose()
     _shift_lines(data, first_line - 1)
     return data, []
+
+
+def _first_alias(root: yaml.Node | None) -> int | None:
+    """The line of the first alias (a node reached a second time), found without expanding anything.
+    An alias has no position of its own, so the line is that of its field, or of its list."""
+    seen: set[int] = set()
+    stack = [(root, 0)] if root is not None else []
+    while stack:
+        node, line = stack.pop()
+        if id(node) in seen:
+            return line
+        seen.add(id(node))
+        if isinstance(node, yaml.SequenceNode):
+            stack.extend((item, node.start_mark.line) for item in reversed(node.value))
+        elif isinstance(node, yaml.MappingNode):
+            for key, value in reversed(node.value):
+                stack += [(value, key.start_mark.line), (key, key.start_mark.line)]
+    return None
 
 
 def _shift_lines(value: Any, offset: int) -> None:
@@ -125,6 +180,7 @@ def validate(data: Any, schema: Schema, ctx: Context, prefix: str = "", line: in
         ctx.add(line, prefix.rstrip(".") or "file", f"expected a mapping of fields, got {describe(data)}")
         return {}
     lines = getattr(data, "lines", {})
+    source = getattr(data, "source", {})
     base_line = getattr(data, "line", line)
     result: dict[str, Any] = {}
     for key, value in data.items():
@@ -134,6 +190,8 @@ def validate(data: Any, schema: Schema, ctx: Context, prefix: str = "", line: in
         if field is None:
             ctx.add(key_line, name, _unknown_field_message(str(key), schema))
             continue
+        if key in source and value is not None and getattr(field.convert, "keeps_source", False):
+            value = source[key]  # `title: 1.10` is the text "1.10", not the number 1.1
         try:
             result[key] = _convert(field.convert, value, ctx, name, key_line)
         except Invalid as exc:
@@ -171,7 +229,8 @@ def describe(value: Any) -> str:
         return "a mapping"
     if isinstance(value, list):
         return "a list"
-    return repr(str(value)) if isinstance(value, str) else repr(value)
+    shown = repr(value)
+    return shown if len(shown) <= 80 else f"{shown[:60]}... ({len(str(value))} characters)"
 
 
 def expected(convert: Converter) -> str:
@@ -181,22 +240,40 @@ def expected(convert: Converter) -> str:
 # --- converters -------------------------------------------------------------------
 
 
-def converter(expectation: str) -> Callable[[Converter], Converter]:
-    """Attach the human description of what a converter accepts."""
+def converter(expectation: str, textual: bool = False) -> Callable[[Converter], Converter]:
+    """Attach the human description of what a converter accepts; `textual` converters take a plain
+    YAML scalar as the host wrote it (`0123`, not 83)."""
 
     def mark(func: Converter) -> Converter:
         func.expected = expectation  # type: ignore[attr-defined]
+        func.keeps_source = textual  # type: ignore[attr-defined]
         return func
 
     return mark
 
 
+# what XML 1.0 cannot carry (C0 controls but tab and line breaks), DEL and C1 controls, non-characters
+_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
+
+
+def legal_text(value: str) -> str:
+    """`value`, or Invalid naming the first character that feeds and pages cannot carry."""
+    if found := _ILLEGAL.search(value):
+        raise Invalid(
+            f"contains the control character U+{ord(found[0]):04X} at character {found.start() + 1}; "
+            "delete it (it is often pasted in by accident)"
+        )
+    return value
+
+
 def text(max_length: int | None = None) -> Converter:
-    @converter("expected text")
+    @converter("expected text", textual=True)
     def convert(value: Any) -> str:
-        if isinstance(value, (dict, list, bool)):
+        if isinstance(value, (dict, list)):
             raise Invalid(f"expected text, got {describe(value)}")
-        result = str(value).strip()
+        if not isinstance(value, str):
+            raise Invalid(f'expected text, got {describe(value)}; put it in quotes, like "{value}"')
+        result = legal_text(value.strip())
         if not result:
             raise Invalid("is empty; expected text")
         if max_length and len(result) > max_length:
@@ -254,7 +331,7 @@ boolean = one_of(True, False)
 def matching(pattern: str, expectation: str, max_length: int | None = None, lower: bool = False) -> Converter:
     """Text that must match `pattern` whole; the message says what is expected and what was given."""
 
-    @converter(expectation)
+    @converter(expectation, textual=True)
     def convert(value: Any) -> str:
         result = text(max_length)(value)
         if not re.fullmatch(pattern, result):
@@ -262,6 +339,16 @@ def matching(pattern: str, expectation: str, max_length: int | None = None, lowe
         return result.lower() if lower else result
 
     return convert
+
+
+@converter("expected a file name, like recording.flac or ../clips/intro.wav", textual=True)
+def file_name(value: Any) -> str:
+    """A path to a file, relative to the file that names it; each part short enough for any disk."""
+    result = text(1024)(value)
+    longest = max(len(part.encode()) for part in re.split(r"[/\\]", result))
+    if longest > 255:
+        raise Invalid(f"has a folder or file name of {longest} bytes; at most 255 allowed")
+    return result
 
 
 email = matching(r"[^@\s]+@[^@\s]+\.[^@\s]+", "expected an email address like podcasts@example.org")
@@ -276,12 +363,16 @@ def zoned_datetime(value: Any) -> dt.datetime:
     if isinstance(value, str):
         try:
             value = dt.datetime.fromisoformat(value.strip())
-        except ValueError:
-            raise Invalid(f"{_DATE_HINT}, got {describe(value)}") from None
+        except ValueError as exc:
+            # a well-formed but impossible date (2026-02-30) gets Python's reason: "day is out of range for month"
+            why = "" if str(exc).startswith("Invalid isoformat") else f" ({exc})"
+            raise Invalid(f"{_DATE_HINT}, got {describe(value)}{why}") from None
     if not isinstance(value, dt.datetime):
         raise Invalid(f"{_DATE_HINT}, got {describe(value)}")
     if value.tzinfo is None:
         raise Invalid(f"{_DATE_HINT}; the zone (like +01:00 or Z) is missing")
+    if not 1970 <= value.year <= 2999:
+        raise Invalid(f"expected a year from 1970 to 2999, got {value.year}")
     return value
 
 

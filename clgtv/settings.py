@@ -67,27 +67,23 @@ AUDIO_SCHEMA: s.Schema = {
     "max_boost": s.Field(s.number_between(0, 30)),
     "max_cut": s.Field(s.number_between(0, 30)),
     "trim_silence": s.Field(s.boolean),
-    "intro": s.Field(s.text()),
-    "outro": s.Field(s.text()),
+    "intro": s.Field(s.file_name),
+    "outro": s.Field(s.file_name),
     "crossfade": s.Field(s.number_between(0, 5)),
 }
 
 
-def clip_problems(audio: AudioSettings, path: Path, data: Any) -> list[Problem]:
-    """An intro or outro named in `path` (a YAML file) that does not exist."""
+def clip_problems(audio: AudioSettings, path: Path, data: Any, site: Site) -> list[Problem]:
+    """An intro or outro named in `path` (a YAML file) that is missing or lies outside the project."""
     problems = []
+    lines = getattr(data, "lines", {})
+    line = lines.get("audio", lines.get("processing", 1))
     for clip in CLIPS:
         clip_path = getattr(audio, clip)
-        if clip_path is not None and not clip_path.is_file():
-            lines = getattr(data, "lines", {})
-            problems.append(
-                Problem(
-                    path,
-                    lines.get("audio", lines.get("processing", 1)),
-                    f"audio.{clip}",
-                    f"file not found: {clip_path.name}",
-                )
-            )
+        if clip_path is None:
+            continue
+        if message := site.outside(clip_path) or (None if clip_path.is_file() else f"file not found: {clip_path.name}"):
+            problems.append(Problem(path, line, f"audio.{clip}", message))
     return problems
 
 
@@ -177,7 +173,7 @@ class S3Settings:
 _TARGET_HINT = "expected a folder like public or an S3 URL like s3://bucket/prefix"
 
 
-@s.converter(_TARGET_HINT)
+@s.converter(_TARGET_HINT, textual=True)
 def target_location(value: Any) -> str:
     """A folder, or s3://bucket[/prefix] with a valid bucket name."""
     result = s.text(1024)(value)
@@ -206,7 +202,7 @@ S3_SCHEMA: s.Schema = {
 
 @dataclass(frozen=True)
 class Site:
-    root: Path
+    root: Path  # resolved
     title: str
     description: str
     base_url: str
@@ -214,6 +210,22 @@ class Site:
     language: str
     audio: AudioSettings
     s3: S3Settings = S3Settings()
+    media_folders: tuple[Path, ...] = ()  # resolved; recordings kept outside git (a NAS, a shared drive)
+
+    def outside(self, path: Path) -> str | None:
+        """Why a file that content names may not be used (it leads outside the project and the media
+        folders, symbolic links resolved, or into a hidden folder such as .git), else None."""
+        resolved = path.resolve()
+        for folder in (self.root, *self.media_folders):
+            if resolved.is_relative_to(folder):
+                hidden = next((p for p in resolved.relative_to(folder).parts if p.startswith(".")), None)
+                if hidden is None:
+                    return None
+                return f"{path.name} is hidden or in a hidden folder ({hidden}); clgtv does not publish hidden files"
+        return (
+            f"{path.name} is outside the project (it leads to {resolved}); keep it in the project folder, "
+            f"or list its folder under media_folders in {SITE_FILE}"
+        )
 
     @property
     def episodes_dir(self) -> Path:
@@ -235,6 +247,7 @@ SITE_SCHEMA: s.Schema = {
     "target": s.Field(target_location, default="public"),
     "s3": s.Field(s.Nested(S3_SCHEMA), default={}),
     "defaults": s.Field(s.Nested({"language": s.Field(s.text(16)), "audio": s.Field(s.Nested(AUDIO_SCHEMA))})),
+    "media_folders": s.Field(s.ListOf(s.file_name), default=()),
 }
 
 
@@ -281,7 +294,7 @@ class Show:
     id3_version: int = 3
 
 
-@s.converter("expected an Apple Podcasts category like Government or News > Politics")
+@s.converter("expected an Apple Podcasts category like Government or News > Politics", textual=True)
 def category(value: Any) -> str:
     name = " > ".join(part.strip() for part in s.text()(value).split(">"))
     if name not in ALL_NAMES:
@@ -302,7 +315,7 @@ SHOW_SCHEMA: s.Schema = {
     "language": s.Field(s.text(16)),
     "categories": s.Field(s.ListOf(category), required=True),
     "explicit": s.Field(s.boolean, default=False),
-    "artwork": s.Field(s.text(), default="artwork.jpg"),
+    "artwork": s.Field(s.file_name, default="artwork.jpg"),
     "type": s.Field(s.one_of("episodic", "serial"), default="episodic"),
     "link": s.Field(s.url),
     "copyright": s.Field(s.text(255)),
@@ -325,8 +338,9 @@ SHOW_SCHEMA: s.Schema = {
 
 
 def read_yaml_file(path: Path, problems: list[Problem]) -> Any:
+    """The file's YAML (an empty mapping for an empty file), or None with the problem recorded."""
     try:
-        text = path.read_text(encoding="utf-8")
+        text = path.read_text(encoding="utf-8-sig")
     except FileNotFoundError:
         problems.append(Problem(path, 1, "file", "not found"))
         return None
@@ -335,25 +349,51 @@ def read_yaml_file(path: Path, problems: list[Problem]) -> Any:
         return None
     data, found = s.load_yaml(text, path)
     problems.extend(found)
-    return data
+    return s.LineDict() if data is None and not found else data  # an empty file lacks every required field
 
 
 def load_site(root: Path, problems: list[Problem]) -> Site:
     path = root / SITE_FILE
     data = read_yaml_file(path, problems)
-    values = s.validate(data or {}, SITE_SCHEMA, s.Context(path, problems)) if data is not None else {}
+    values = s.validate(data, SITE_SCHEMA, s.Context(path, problems)) if data is not None else {}
     defaults = values.get("defaults") or {}
-    base_url = os.environ.get(BASE_URL_ENV) or values.get("base_url") or "http://localhost:8000/"
     return Site(
         root=root,
         title=values.get("title", "Podcasts"),
         description=values.get("description") or "",
-        base_url=base_url.rstrip("/") + "/",
+        base_url=_base_url(values.get("base_url"), problems).rstrip("/") + "/",
         target=values.get("target") or "public",
         language=defaults.get("language") or "en",
         audio=AudioSettings().merged(defaults.get("audio") or {}, root),
         s3=S3Settings(**{k: v for k, v in (values.get("s3") or {}).items() if v is not None}),
+        media_folders=_media_folders(root, values.get("media_folders") or (), path, data, problems),
     )
+
+
+def _base_url(configured: str | None, problems: list[Problem]) -> str:
+    """CLGTV_BASE_URL, checked like base_url and named in its own error, else clgtv.yaml's base_url."""
+    override = os.environ.get(BASE_URL_ENV)
+    if not override:
+        return configured or "http://localhost:8000/"
+    try:
+        return s.url(override)
+    except s.Invalid as exc:
+        problems.append(Problem(Path(BASE_URL_ENV), 0, "environment variable", f"{exc} (it overrides base_url)"))
+        return "http://localhost:8000/"
+
+
+def _media_folders(root: Path, names: tuple[str, ...], path: Path, data: Any, problems: list[Problem]) -> tuple:
+    line = getattr(data, "lines", {}).get("media_folders", 1)
+    folders = []
+    for name in names:
+        folder = (root / Path(name).expanduser()).resolve()
+        if not folder.is_dir():
+            problems.append(Problem(path, line, "media_folders", f"{name} is not a folder"))
+        elif folder in root.parents or folder == Path(folder.anchor):
+            problems.append(Problem(path, line, "media_folders", f"{name} holds the project; name the media folder"))
+        else:
+            folders.append(folder)
+    return tuple(folders)
 
 
 def load_show(directory: Path, site: Site, problems: list[Problem]) -> Show | None:
@@ -365,9 +405,10 @@ def load_show(directory: Path, site: Site, problems: list[Problem]) -> Show | No
     values = s.validate(data, SHOW_SCHEMA, s.Context(path, problems))
     artwork = directory / (values.get("artwork") or "artwork.jpg")
     line = data.lines.get("artwork", 1) if isinstance(data, s.LineDict) else 1
-    problems.extend(Problem(path, line, "artwork", m) for m in artwork_problems(artwork))
+    found = [outside] if (outside := site.outside(artwork)) else artwork_problems(artwork)
+    problems.extend(Problem(path, line, "artwork", m) for m in found)
     audio = site.audio.merged(values.get("audio") or {}, directory)
-    problems.extend(clip_problems(audio, path, data))
+    problems.extend(clip_problems(audio, path, data, site))
     if len(problems) > before:
         return None
     owner = values["owner"]

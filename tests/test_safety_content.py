@@ -1,0 +1,417 @@
+"""Hostile and careless content: every path stays inside the project, every mistake is a typed
+`PATH:LINE: field: message` with exit code 1, and nothing the host wrote is silently rewritten."""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import time
+from pathlib import Path
+
+import pytest
+from conftest import SHOW_YAML, episode_text, make_tone
+from lxml import etree
+
+from clgtv.episodes import EPISODE_SCHEMA
+
+EPISODE = "episodes/test-show/2026-10-01-test.md"
+SHOW = "episodes/test-show/show.yaml"
+SITE = "clgtv.yaml"
+GUID = "5b3f2a4e-9a1c-4d53-8b57-1d0f5cfb8a01"
+NOTHING = "problem(s) found; nothing was published."
+
+
+@pytest.fixture(autouse=True)
+def in_project(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(project)  # paths in messages are relative to where the host runs clgtv
+    monkeypatch.delenv("CLGTV_BASE_URL", raising=False)
+
+
+def problems(run, project: Path, *args: str) -> list[str]:
+    """The lines of a run that must fail with content problems (exit 1, no traceback)."""
+    result = run(project, *(args or ("check",)))
+    assert result.exit_code == 1, result.output
+    assert "Traceback" not in result.output
+    lines = [line for line in result.output.splitlines() if not line.startswith("warning: ")]
+    assert lines[-1].endswith(NOTHING), result.output
+    return lines[:-1]
+
+
+def write_episode(project: Path, text: str | None = None, **fields: object) -> Path:
+    path = project / EPISODE
+    path.write_text(text if text is not None else episode_text(**fields))
+    return path
+
+
+def feed_of(project: Path) -> etree._Element:
+    return etree.parse(str(project / "build/site/test-show/feed.xml")).getroot()
+
+
+# --- containment ---------------------------------------------------------------------------------
+
+
+def outside(name: str, resolved: Path | str) -> str:
+    return (
+        f"{name} is outside the project (it leads to {resolved}); keep it in the project folder, "
+        "or list its folder under media_folders in clgtv.yaml"
+    )
+
+
+@pytest.mark.parametrize(
+    ("field", "line", "value"),
+    [
+        ("audio", 4, "/etc/passwd"),
+        ("audio", 4, "../../../../../../../../etc/passwd"),
+        ("transcript", 8, "/etc/hostname"),
+        ("transcript", 8, "../../../../../../../../etc/hostname"),
+        ("image", 8, "/etc/passwd"),
+    ],
+)
+def test_a_path_outside_the_project_is_refused(run, project: Path, field: str, line: int, value: str) -> None:
+    write_episode(project, **{field: value})
+    name = Path(value).name
+    assert problems(run, project) == [f"{EPISODE}:{line}: {field}: {outside(name, Path('/etc') / name)}"]
+
+
+def test_a_symlink_that_leaves_the_project_is_refused(run, project: Path, tmp_path: Path) -> None:
+    secret = tmp_path / "elsewhere" / "notes.vtt"
+    secret.parent.mkdir()
+    secret.write_text("WEBVTT\n\n00:00.000 --> 00:01.000\nprivate words\n")
+    (project / "episodes/test-show/link.vtt").symlink_to(secret)
+    write_episode(project, transcript="link.vtt")
+    assert problems(run, project) == [f"{EPISODE}:8: transcript: {outside('link.vtt', secret)}"]
+    assert not (project / "build/site").exists()
+
+
+def test_symlinked_artwork_recording_and_intro_that_leave_the_project(run, project: Path, tmp_path: Path) -> None:
+    away = tmp_path / "away"
+    away.mkdir()
+    show_dir = project / "episodes/test-show"
+    for name in ("artwork.jpg", "2026-10-01-test.wav"):
+        (show_dir / name).rename(away / name)
+        (show_dir / name).symlink_to(away / name)
+    make_tone(away / "intro.wav", seconds=1)
+    (project / SHOW).write_text(SHOW_YAML + "  intro: ../../../away/intro.wav\n")
+    assert problems(run, project) == [
+        f"{EPISODE}:4: audio: {outside('2026-10-01-test.wav', away / '2026-10-01-test.wav')}",
+        f"{SHOW}:1: artwork: {outside('artwork.jpg', away / 'artwork.jpg')}",
+        f"{SHOW}:12: audio.intro: {outside('intro.wav', away / 'intro.wav')}",
+    ]
+
+
+def test_an_episode_file_or_programme_folder_that_leads_outside_is_refused(run, project: Path, tmp_path: Path) -> None:
+    away, linked = tmp_path / "away", "2026-10-05-linked.md"
+    away.mkdir()
+    (away / "2026-10-05-linked.md").write_text(episode_text(guid="other-guid", episode=2))
+    (project / "episodes/test-show/2026-10-05-linked.md").symlink_to(away / "2026-10-05-linked.md")
+    (away / "show").mkdir()
+    (away / "show/show.yaml").write_text(SHOW_YAML)
+    (project / "episodes/linked-show").symlink_to(away / "show")
+    assert problems(run, project) == [
+        f"episodes/linked-show/show.yaml:1: folder: {outside('linked-show', away / 'show')}",
+        f"episodes/test-show/{linked}:1: file: {outside(linked, away / linked)}",
+    ]
+
+
+def test_a_hidden_folder_inside_the_project_is_refused(run, project: Path) -> None:
+    (project / ".git").mkdir()
+    (project / ".git/config").write_text("[core]\n")
+    write_episode(project, transcript="../../.git/config")
+    assert problems(run, project) == [
+        f"{EPISODE}:8: transcript: config is hidden or in a hidden folder (.git); clgtv does not publish hidden files"
+    ]
+
+
+def test_recordings_in_a_listed_media_folder_are_allowed(run, project: Path, tmp_path: Path) -> None:
+    nas = tmp_path / "nas"
+    nas.mkdir()
+    (project / "episodes/test-show/2026-10-01-test.wav").rename(nas / "master.wav")
+    write_episode(project, audio=str(nas / "master.wav"))
+    assert problems(run, project) == [f"{EPISODE}:4: audio: {outside('master.wav', nas / 'master.wav')}"]
+    (project / SITE).write_text((project / SITE).read_text() + f"media_folders:\n  - {nas}\n")
+    result = run(project, "build")
+    assert result.exit_code == 0, result.output
+    assert feed_of(project).findtext("channel/item/guid") == GUID
+
+
+@pytest.mark.parametrize(
+    ("folders", "message"),
+    [
+        ("  - no-such-folder", "no-such-folder is not a folder"),
+        ("  - ..", ".. holds the project; name the media folder"),
+        ("  - /", "/ holds the project; name the media folder"),
+    ],
+)
+def test_media_folders_must_be_folders_that_do_not_hold_the_project(
+    run, project: Path, folders: str, message: str
+) -> None:
+    (project / SITE).write_text((project / SITE).read_text() + f"media_folders:\n{folders}\n")
+    assert problems(run, project) == [f"{SITE}:4: media_folders: {message}"]
+
+
+def test_a_file_name_too_long_for_any_disk(run, project: Path) -> None:
+    write_episode(project, audio="a" * 300 + ".wav")
+    assert problems(run, project) == [
+        f"{EPISODE}:4: audio: has a folder or file name of 304 bytes; at most 255 allowed"
+    ]
+
+
+# --- typed errors: dates, control characters, YAML ----------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        (
+            "2026-02-30T10:00:00+00:00",
+            "expected an ISO 8601 date and time with zone, like 2026-10-23T10:00:00+01:00, "
+            "got '2026-02-30T10:00:00+00:00' (day is out of range for month)",
+        ),
+        (
+            "2026-13-01",
+            "expected an ISO 8601 date and time with zone, like 2026-10-23T10:00:00+01:00, "
+            "got '2026-13-01' (month must be in 1..12)",
+        ),
+        ("0001-01-01T00:00:00+14:00", "expected a year from 1970 to 2999, got 1"),
+        ("9999-12-31T23:59:59-12:00", "expected a year from 1970 to 2999, got 9999"),
+    ],
+)
+def test_impossible_unquoted_dates(run, project: Path, value: str, message: str) -> None:
+    write_episode(project, date=value)
+    assert problems(run, project) == [f"{EPISODE}:3: date: {message}"]
+
+
+def test_a_control_character_in_a_field_is_refused_at_its_line(run, project: Path) -> None:
+    write_episode(project, title='"Bell \\a in the title"', summary='"ok"')
+    assert problems(run, project) == [
+        f"{EPISODE}:2: title: contains the control character U+0007 at character 6; "
+        "delete it (it is often pasted in by accident)"
+    ]
+
+
+def test_a_raw_control_character_in_yaml_names_its_line(run, project: Path) -> None:
+    (project / SHOW).write_text(SHOW_YAML.replace("description: A programme", "description: A \x1b programme"))
+    assert problems(run, project) == [
+        f"{SHOW}:2: yaml: contains the control character U+001B; delete it (it is often pasted in by accident)"
+    ]
+
+
+def test_a_control_character_in_the_show_notes(run, project: Path) -> None:
+    path = write_episode(project)
+    path.write_text(path.read_text() + "\nA second paragraph\x0c with a form feed.\n")
+    assert problems(run, project) == [
+        f"{EPISODE}:12: notes: contains the control character U+000C at character 19; "
+        "delete it (it is often pasted in by accident)"
+    ]
+
+
+def test_an_escape_sequence_in_a_field_name_never_reaches_the_terminal(run, project: Path) -> None:
+    write_episode(project, **{'"\\e[2J\\e[31mred"': "x"})
+    allowed = ", ".join(sorted(EPISODE_SCHEMA))
+    assert problems(run, project) == [f"{EPISODE}:8: \\x1b[2J\\x1b[31mred: unknown field (allowed: {allowed})"]
+
+
+def test_a_yaml_alias_bomb_is_refused_in_well_under_a_second(run, project: Path) -> None:
+    layers = ["a: &a [x, x, x, x, x, x, x, x, x, x]"]
+    layers += [f"{chr(98 + n)}: &{chr(98 + n)} [{', '.join([f'*{chr(97 + n)}'] * 10)}]" for n in range(8)]
+    write_episode(project, "---\n" + "\n".join(layers) + "\n---\n")
+    started = time.monotonic()
+    lines = problems(run, project)
+    assert time.monotonic() - started < 1.0
+    assert lines == [
+        f"{EPISODE}:3: yaml: anchors and aliases (&name, *name) are not supported; write each value out in full"
+    ]
+
+
+def test_check_answers_quickly_on_a_large_episode_file(run, project: Path) -> None:
+    path = write_episode(project)
+    path.write_text(path.read_text() + "A long paragraph of show notes. " * 30_000)  # about 1 MB
+    started = time.monotonic()
+    assert run(project, "check").exit_code == 0
+    assert time.monotonic() - started < 3.0
+
+
+@pytest.mark.parametrize(
+    ("front", "message"),
+    [
+        ("title: !!python/object/apply:os.system [echo hi]", "yaml: could not determine a constructor"),
+        ("? [a, b]\n: c", "yaml: a field name must be plain text"),
+        ("title: a\ntitle: b", "yaml: duplicate field 'title'"),
+        ("title: [[[[[[[[[[[[", "yaml: while parsing a flow node"),
+        ("\ttitle: tabs", "yaml: while scanning for the next token"),
+    ],
+)
+def test_yaml_oddities_give_a_line_and_no_traceback(run, project: Path, front: str, message: str) -> None:
+    write_episode(project, f"---\n{front}\n---\n")
+    (line,) = problems(run, project)
+    assert line.startswith(f"{EPISODE}:"), line
+    assert f": {message}" in line, line
+
+
+def test_two_yaml_documents_in_one_file(run, project: Path) -> None:
+    (project / SHOW).write_text(SHOW_YAML + "---\ntitle: Another\n")
+    (line,) = problems(run, project)
+    assert line.startswith(f"{SHOW}:"), line
+    assert "yaml: expected a single document in the stream" in line, line
+
+
+def test_deep_nesting_is_refused(run, project: Path) -> None:
+    write_episode(project, "---\ntitle: " + "[" * 5000 + "]" * 5000 + "\n---\n")
+    (line,) = problems(run, project)
+    assert line.startswith(f"{EPISODE}:2: yaml: "), line
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        (b"---\ntitle: caf\xe9\n---\n", "file: cannot be read as UTF-8 text (UnicodeDecodeError)"),
+        ("---\ntitle: x\n---\n".encode("utf-16"), "file: cannot be read as UTF-8 text (UnicodeDecodeError)"),
+        (b"---\ntitle: \x00\n---\n", "yaml: contains the control character U+0000"),
+        (b"", "front matter: missing; the file must start with a line '---', the fields, then '---'"),
+        (b"---\ntitle: never closed\n", "front matter: missing; the file must start with a line '---'"),
+    ],
+)
+def test_damaged_episode_files(run, project: Path, data: bytes, message: str) -> None:
+    (project / EPISODE).write_bytes(data)
+    (line,) = problems(run, project)
+    assert line.startswith(f"{EPISODE}:"), line
+    assert message in line, line
+
+
+def test_a_folder_named_like_an_episode_file_is_ignored(run, project: Path) -> None:
+    (project / "episodes/test-show/2026-10-09-folder.md").mkdir()
+    assert run(project, "check").exit_code == 0
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("target_lufs", ".nan", "expected a number between -30 and -10, got nan"),
+        ("true_peak", ".inf", "expected a number between -9 and 0, got inf"),
+        ("bitrate", "1.0e+400", "expected one of: 64, 96, 112, 128, 160, 192, 256, 320; got inf"),
+    ],
+)
+def test_numbers_yaml_makes_odd(run, project: Path, field: str, value: str, message: str) -> None:
+    write_episode(project, processing=f"{{{field}: {value}}}")
+    assert problems(run, project) == [f"{EPISODE}:8: processing.{field}: {message}"]
+
+
+# --- no silent changes ---------------------------------------------------------------------------
+
+
+def test_text_fields_keep_what_the_host_wrote(run, project: Path) -> None:
+    write_episode(project, title="1.10", summary="0777", guid="0123")
+    (project / SHOW).write_text(SHOW_YAML.replace("author: CLGdotTV", "author: yes"))
+    result = run(project, "build")
+    assert result.exit_code == 0, result.output
+    item = feed_of(project).find("channel/item")
+    assert item.findtext("title") == "1.10"
+    assert item.findtext("description") == "0777"
+    assert item.findtext("guid") == "0123"
+    assert feed_of(project).findtext("channel/{http://www.itunes.com/dtds/podcast-1.0.dtd}author") == "yes"
+
+
+def test_a_number_in_a_list_of_text_asks_for_quotes(run, project: Path) -> None:
+    (project / SHOW).write_text(SHOW_YAML.replace("  - Government\n", "  - 2026\n"))
+    assert problems(run, project) == [f'{SHOW}:9: categories: expected text, got 2026; put it in quotes, like "2026"']
+
+
+def test_an_empty_site_file_still_requires_its_fields(run, project: Path) -> None:
+    (project / SITE).write_text("")
+    assert problems(run, project) == [
+        f"{SITE}:1: base_url: required field is missing",
+        f"{SITE}:1: title: required field is missing",
+    ]
+
+
+def test_an_empty_show_file_still_requires_its_fields(run, project: Path) -> None:
+    (project / SHOW).write_text("# nothing yet\n")
+    assert problems(run, project) == [
+        f"{SHOW}:1: {field}: required field is missing"
+        for field in ("author", "categories", "description", "owner", "title")
+    ]
+
+
+def test_episode_files_without_a_show_file_are_an_error(run, project: Path) -> None:
+    (project / "episodes/orphans").mkdir()
+    (project / "episodes/orphans/2026-10-01-lost.md").write_text(episode_text(guid="lost"))
+    assert problems(run, project) == [
+        "episodes/orphans/show.yaml:1: file: not found: orphans/ holds episode files but no show.yaml"
+    ]
+
+
+def test_a_byte_order_mark_is_accepted_in_every_file(run, project: Path) -> None:
+    for name in (SITE, SHOW, EPISODE):
+        path = project / name
+        path.write_bytes(b"\xef\xbb\xbf" + path.read_bytes())
+    result = run(project, "build")
+    assert result.exit_code == 0, result.output
+    assert feed_of(project).findtext("channel/item/title") == "A test episode"
+
+
+# --- environment, guids, concurrent builds -------------------------------------------------------
+
+
+def test_a_bad_base_url_override_is_named_in_its_own_error(run, project: Path, monkeypatch) -> None:
+    monkeypatch.setenv("CLGTV_BASE_URL", "localhost:8000")
+    assert problems(run, project) == [
+        "CLGTV_BASE_URL: environment variable: expected a web address starting with https:// or http://, "
+        "got 'localhost:8000' (it overrides base_url)"
+    ]
+
+
+def test_a_changed_guid_of_a_published_episode_is_refused(run, project: Path) -> None:
+    assert run(project, "publish").exit_code == 0
+    before = {p: p.read_bytes() for p in (project / "public").rglob("*") if p.is_file()}
+    write_episode(project, guid="a-fresh-guid")
+    message = (
+        f"{EPISODE}:7: guid: the published feed gives this episode the guid '{GUID}'; a new guid makes podcast "
+        f'apps offer it to every subscriber again as a new episode. To keep it, write guid: "{GUID}"'
+    )
+    assert problems(run, project) == [message]
+    assert problems(run, project, "publish") == [message]
+    assert {p: p.read_bytes() for p in (project / "public").rglob("*") if p.is_file()} == before
+    write_episode(project)
+    assert run(project, "publish").exit_code == 0
+
+
+def test_a_second_build_of_the_same_project_is_refused_while_one_runs(run, project: Path) -> None:
+    (project / "build").mkdir()
+    with open(project / "build/.lock", "a+") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        handle.write("pid 4242\n")
+        handle.flush()
+        for command in ("build", "publish"):
+            result = run(project, command)
+            assert result.exit_code == 1
+            assert result.output.splitlines()[-1] == (
+                "error: .: another build of this project is running (pid 4242); wait for it to finish, "
+                "then run this again"
+            )
+    assert not (project / "public").exists()
+    assert run(project, "build").exit_code == 0
+    assert os.path.getsize(project / "build/.lock") == 0
+
+
+def snapshot(folder: Path) -> dict[str, bytes]:
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in folder.rglob("*") if p.is_file()}
+
+
+@pytest.mark.parametrize(
+    ("change", "first_line"),
+    [
+        (lambda p: write_episode(p, audio="/etc/passwd"), f"{EPISODE}:4: audio: passwd is outside the project"),
+        (lambda p: write_episode(p, date="2026-02-30T10:00:00+00:00"), f"{EPISODE}:3: date: expected an ISO 8601"),
+        (lambda p: write_episode(p, title='"\\u0000"'), f"{EPISODE}:2: title: contains the control character U+0000"),
+        (lambda p: write_episode(p, "---\na: &a [1]\nb: *a\n---\n"), f"{EPISODE}:3: yaml: anchors and aliases"),
+        (lambda p: (p / SITE).write_text(""), f"{SITE}:1: base_url: required field is missing"),
+        (lambda p: (p / SHOW).write_text(""), f"{SHOW}:1: author: required field is missing"),
+        (lambda p: (p / SHOW).unlink(), f"{SHOW}:1: file: not found: test-show/ holds episode files"),
+    ],
+)
+def test_hostile_content_leaves_the_published_site_untouched(run, project: Path, change, first_line: str) -> None:
+    assert run(project, "publish").exit_code == 0
+    before = snapshot(project / "public")
+    change(project)
+    assert problems(run, project, "publish")[0].startswith(first_line)
+    assert snapshot(project / "public") == before
