@@ -23,6 +23,9 @@ class RangeHandler(SimpleHTTPRequestHandler):
         self._range = None
         header = self.headers.get("Range")
         path = Path(self.translate_path(self.path))
+        if any(part.startswith(".") for part in path.relative_to(self.directory).parts):
+            self.send_error(HTTPStatus.NOT_FOUND)  # .clgtv/ (the lock names who publishes) and half-written files
+            return None
         if not header or not path.is_file():
             return super().send_head()
         size = path.stat().st_size

@@ -161,6 +161,11 @@ def test_serve_answers_head_and_range(published: Path) -> None:
         feed = connection.getresponse()
         assert feed.status == 200 and feed.getheader("Content-Type") == "application/rss+xml"
         feed.read()
+        for hidden in ("/.clgtv/manifest.json", "/.clgtv/", "/%2Eclgtv/manifest.json"):
+            connection.request("GET", hidden)
+            refused = connection.getresponse()
+            refused.read()
+            assert refused.status == 404, hidden
     finally:
         server.shutdown()
         server.server_close()
