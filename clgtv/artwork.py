@@ -3,46 +3,102 @@
 from __future__ import annotations
 
 import io
+import struct
+import warnings
+import zlib
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from PIL import Image, UnidentifiedImageError
 
+from clgtv.errors import FileError
+
 MIN_PX = 1400
 MAX_PX = 3000
 FORMATS = {"JPEG": (".jpg", ".jpeg"), "PNG": (".png",)}
+# what Pillow raises on a damaged file, besides OSError (a truncated one among them)
+DAMAGE = (OSError, SyntaxError, ValueError, EOFError, IndexError, struct.error, zlib.error)
 
 
 def artwork_problems(path: Path) -> list[str]:
     """What is wrong with a programme's artwork, as messages for the host."""
-    if not path.is_file():
+    if not path.exists():
         return [f"file not found: {path.name}"]
     try:
-        with Image.open(path) as image:
-            width, height = image.size
-            kind, mode = image.format, image.mode
-    except (UnidentifiedImageError, OSError):
-        return [f"{path.name} is not a readable JPEG or PNG image"]
+        with _opened(path) as image:
+            problems = _header_problems(path.name, image)
+            if image.format in FORMATS and max(image.size) <= MAX_PX:  # never decode a bomb
+                image.load()
+    except _Unreadable as exc:
+        return [f"{path.name} {exc}"]
+    except DAMAGE as exc:
+        return [f"{path.name} {_damaged(exc)}"]
+    return problems
+
+
+def _header_problems(name: str, image: Image.Image) -> list[str]:
+    width, height = image.size
+    kind, mode = image.format, image.mode
     problems = []
     if kind not in FORMATS:
-        problems.append(f"{path.name} is {kind}; expected JPEG or PNG")
-    elif path.suffix.lower() not in FORMATS[kind]:
-        problems.append(f"{path.name} is a {kind} image; its name must end in {FORMATS[kind][0]}")
+        problems.append(f"{name} is {kind}; expected JPEG or PNG")
+    elif Path(name).suffix.lower() not in FORMATS[kind]:
+        problems.append(f"{name} is a {kind} image; its name must end in {FORMATS[kind][0]}")
     if mode not in ("RGB", "RGBA", "P") or (mode == "RGBA" and kind == "JPEG"):
-        problems.append(f"{path.name} uses colour mode {mode}; expected RGB")
+        problems.append(f"{name} uses colour mode {mode}; expected RGB")
     if width != height:
-        problems.append(f"{path.name} is {width}x{height} pixels; it must be square")
+        problems.append(f"{name} is {width}x{height} pixels; it must be square")
     elif width < MIN_PX:
-        problems.append(f"{path.name} is {width}x{height} pixels; it must be at least {MIN_PX}x{MIN_PX}")
+        problems.append(f"{name} is {width}x{height} pixels; it must be at least {MIN_PX}x{MIN_PX}")
     elif width > MAX_PX:
-        problems.append(f"{path.name} is {width}x{height} pixels; it must be at most {MAX_PX}x{MAX_PX}")
+        problems.append(f"{name} is {width}x{height} pixels; it must be at most {MAX_PX}x{MAX_PX}")
     return problems
 
 
 def cover_jpeg(path: Path, size: int = 600) -> bytes:
     """A small RGB JPEG of the artwork for embedding in ID3 (players need no more)."""
-    with Image.open(path) as image:
-        image = image.convert("RGB")
-        image.thumbnail((size, size), Image.Resampling.LANCZOS)
-        out = io.BytesIO()
-        image.save(out, "JPEG", quality=85, optimize=True)
+    try:
+        with _opened(path) as image:
+            if max(image.size) > MAX_PX:
+                raise _Unreadable(f"is {image.width}x{image.height} pixels; it must be at most {MAX_PX}x{MAX_PX}")
+            image = image.convert("RGB")
+            image.thumbnail((size, size), Image.Resampling.LANCZOS)
+            out = io.BytesIO()
+            image.save(out, "JPEG", quality=85, optimize=True)
+    except _Unreadable as exc:
+        raise FileError(path, str(exc)) from exc
+    except DAMAGE as exc:
+        raise FileError(path, _damaged(exc)) from exc
     return out.getvalue()
+
+
+class _Unreadable(Exception):
+    """Why an image cannot be opened, as the end of a sentence naming it."""
+
+
+@contextmanager
+def _opened(path: Path) -> Iterator[Image.Image]:
+    """The image with only its header read."""
+    if path.is_dir():
+        raise _Unreadable("is a folder, not an image")
+    if not path.stat().st_size:
+        raise _Unreadable("is empty (0 bytes)")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # a damaged TIFF's header, say: its own message says enough
+        warnings.simplefilter("error", Image.DecompressionBombWarning)  # Pillow only warns below twice its limit
+        try:
+            image = Image.open(path)
+        except UnidentifiedImageError as exc:
+            raise _Unreadable("is not a readable JPEG or PNG image") from exc
+        except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+            limit = f"{Image.MAX_IMAGE_PIXELS or 0:,}"
+            raise _Unreadable(f"claims more than {limit} pixels; it must be at most {MAX_PX}x{MAX_PX}") from exc
+    with image:
+        yield image
+
+
+def _damaged(exc: BaseException) -> str:
+    if isinstance(exc, OSError) and exc.errno:  # the system's refusal (permission, say), not Pillow's
+        return f"cannot be read ({(exc.strerror or str(exc)).lower()})"
+    return f"is damaged ({str(exc).strip().rstrip('.') or type(exc).__name__}); save or export it again"

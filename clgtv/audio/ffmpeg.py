@@ -74,11 +74,17 @@ def _recent(binary: str) -> bool:
 class Probe:
     sample_rate: int
     channels: int
-    duration: float | None
+    duration: float | None  # as ffmpeg gives it: where the container says nothing, estimated from the bit rate
+    stated: float | None  # the audio's length as the container states it; None: it states none
+    unended: bool  # an Ogg stream that stops short of its last page: the file was cut off
 
 
-# ffmpeg's channel layout names -> channel count
-LAYOUTS = {"mono": 1, "stereo": 2, "2.1": 3, "3.0": 3, "quad": 4, "4.0": 4, "5.0": 5, "5.1": 6, "6.1": 7, "7.1": 8}
+# ffmpeg's names for channel layouts that do not count their channels in the name ("5.1", "7.1.4" do)
+LAYOUTS = {
+    "mono": 1, "stereo": 2, "downmix": 2, "binaural": 2, "quad": 4, "hexagonal": 6, "octagonal": 8, "cube": 8,
+    "hexadecagonal": 16,
+}  # fmt: skip
+MIN_RATE, MAX_RATE = 8000, 768000
 
 
 def probe(path: Path) -> Probe:
@@ -91,24 +97,83 @@ def probe(path: Path) -> Probe:
         errors="replace",
         check=False,
     )
-    stream = re.search(r"Stream #\d+:\d+.*?: Audio: .*?(\d+) Hz, ([^,\n]+)", result.stderr)
+    banner = result.stderr  # anchored at line starts: a tag's value cannot pass for a stream or a duration
+    stream = re.search(r"^\s*Stream #\d+:\d+.*?: Audio: .*?(\d+) Hz, ([^,\n]+)", banner, re.M)
     if not stream:
-        raise MediaError(path, _failure(result.stderr, default="no audio track found"))
-    layout = stream.group(2).strip()
-    channels = LAYOUTS.get(layout.split("(")[0]) or _count_channels(layout)
-    duration = re.search(r"Duration: (\d+):(\d+):(\d+(?:\.\d+)?)", result.stderr)
-    seconds = None
-    if duration:
-        h, m, sec = duration.groups()
-        seconds = int(h) * 3600 + int(m) * 60 + float(sec)
-    return Probe(int(stream.group(1)), channels, seconds)
+        raise MediaError(path, _failure(banner, default="no audio track found"))
+    rate = int(stream.group(1))
+    if not MIN_RATE <= rate <= MAX_RATE:
+        raise MediaError(path, f"sample rate {rate} Hz; expected {MIN_RATE} to {MAX_RATE} Hz")
+    duration = _duration(banner)
+    channels = _count_channels(path, stream.group(2).strip())
+    unended = bool(re.search(r"^Input #0, ogg,", banner, re.M)) and not _ogg_ended(path)
+    return Probe(rate, channels, duration, _stated(path, banner, duration), unended)
 
 
-def _count_channels(layout: str) -> int:
-    match = re.match(r"(\d+) channels", layout)
-    if not match:
-        raise MediaError(Path("?"), f"unknown channel layout {layout!r}")
-    return int(match.group(1))
+def _duration(banner: str) -> float | None:
+    found = re.search(r"^\s*Duration: (\d+):(\d+):(\d+(?:\.\d+)?)", banner, re.M)
+    if not found:
+        return None
+    hours, minutes, seconds = found.groups()
+    return int(hours) * 3600 + int(minutes) * 60 + float(seconds)
+
+
+def _stated(path: Path, banner: str, duration: float | None) -> float | None:
+    """The audio's length as the container states it: none where ffmpeg estimates it from the bit rate,
+    or where a video track may outlast the audio. For a WAV ffmpeg gives the length of what the file
+    holds, so one cut short would look whole: the length its header claims is worked out here."""
+    if re.search(r"^Input #0, wav,", banner, re.M) and (claimed := _wav_claimed(path)):
+        return duration * claimed if duration else None
+    if "Estimating duration from bitrate" in banner or re.search(
+        r"^\s*Stream #.*: Video: (?!.*\(attached pic\))", banner, re.M
+    ):
+        return None
+    return duration
+
+
+def _wav_claimed(path: Path) -> float | None:
+    """How much more audio a WAV's header claims than the file holds (a ratio), if it claims more."""
+    with path.open("rb") as wav:
+        if wav.read(12)[8:] != b"WAVE":
+            return None
+        for _ in range(64):  # a header has a few chunks before the audio
+            header = wav.read(8)
+            if len(header) < 8:
+                return None
+            tag, size = header[:4], int.from_bytes(header[4:], "little")
+            if tag == b"data":
+                held = path.stat().st_size - wav.tell()
+                unknown = size in (0, 0xFFFFFFFF)  # a header never finished: it claims nothing
+                return size / held if not unknown and 0 < held < size else None
+            wav.seek(size + size % 2, os.SEEK_CUR)
+    return None
+
+
+OGG_PAGE_MAX = 65307
+OGG_END = 0x04  # a page's header type flag: the stream's last page
+
+
+def _ogg_ended(path: Path) -> bool:
+    """Whether the last Ogg page of the file is a stream's last: one cut short stops at any other page."""
+    with path.open("rb") as ogg:
+        ogg.seek(max(path.stat().st_size - OGG_PAGE_MAX, 0))
+        tail = ogg.read()
+    start = tail.rfind(b"OggS\x00")
+    return start >= 0 and len(tail) > start + 5 and bool(tail[start + 5] & OGG_END)
+
+
+def _count_channels(path: Path, layout: str) -> int:
+    """Channels in one of ffmpeg's layout names: "stereo", "5.1(side)", "7.1.4", "6 channels", "FL+FR+LFE"."""
+    name = layout.split("(")[0].strip()
+    if name in LAYOUTS:
+        return LAYOUTS[name]
+    if re.fullmatch(r"\d+(\.\d+)+", name):
+        return sum(int(part) for part in name.split("."))
+    if counted := re.fullmatch(r"(\d+) channels", name):
+        return int(counted.group(1))
+    if re.fullmatch(r"[A-Z0-9]+(\+[A-Z0-9]+)+", name):
+        return name.count("+") + 1
+    raise MediaError(path, f"unknown channel layout {layout!r}")
 
 
 Window = tuple[float, float | None]  # start and duration in seconds; no duration: to the end
@@ -206,11 +271,14 @@ def decode(
     chunk_seconds: float = CHUNK_SECONDS,
     window: Window | None = None,
     background: bool = False,
+    verify: Probe | None = None,
 ) -> Iterator[np.ndarray]:
     """Yield float32 chunks shaped (frames, channels); raise MediaError if ffmpeg fails.
 
-    `background`: the decoder runs beside an encoder and yields the CPU to it."""
+    `background`: the decoder runs beside an encoder and yields the CPU to it. `verify`: the file's
+    probe; decode errors, or a length well short of the one it states, are damage (MediaError)."""
     _require_file(path)
+    assert not (verify and window), "only a whole file is verified"
     chunk_bytes = int(sample_rate * chunk_seconds) * SAMPLE.itemsize * channels
     with tempfile.TemporaryFile() as log:
         process = subprocess.Popen(decode_argv(path, sample_rate, channels, window), stdout=subprocess.PIPE, stderr=log)
@@ -220,15 +288,71 @@ def decode(
         total = 0
         try:
             for chunk in _pcm_chunks(process.stdout, channels, chunk_bytes):
-                total += chunk.size
+                total += len(chunk)
                 yield chunk
         finally:
             process.stdout.close()
             code = process.wait()
-        if code != 0:
-            raise MediaError(path, _failure(_read_log(log)))
-        if total == 0:
-            raise MediaError(path, "contains no audio samples")
+        errors = _read_log(log)
+    if verify and total:
+        _check_damage(path, errors, total / sample_rate, verify)
+    if code != 0:
+        raise MediaError(path, _failure(errors))
+    if total == 0:
+        raise MediaError(path, "contains no audio samples")
+
+
+# A recording is damaged when ffmpeg reports errors before its last second (a file cut short often
+# ends in a broken packet: its length tells), or when it decodes to well short of its stated length.
+END_S = 1.0
+SHORT_S = 1.0
+SHORT_FRACTION = 0.02
+EXPORT_AGAIN = "export the recording again"
+
+
+def _check_damage(path: Path, log: str, decoded: float, probe: Probe) -> None:
+    """Raise MediaError if a decode of the whole file that gave `decoded` seconds and `log` found it damaged."""
+    if reasons := _errors(log):
+        at = _first_error_at(path, probe.sample_rate)
+        if at is None or at < decoded - END_S:
+            where = "" if at is None else f" from {clock(at)}"
+            raise MediaError(path, f"damaged: decode errors{where} (ffmpeg: {reasons[0]}); {EXPORT_AGAIN}")
+    if probe.unended:
+        cut = f"decoding stops at {clock(decoded)}, where the stream ends before its last page"
+        raise MediaError(path, f"damaged: {cut} (the file may be cut short); {EXPORT_AGAIN}")
+    stated = probe.stated
+    if stated is not None and stated - decoded > max(SHORT_S, SHORT_FRACTION * stated):
+        cut = f"decoding stops at {clock(decoded)} of {clock(stated)} (the file may be cut short)"
+        raise MediaError(path, f"damaged: {cut}; {EXPORT_AGAIN}")
+
+
+def _errors(log: str) -> list[str]:
+    """ffmpeg's error lines, without the "[component @ 0x...]" prefixes, printable and short."""
+    reasons = []
+    for line in log.splitlines():
+        reason = re.sub(r"^(\s*\[[^\]]*\]\s*)+", "", line).strip()
+        if reason and not reason.startswith("Last message repeated"):
+            reasons.append(re.sub(r"[^ -~]", "?", reason)[:120])
+    return reasons
+
+
+def _first_error_at(path: Path, sample_rate: int) -> float | None:
+    """Seconds decoded before the first error that stops ffmpeg's -xerror; None if none stops it.
+
+    A second decode, only of a file the first found errors in, and only to that point."""
+    argv = decode_argv(path, sample_rate, 1)
+    argv.insert(argv.index("-i"), "-xerror")
+    process = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    assert process.stdout is not None
+    with process.stdout as pcm:
+        size = sum(len(piece) for piece in iter(lambda: pcm.read(1 << 20), b""))
+    return size // SAMPLE.itemsize / sample_rate if process.wait() != 0 else None
+
+
+def clock(seconds: float) -> str:
+    """H:MM:SS.s"""
+    minutes, tenths = divmod(round(seconds * 10), 600)
+    return f"{minutes // 60}:{minutes % 60:02d}:{tenths / 10:04.1f}"
 
 
 def _pcm_chunks(stream: IO[bytes], channels: int, chunk_bytes: int) -> Iterator[np.ndarray]:
@@ -426,6 +550,7 @@ def _read_log(log: IO[bytes]) -> str:
 # ffmpeg's phrasing -> what a producer should read
 FAILURES = (
     ("matches no streams", "no audio track found"),
+    ("moov atom not found", f"damaged: its MP4 index (moov atom) is missing (it may be cut short); {EXPORT_AGAIN}"),
     ("Invalid data found when processing input", "not a recording ffmpeg can read (corrupt or not audio)"),
     ("could not find codec parameters", "not a recording ffmpeg can read (corrupt or not audio)"),
     ("Permission denied", "permission denied"),

@@ -22,6 +22,7 @@ SPEECH_WINDOW_S = 3.0  # how much speech sets the local level
 SMOOTHING_S = 1.0  # gain moves no faster than this average allows: no pumping within words
 NOISE_PERCENTILE = 10
 SPEECH_OVER_NOISE_DB = 10.0
+SPEECH_FOUND_OVER_NOISE_DB = 6.0  # steady noise stays within about 1 dB of its floor, speech goes 25 dB over
 SPEECH_UNDER_PROGRAMME_DB = 35.0
 TRIM_MARGIN_S = 0.5
 
@@ -65,6 +66,18 @@ def plan_gain(
     predicted = integrated_loudness(energy[kept] * 10 ** (relative[kept] / 10), frames[kept])
     offset = target_lufs - predicted if np.isfinite(predicted) else 0.0
     return GainPlan(relative + offset, first, stop, gate)
+
+
+def speech_seconds(energy: np.ndarray, frames: np.ndarray) -> float:
+    """How long a recording rises well above its own noise floor, as speech does between syllables
+    (100 ms at a time). Noise, hum or a steady tone never do, however loud; the gain plan's gate,
+    set relative to the programme, counts them as speech."""
+    levels = lufs(energy / np.maximum(frames, 1))
+    finite = levels[np.isfinite(levels)]
+    if not len(finite):
+        return 0.0
+    floor = float(np.percentile(finite, NOISE_PERCENTILE))
+    return float(np.count_nonzero(levels > floor + SPEECH_FOUND_OVER_NOISE_DB)) * SEGMENT_S
 
 
 def _speech_gate(momentary: np.ndarray, programme_lufs: float) -> float:

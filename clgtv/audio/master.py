@@ -20,7 +20,7 @@ import numpy as np
 
 from clgtv.audio import ffmpeg, tune_heap
 from clgtv.audio.clips import load_clip
-from clgtv.audio.leveller import SEGMENT_S, GainPlan, plan_gain, segment_gains
+from clgtv.audio.leveller import SEGMENT_S, GainPlan, plan_gain, segment_gains, speech_seconds
 from clgtv.audio.meter import Loudness, LoudnessMeter, measure
 from clgtv.audio.render import Clips, Job, Progress, decoded, render
 from clgtv.errors import MediaError
@@ -34,6 +34,10 @@ CODEC_HEADROOM_DB = 0.5
 MAX_RENDERS = 3
 CALIBRATION_S = 20.0
 MAX_CODEC_LOSS_LU = 1.5
+MIN_DURATION_S = 1.0
+MIN_SPEECH_S = 1.0  # less speech than this, and less than MIN_SPEECH_FRACTION of the recording: none found
+MIN_SPEECH_FRACTION = 0.01
+NO_SPEECH = "no speech found: the recording seems to be noise or silence; listen to it before publishing"
 
 
 @dataclass(frozen=True)
@@ -76,12 +80,17 @@ def analyse(source: Path, settings: AudioSettings, progress: Progress | None = N
     info = ffmpeg.probe(source)
     meter = LoudnessMeter(info.sample_rate, settings.channels)
     done = 0
-    for chunk in decoded(source, settings, info.sample_rate):
+    for chunk in decoded(source, settings, info.sample_rate, verify=info):
         meter.feed(chunk)
         done += len(chunk)
         _report(progress, "measuring", done / info.sample_rate, info.duration)
-    loudness = meter.result()
-    return Analysis(loudness, *meter.segments())
+    analysis = Analysis(meter.result(), *meter.segments())
+    if len(broken := np.flatnonzero(~np.isfinite(analysis.energy))):  # a float WAV's garbage: LAME would choke
+        at = ffmpeg.clock(broken[0] * SEGMENT_S)
+        raise MediaError(
+            source, f"damaged: unplayable samples (not numbers, or far out of range) from {at}; {ffmpeg.EXPORT_AGAIN}"
+        )
+    return analysis
 
 
 def master(
@@ -92,6 +101,8 @@ def master(
     tune_heap()
     analysis = analyse(source, settings, progress)
     before = analysis.loudness
+    if before.duration < MIN_DURATION_S:
+        raise MediaError(source, f"is too short to be an episode ({before.duration:.1f} s); check the recording")
     if not math.isfinite(before.integrated) or before.integrated < SILENCE_LUFS:
         raise MediaError(source, "is silent (no speech above -70 LUFS); check the recording")
     target = settings.loudness_target
@@ -111,6 +122,8 @@ def master(
         plan = replace(plan, gain_db=np.zeros_like(plan.gain_db))
     else:
         plan = replace(plan, gain_db=plan.gain_db + codec_loss(source, settings, plan, analysis, out))
+    if speech_seconds(analysis.energy, analysis.frames) < max(MIN_SPEECH_S, MIN_SPEECH_FRACTION * before.duration):
+        warnings.append(NO_SPEECH)
     clips = load_clips(settings)  # decoded once, whatever the number of renders
     headroom = CODEC_HEADROOM_DB
     tmp = out.with_name(f".{out.name}.partial")
