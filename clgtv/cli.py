@@ -11,6 +11,7 @@ import click
 
 from clgtv import __version__, content, scaffold
 from clgtv.errors import ClgtvError, ContentError, display_path, printable
+from clgtv.secrets import redact
 from clgtv.settings import AudioSettings
 
 # Each command imports its stage where it runs: `clgtv master` on a three-hour recording then
@@ -39,7 +40,7 @@ class Group(click.Group):
 
 def say(message: str) -> None:
     """Every line clgtv prints: credentials redacted, control characters shown as codes."""
-    click.echo(printable(message), err=True)
+    click.echo(printable(redact(message)), err=True)
 
 
 def progress_bar(name: str):
@@ -80,11 +81,13 @@ def check(root: Path) -> None:
     loaded = content.load(root)
     from clgtv import lint
     from clgtv.history import guid_problems
+    from clgtv.secrets import secret_warnings
     from clgtv.storage import open_target
 
     errors, warnings = lint.check_content(loaded)
     if "://" not in loaded.site.target:  # a folder costs nothing to read; S3 is read by publish
         errors += guid_problems(loaded, open_target(loaded.site.target, loaded.site))
+    warnings += secret_warnings(loaded.files())
     for warning in warnings:
         say(f"warning: {warning}")
     if errors:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from clgtv.episodes import Episode, discover, read_episode
 from clgtv.errors import ContentError, Problem, display_path
-from clgtv.settings import SHOW_FILE, Show, Site, load_show, load_site
+from clgtv.settings import SHOW_FILE, SITE_FILE, Show, Site, load_show, load_site
 
 
 @dataclass(frozen=True)
@@ -28,6 +28,11 @@ class Programme:
 class Content:
     site: Site
     programmes: tuple[Programme, ...]
+
+    def files(self) -> list[Path]:
+        """The files hosts write: clgtv.yaml, each show.yaml, each episode file."""
+        shows = [p.show.directory / SHOW_FILE for p in self.programmes]
+        return [self.site.root / SITE_FILE, *shows, *(e.path for p in self.programmes for e in p.episodes)]
 
     def select(self, slugs: Iterable[str]) -> tuple[Programme, ...]:
         wanted = set(slugs)

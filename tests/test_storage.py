@@ -73,10 +73,10 @@ def test_plan_trusts_the_manifest_and_checks_the_rest_by_checksum(tmp_path: Path
     plan = make_plan(built, present, manifest, checksums)
     assert [f.key for f in plan.uploads] == ["s/index.html"]
     assert plan.unchanged == ("s/feed.xml", "s/media/a-1.mp3")
-    assert plan.kept == ("old/media/b-2.mp3", "stray.txt") and plan.deletions == ()
+    assert plan.kept == ("old/media/b-2.mp3",) and plan.deletions == ()  # stray.txt is not clgtv's
     assert set(plan.manifest) == {"s/feed.xml", "s/index.html", "s/media/a-1.mp3", "old/media/b-2.mp3"}
     pruned = make_plan(built, present, manifest, checksums, prune=True)
-    assert pruned.deletions == ("old/media/b-2.mp3", "stray.txt") and pruned.kept == ()
+    assert pruned.deletions == ("old/media/b-2.mp3",) and pruned.kept == ()
     assert "old/media/b-2.mp3" not in pruned.manifest
 
 
@@ -108,17 +108,21 @@ def test_directory_target_publishes_incrementally_with_a_manifest(project: Path,
 
 def test_directory_prune_and_dry_run(project: Path, run) -> None:
     assert run(project, "publish").exit_code == 0
-    stray = project / "public/test-show/media/old-0123456789.mp3"
-    stray.write_bytes(b"no longer built")
+    (old,) = (project / "public/test-show/media").glob("*.mp3")
+    episode = project / "episodes/test-show/2026-10-01-test.md"
+    episode.write_text(episode.read_text().replace("A test episode", "A retitled episode"))  # re-tagged: a new MP3
+    foreign = project / "public/notes-by-hand.txt"
+    foreign.write_text("not clgtv's")
+    kept = run(project, "publish")
+    assert "1 no longer built, kept" in kept.output and old.exists()
     dry = run(project, "publish", "--prune", "--dry-run")
     assert dry.exit_code == 0, dry.output
-    assert "would delete test-show/media/old-0123456789.mp3" in dry.output and stray.exists()
-    kept = run(project, "publish")
-    assert "(8 unchanged, 1 no longer built, kept)" in kept.output and stray.exists()
+    assert f"would delete test-show/media/{old.name}" in dry.output and old.exists()
+    assert "notes-by-hand.txt" not in dry.output
     pruned = run(project, "publish", "--prune")
     assert pruned.exit_code == 0, pruned.output
     assert "published 0 files" in pruned.output and "1 deleted" in pruned.output
-    assert not stray.exists() and (project / "public/.clgtv/manifest.json").exists()
+    assert not old.exists() and foreign.exists() and (project / "public/.clgtv/manifest.json").exists()
 
 
 def test_directory_lock_blocks_then_goes_stale(tmp_path: Path) -> None:
@@ -132,13 +136,13 @@ def test_directory_lock_blocks_then_goes_stale(tmp_path: Path) -> None:
         "another publish is running (producer@studio, pid 4242, since 2026-11-01T12:00:00+00:00); "
         f"wait for it, or delete {target}/.clgtv/lock if it has crashed"
     )
-    later = now + dt.timedelta(minutes=31)
+    later = now + dt.timedelta(minutes=4)
     warnings: list[str] = []
     with locked(target, warnings.append, now=lambda: later) as lock:
         assert Lock.parse(target.read(".clgtv/lock")) == lock
     assert warnings == [
         f"warning: {target}: taking over a stale lock from producer@studio, pid 4242, "
-        "since 2026-11-01T12:00:00+00:00 (older than 30 minutes)"
+        "since 2026-11-01T12:00:00+00:00 (not refreshed for 3 minutes)"
     ]
     assert target.read(".clgtv/lock") is None  # released
 

@@ -461,7 +461,7 @@ def test_service_without_conditional_writes_still_locks(s3_project: Path, run, s
     proxy.fault = no_conditional_put
     publish_ok(run, s3_project)
     lock = f"/{bucket}/site/.clgtv/lock"
-    assert proxy.log[:3] == [("PUT", lock), ("GET", lock), ("PUT", lock)]
+    assert [entry for entry in proxy.log if entry[1] == lock][:3] == [("PUT", lock), ("GET", lock), ("PUT", lock)]
     assert "site/.clgtv/lock" not in stored(s3, bucket) and "site/test-show/feed.xml" in stored(s3, bucket)
 
 
@@ -493,7 +493,7 @@ def test_access_denied_says_which_and_how_to_fix(s3_project: Path, run, bucket, 
     result = run(s3_project, "publish")
     assert result.exit_code == 1
     assert error_lines(result.output) == [
-        f"error: s3://{bucket}/site/.clgtv/lock: access denied (AccessDenied); the AWS credentials in use need "
+        f"error: s3://{bucket}/site/test-show/feed.xml: access denied (AccessDenied); the AWS credentials in use need "
         "s3:ListBucket, s3:GetObject, s3:PutObject and s3:DeleteObject on this bucket"
     ]
     assert SECRET not in result.output and KEY_ID not in result.output
@@ -522,12 +522,12 @@ def test_lock_blocks_a_second_publish(s3_project: Path, run, s3, bucket) -> None
 
 
 def test_stale_lock_is_taken_over_with_a_warning(s3_project: Path, run, s3, bucket) -> None:
-    created = dt.datetime.now(dt.UTC).replace(microsecond=0) - dt.timedelta(minutes=31)
+    created = dt.datetime.now(dt.UTC).replace(microsecond=0) - dt.timedelta(minutes=4)
     s3.put_object(Bucket=bucket, Key="site/.clgtv/lock", Body=other_lock(created))
     result = publish_ok(run, s3_project)
     assert (
         f"warning: s3://{bucket}/site: taking over a stale lock from producer@studio, pid 4242, "
-        f"since {created.isoformat()} (older than 30 minutes)"
+        f"since {created.isoformat()} (not refreshed for 3 minutes)"
     ) in result.output
     objects = stored(s3, bucket)
     assert "site/.clgtv/lock" not in objects and "site/test-show/feed.xml" in objects
@@ -564,3 +564,31 @@ def test_bad_target_option_is_refused_before_building(project: Path, run) -> Non
         "error: --target: expected a folder like public or an S3 URL like s3://bucket/prefix, got 's3://Not_A_Bucket/x'"
     ]
     assert not (project / "build").exists()
+
+
+# --- safety ----------------------------------------------------------------------------------
+
+
+def test_a_prefix_clgtv_did_not_publish_is_refused_before_any_write(s3_project: Path, run, s3, bucket, proxy) -> None:
+    s3.put_object(Bucket=bucket, Key="site/their-page.html", Body=b"another tool's")
+    result = run(s3_project, "publish", "--prune")
+    assert error_lines(result.output) == [
+        f"error: s3://{bucket}/site: not empty, and not published by clgtv (there is no .clgtv/manifest.json); "
+        "publish to an empty folder or prefix, or to one clgtv published"
+    ]
+    assert result.exit_code == 1 and proxy.writes() == []
+    assert stored(s3, bucket) == {"site/their-page.html": b"another tool's"}
+
+
+def test_a_password_in_the_endpoint_is_never_printed(s3_project: Path, run, bucket) -> None:
+    (s3_project / "clgtv.yaml").write_text(site_yaml(bucket, "http://producer:hunter2@127.0.0.1:1"))
+    assert S3Target(bucket, "site", S3Settings(endpoint_url="http://producer:hunter2@127.0.0.1:1")).endpoint == (
+        "http://***@127.0.0.1:1"
+    )
+    result = run(s3_project, "publish")
+    assert result.exit_code == 1
+    assert error_lines(result.output) == [
+        f"error: s3://{bucket}/site/test-show/feed.xml: connection to http://***@127.0.0.1:1 failed "
+        "(EndpointConnectionError); check s3.endpoint_url and the network, then publish again"
+    ]
+    assert "hunter2" not in result.output

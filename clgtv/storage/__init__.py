@@ -7,8 +7,10 @@ stuck for ever.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from clgtv import schema as s
-from clgtv.errors import StorageError
+from clgtv.errors import StorageError, display_path
 from clgtv.layout import content_type
 from clgtv.settings import Site, target_location
 from clgtv.storage.local import DirectoryTarget
@@ -26,6 +28,24 @@ def open_target(location: str, site: Site) -> DirectoryTarget | S3Target:
     except s.Invalid as exc:
         raise StorageError(f"--target: {exc}") from None
     if not location.startswith("s3://"):
-        return DirectoryTarget(site.root / location)
+        folder = site.root / Path(location).expanduser()
+        if why := _not_a_target(folder.resolve(), site.root.resolve()):
+            raise StorageError(f"{display_path(folder)}: {why}; publish to a folder of its own, such as public")
+        return DirectoryTarget(folder)
     bucket, _, prefix = location.removeprefix("s3://").partition("/")
     return S3Target(bucket, prefix, site.s3)
+
+
+PROJECT_MARKS = (".git", "clgtv.yaml", "episodes")  # a folder holding one of these is someone's work
+PROJECT_PARTS = ("episodes", "templates", "build", ".git", ".venv")  # the project's own folders
+
+
+def _not_a_target(folder: Path, root: Path) -> str | None:
+    """Why a folder must never be published into (and so pruned), else None."""
+    if folder == root or folder in root.parents:
+        return "this folder holds the project" if folder == root else "this folder holds the project folder"
+    if mark := next((m for m in PROJECT_MARKS if (folder / m).exists()), None):
+        return f"this folder holds {mark}, so it is a project, not a publishing target"
+    if folder.is_relative_to(root) and folder.relative_to(root).parts[0] in PROJECT_PARTS:
+        return f"this folder is inside the project's {folder.relative_to(root).parts[0]}/"
+    return None

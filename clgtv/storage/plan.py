@@ -80,17 +80,26 @@ def parse_manifest(data: bytes) -> Manifest:
     """Raises ValueError for anything that is not a manifest this code wrote."""
     try:
         files = json.loads(data)["files"]
-        return {str(key): Entry(str(v["sha256"]), int(v["size"])) for key, v in files.items()}
+        manifest = {str(key): Entry(str(v["sha256"]), int(v["size"])) for key, v in files.items()}
     except (ValueError, KeyError, TypeError, AttributeError) as exc:
         raise ValueError(f"not a clgtv manifest ({type(exc).__name__}: {exc})") from exc
+    if bad := next((key for key in manifest if not safe_key(key)), None):
+        raise ValueError(f"not a clgtv manifest (it lists {bad!r}, which leads outside the target)")
+    return manifest
+
+
+def safe_key(key: str) -> bool:
+    """A key that stays inside the target: relative, no `..`, no empty or backslashed parts."""
+    parts = key.split("/")
+    return bool(key) and "\\" not in key and all(part not in ("", ".", "..") for part in parts)
 
 
 @dataclass(frozen=True)
 class Plan:
     stages: tuple[tuple[LocalFile, ...], ...]  # uploads by stage (STAGES), each in key order
     unchanged: tuple[str, ...]
-    deletions: tuple[str, ...]  # no longer built, and --prune was given
-    kept: tuple[str, ...]  # no longer built, left in place
+    deletions: tuple[str, ...]  # published by clgtv, no longer built, and --prune was given
+    kept: tuple[str, ...]  # published by clgtv, no longer built, left in place
     manifest: Manifest = field(repr=False)  # what the target holds once the plan is carried out
     manifest_changed: bool = True
 
@@ -138,16 +147,18 @@ def make_plan(
             )
         uploads.append(local)
         new_manifest[key] = Entry(local.sha256, local.size)
-    gone = sorted(set(present) - set(built))
-    for key in gone if not prune else ():
+    # what clgtv published here and no longer builds; anything else in the target is never touched
+    gone = tuple(sorted(key for key in set(present) - set(built) if key in manifest))
+    deletions, kept = (gone, ()) if prune else ((), gone)
+    for key in kept:
         if _vouched(manifest.get(key), present[key]):
             new_manifest[key] = manifest[key]
     stages = tuple(tuple(f for f in uploads if stage(f.key) == n) for n in range(len(STAGES)))
     return Plan(
         stages=stages,
         unchanged=tuple(unchanged),
-        deletions=tuple(gone) if prune else (),
-        kept=() if prune else tuple(gone),
+        deletions=deletions,
+        kept=kept,
         manifest=new_manifest,
         manifest_changed=new_manifest != manifest,
     )

@@ -25,6 +25,7 @@ from botocore.exceptions import (
 
 from clgtv.errors import StorageError
 from clgtv.layout import content_type
+from clgtv.secrets import redact
 from clgtv.settings import S3Settings
 from clgtv.storage.plan import LocalFile, cache_control, is_control
 
@@ -72,7 +73,7 @@ class S3Target:
         self._client = session.client(
             "s3", endpoint_url=settings.endpoint_url, region_name=settings.region, config=client_config(settings)
         )
-        self.endpoint = self._client.meta.endpoint_url
+        self.endpoint = redact(self._client.meta.endpoint_url)  # never a password in a message
         self._transfer = TransferConfig(
             multipart_threshold=16 * MiB, multipart_chunksize=16 * MiB, max_concurrency=4, use_threads=True
         )

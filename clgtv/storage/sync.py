@@ -13,7 +13,7 @@ import time
 import uuid
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor, as_completed
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Protocol, TextIO
 
@@ -33,7 +33,8 @@ from clgtv.storage.plan import (
 )
 
 Log = Callable[[str], None]
-STALE_AFTER = dt.timedelta(minutes=30)
+STALE_AFTER = dt.timedelta(minutes=3)  # a running publish refreshes its lock far more often than this
+REFRESH_EVERY = 30.0  # seconds
 
 
 class Target(Protocol):
@@ -58,36 +59,42 @@ def publish(
     live: TextIO | None = None,
 ) -> Plan:
     """Sync the built site to the target. A dry run reads the target, prints the plan and writes nothing."""
+    read_manifest(target, bool(target.objects()))  # a target clgtv does not own is refused before any write
     if dry_run:
-        plan = make_target_plan(site_dir, target, prune, log)
+        plan = make_target_plan(site_dir, target, prune)
         _show(plan, log, dry_run=True)
         return plan
     with locked(target, log):
-        plan = make_target_plan(site_dir, target, prune, log)
+        plan = make_target_plan(site_dir, target, prune)
         _show(plan, log, dry_run=False)
         carry_out(plan, target, Progress(log, live))
     return plan
 
 
-def make_target_plan(site_dir: Path, target: Target, prune: bool, log: Log) -> Plan:
+def make_target_plan(site_dir: Path, target: Target, prune: bool) -> Plan:
     built = scan(site_dir)
     present = target.objects()
-    manifest = read_manifest(target, log)
+    manifest = read_manifest(target, bool(present))
     unsure = needs_checksum(built, present, manifest)
     with ThreadPoolExecutor(max_workers=target.workers) as pool:
         checksums = dict(zip(unsure, pool.map(target.checksum, unsure), strict=True))
     return make_plan(built, present, manifest, checksums, prune, where=f"{target}/")
 
 
-def read_manifest(target: Target, log: Log) -> Manifest:
+def read_manifest(target: Target, occupied: bool) -> Manifest:
+    """The target's manifest. clgtv writes only where it finds its own manifest, or nothing at all."""
     data = target.read(MANIFEST_KEY)
     if data is None:
+        if occupied:
+            raise StorageError(
+                f"{target}: not empty, and not published by clgtv (there is no {MANIFEST_KEY}); "
+                "publish to an empty folder or prefix, or to one clgtv published"
+            )
         return {}
     try:
         return parse_manifest(data)
     except ValueError as exc:
-        log(f"warning: {target}/{MANIFEST_KEY}: {exc}; checking the published objects by checksum instead")
-        return {}
+        raise StorageError(f"{target}/{MANIFEST_KEY}: {exc}; clgtv publishes only where its own manifest is") from None
 
 
 def carry_out(plan: Plan, target: Target, progress: Progress) -> None:
@@ -140,6 +147,7 @@ class Lock:
     pid: int
     created: str  # ISO 8601, UTC
     token: str
+    refreshed: str = ""  # ISO 8601, UTC: the holder's last sign of life (locks before 0.2 have none)
 
     @classmethod
     def mine(cls, now: dt.datetime) -> Lock:
@@ -160,11 +168,15 @@ class Lock:
     def encode(self) -> bytes:
         return (json.dumps(asdict(self), indent=1) + "\n").encode()
 
+    def refresh(self, now: dt.datetime) -> Lock:
+        return replace(self, refreshed=now.isoformat(timespec="seconds"))
+
     def stale_because(self, now: dt.datetime) -> str | None:
-        """Why a crashed run's lock may be taken over: too old, or its process here has ended."""
-        age = now - dt.datetime.fromisoformat(self.created)
+        """Why a crashed run's lock may be taken over, from any machine: not refreshed for STALE_AFTER,
+        or its process on this machine has ended."""
+        age = now - dt.datetime.fromisoformat(self.refreshed or self.created)
         if age > STALE_AFTER:
-            return f"older than {STALE_AFTER.seconds // 60} minutes"
+            return f"not refreshed for {STALE_AFTER.seconds // 60} minutes"
         if self.host == socket.gethostname() and not _running(self.pid):
             return f"its process {self.pid} on this machine has ended"
         return None
@@ -174,8 +186,9 @@ class Lock:
 def locked(
     target: Target, log: Log, now: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC)
 ) -> Iterator[Lock]:
-    """Hold `.clgtv/lock` for the whole publish; take over a stale one with a warning; release it in any case."""
-    lock = Lock.mine(now())
+    """Hold `.clgtv/lock` for the whole publish, refreshing it every REFRESH_EVERY seconds; take over a
+    stale one with a warning; release it in any case."""
+    lock = Lock.mine(now()).refresh(now())
     if not target.write(LOCK_KEY, lock.encode(), only_if_absent=True):
         held = Lock.parse(target.read(LOCK_KEY))
         why = held.stale_because(now()) if held else "unreadable"
@@ -187,15 +200,34 @@ def locked(
         who = f" from {held.owner}, pid {held.pid}, since {held.created}" if held else ""
         log(f"warning: {target}: taking over a stale lock{who} ({why})")
         target.write(LOCK_KEY, lock.encode())
+    stop = threading.Event()
+    beat = threading.Thread(target=_heartbeat, args=(target, lock, now, stop, log), daemon=True)
+    beat.start()
     try:
         yield lock
     finally:
+        stop.set()
+        beat.join()
         _release(target, lock, log)
+
+
+def _heartbeat(target: Target, lock: Lock, now: Callable[[], dt.datetime], stop: threading.Event, log: Log) -> None:
+    """Rewrite the lock with a fresh time while it is still ours, so others know this publish lives."""
+    while not stop.wait(REFRESH_EVERY):
+        try:
+            if _ours(Lock.parse(target.read(LOCK_KEY)), lock):
+                target.write(LOCK_KEY, lock.refresh(now()).encode())
+        except StorageError as exc:  # an outage: the publish itself will fail and say why
+            log(f"warning: the lock could not be refreshed: {exc}")
+
+
+def _ours(held: Lock | None, lock: Lock) -> bool:
+    return held is not None and held.token == lock.token
 
 
 def _release(target: Target, lock: Lock, log: Log) -> None:
     try:
-        if Lock.parse(target.read(LOCK_KEY)) == lock:  # never remove a lock someone else took over
+        if _ours(Lock.parse(target.read(LOCK_KEY)), lock):  # never remove a lock someone else took over
             target.delete([LOCK_KEY])
     except StorageError as exc:
         log(f"warning: the lock stays until it goes stale: {exc}")

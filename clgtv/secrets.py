@@ -1,0 +1,60 @@
+"""Credentials never printed, and never left in the content: redaction for every message, a scan for `check`."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from clgtv.errors import Problem
+
+HIDDEN = "***"
+
+# user:password@ in any URL; the signing and token parameters of signed URLs (S3, Azure, CDNs)
+_USERINFO = re.compile(r"(?P<scheme>[a-z][a-z0-9+.-]*://)[^/\s@]+@", re.I)
+_SIGNED = re.compile(
+    r"(?P<name>[?&](?:X-Amz-(?:Signature|Credential|Security-Token)|Signature|AWSAccessKeyId|sig|token"
+    r"|access_token|api_key|key|password|Policy|Key-Pair-Id)=)[^&#\s]+",
+    re.I,
+)
+_ACCESS_KEY = re.compile(r"\b(?:AKIA|ASIA)[A-Z0-9]{16}\b")
+_SECRET_SETTING = re.compile(r"(?P<name>\baws_secret_access_key\b\s*[:=]\s*)\S+", re.I)
+
+_FINDINGS = (
+    (_USERINFO, "a user name and password in a web address"),
+    (_SIGNED, "a signed web address or access token"),
+    (_ACCESS_KEY, "an AWS access key id"),
+    (_SECRET_SETTING, "an AWS secret access key"),
+)
+
+
+def redact(text: str) -> str:
+    """`text` with every credential replaced by ***."""
+    text = _USERINFO.sub(lambda m: f"{m['scheme']}{HIDDEN}@", text)
+    text = _SIGNED.sub(lambda m: f"{m['name']}{HIDDEN}", text)
+    text = _ACCESS_KEY.sub(HIDDEN, text)
+    return _SECRET_SETTING.sub(lambda m: f"{m['name']}{HIDDEN}", text)
+
+
+def find_secrets(path: Path, text: str) -> list[Problem]:
+    """A warning for each line of a host's file that holds a credential: it is in git, so in every clone."""
+    problems = []
+    for number, line in enumerate(text.split("\n"), start=1):
+        for pattern, what in _FINDINGS:
+            if pattern.search(line):
+                problems.append(
+                    Problem(path, number, "secret", f"holds {what}; remove it from the file and change the credential")
+                )
+                break
+    return problems
+
+
+def secret_warnings(files: list[Path]) -> list[Problem]:
+    """find_secrets over each file that exists and reads as text."""
+    problems = []
+    for path in files:
+        try:
+            text = path.read_text(encoding="utf-8-sig")
+        except (OSError, UnicodeDecodeError):
+            continue
+        problems += find_secrets(path, text)
+    return problems
