@@ -2,6 +2,16 @@
 
 feedgen 1.0 writes itunes:explicit only as yes/no/clean, validates categories against
 Apple's pre-2019 list and knows no Podcasting 2.0; our `Extras` extension adds those.
+
+Text that leaves clgtv follows two rules (`plain` and `legal`, used by the pages and transcripts too):
+- Plain-text fields (every feed text but content:encoded, SRT and WebVTT cues, chapters.json, page
+  descriptions) carry no markup: many apps render a description as HTML once the XML layer is removed,
+  so a `<` where an HTML parser would open a tag gets an invisible WORD JOINER (U+2060) after it. Plain-text
+  and HTML readers alike then show what the host wrote, and none reads a tag.
+- HTML fields (content:encoded, the pages' show notes) are markdown-it's "js-default" output only: raw HTML
+  shown as text, links limited to safe schemes.
+Free text (show notes, transcript cues) loses the characters XML 1.0 cannot carry (control characters,
+U+FFFE, U+FFFF): dropped, never a refused feed.
 """
 
 from __future__ import annotations
@@ -17,6 +27,7 @@ from lxml import etree
 
 from clgtv.layout import CHAPTERS_TYPE, TRANSCRIPT_TYPES
 from clgtv.release import Edition, Release
+from clgtv.schema import ILLEGAL
 from clgtv.settings import Location, Person
 
 ITUNES_NS = "http://www.itunes.com/dtds/podcast-1.0.dtd"
@@ -25,7 +36,19 @@ PODCAST_GUID_NAMESPACE = uuid.UUID("ead4c236-bf58-58c6-a2c6-a6b28d128cb6")
 GENERATOR = "clgtv"
 MAX_DESCRIPTION_BYTES = 4000  # Apple's limit for channel and item descriptions
 ELLIPSIS = "…"
-# podcast:transcript types by published file (the namespace's list of MIME types)
+WORD_JOINER = "\u2060"
+# where an HTML parser opens a tag, an end tag, a comment or a declaration: "<" then a letter, "/", "!" or "?"
+TAG_OPEN = re.compile(r"<(?=[A-Za-z/!?])")
+
+
+def legal(text: str) -> str:
+    """`text` without the characters XML 1.0 cannot carry (and the C1 controls)."""
+    return ILLEGAL.sub("", text)
+
+
+def plain(text: str) -> str:
+    """`text` for a plain-text field: legal, and no `<` that any reader could take for the start of a tag."""
+    return TAG_OPEN.sub("<" + WORD_JOINER, legal(text))
 
 
 def fit_bytes(text: str, limit: int = MAX_DESCRIPTION_BYTES) -> str:
@@ -67,7 +90,7 @@ class _Elements:
         self.specs: list[Spec] = []
 
     def add(self, namespace: str, tag: str, value: str | None = None, **attrs: str) -> Spec:
-        spec = Spec(f"{{{namespace}}}{tag}", value, attrs)
+        spec = Spec(f"{{{namespace}}}{tag}", None if value is None else plain(value), attrs)
         self.specs.append(spec)
         return spec
 
@@ -99,18 +122,18 @@ def render_feed(edition: Edition) -> bytes:
     fg.register_extension("extras", Extras, EntryExtras)
     fg.link(href=feed_url, rel="self", type="application/rss+xml")
     fg.link(href=show.link or site.url(edition.page_path), rel="alternate")
-    fg.title(show.title)
-    fg.description(fit_bytes(show.description))
+    fg.title(plain(show.title))
+    fg.description(fit_bytes(plain(show.description)))
     fg.language(show.language)
     fg.generator(GENERATOR)
     if edition.releases:  # not "now": an unchanged programme must render byte-identical
         fg.lastBuildDate(max(r.episode.date for r in edition.releases))
     if show.copyright:
-        fg.copyright(show.copyright)
-    fg.podcast.itunes_author(show.author)
-    fg.podcast.itunes_owner(name=show.owner.name, email=show.owner.email)
+        fg.copyright(plain(show.copyright))
+    fg.podcast.itunes_author(plain(show.author))
+    fg.podcast.itunes_owner(name=plain(show.owner.name), email=show.owner.email)
     fg.podcast.itunes_type(show.type)
-    fg.image(url=site.url(edition.artwork_path), title=show.title, link=site.url(edition.page_path))
+    fg.image(url=site.url(edition.artwork_path), title=plain(show.title), link=site.url(edition.page_path))
     _channel_extras(fg.extras, edition, feed_url)
     for release in reversed(edition.releases):  # feedgen prepends each entry
         _add_item(fg, edition, release)
@@ -146,9 +169,10 @@ def _add_item(fg: FeedGenerator, edition: Edition, release: Release) -> None:
     site, episode, media = edition.site, release.episode, release.media
     entry = fg.add_entry()
     entry.guid(episode.guid, permalink=False)
-    entry.title(episode.title)
+    entry.title(plain(episode.title))
     entry.link(href=site.url(release.page_path))
-    entry.description(fit_bytes(release.description))
+    # feedgen writes the notes' HTML as <description> when that is empty: a blank one keeps it plain text
+    entry.description(fit_bytes(plain(release.description)) or " ")
     entry.content(release.notes_html, type="CDATA")
     entry.published(episode.date)
     entry.enclosure(site.url(media.path), str(media.length), media.mime_type)
@@ -182,7 +206,7 @@ def _add_item(fg: FeedGenerator, edition: Edition, release: Release) -> None:
 
 def _people(extras: _Elements, people: tuple[Person, ...]) -> None:
     for person in people:
-        attrs = {"role": person.role}
+        attrs = {"role": plain(person.role)}
         if person.href:
             attrs["href"] = person.href
         if person.img:

@@ -28,7 +28,7 @@ from clgtv.categories import APPLE_CATEGORIES
 from clgtv.content import Content, field_line
 from clgtv.episodes import Episode
 from clgtv.errors import ContentError, FileError, Problem
-from clgtv.feed import ITUNES_NS, MAX_DESCRIPTION_BYTES, PODCAST_NS, podcast_guid, render_feed
+from clgtv.feed import ITUNES_NS, MAX_DESCRIPTION_BYTES, PODCAST_NS, WORD_JOINER, podcast_guid, render_feed
 from clgtv.layout import CHAPTERS_TYPE, TRANSCRIPT_TYPES, artwork_name, episode_image_name
 from clgtv.release import Edition, Media
 from clgtv.settings import MEDIUMS, SHOW_FILE, SITE_FILE
@@ -273,8 +273,13 @@ def _lengths(node: etree._Element, guid: str | None, field: str) -> Iterator[Fin
         message = f"<description> is {size} bytes; Apple allows {MAX_DESCRIPTION_BYTES}"
         yield Finding("error", guid, field, message)
     for path in ("title", "itunes:title"):
-        if len(_text(node, path)) > MAX_TITLE:
+        if _visible_length(_text(node, path)) > MAX_TITLE:
             yield Finding("error", guid, "title", f"<{path}> is longer than {MAX_TITLE} characters")
+
+
+def _visible_length(text: str) -> int:
+    """Characters as a listener sees them: not the word joiners that keep a `<` from opening a tag."""
+    return len(text) - text.count(WORD_JOINER)
 
 
 def _namespace_texts(node: etree._Element, guid: str | None) -> Iterator[Finding]:
@@ -283,7 +288,7 @@ def _namespace_texts(node: etree._Element, guid: str | None) -> Iterator[Finding
             text = (element.text or "").strip()
             if not text:
                 yield Finding("error", guid, field, f"<podcast:{tag}> is empty")
-            elif len(text) > MAX_NAMESPACE_TEXT:
+            elif _visible_length(text) > MAX_NAMESPACE_TEXT:
                 message = f"<podcast:{tag}> is over {MAX_NAMESPACE_TEXT} characters; apps may cut it"
                 yield Finding("warning", guid, field, message)
             if tag == "location" and element.get("geo") and not GEO.fullmatch(element.get("geo", "")):

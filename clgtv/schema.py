@@ -253,12 +253,12 @@ def converter(expectation: str, textual: bool = False) -> Callable[[Converter], 
 
 
 # what XML 1.0 cannot carry (C0 controls but tab and line breaks), DEL and C1 controls, non-characters
-_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
+ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
 
 
 def legal_text(value: str) -> str:
     """`value`, or Invalid naming the first character that feeds and pages cannot carry."""
-    if found := _ILLEGAL.search(value):
+    if found := ILLEGAL.search(value):
         raise Invalid(
             f"contains the control character U+{ord(found[0]):04X} at character {found.start() + 1}; "
             "delete it (it is often pasted in by accident)"
@@ -352,7 +352,7 @@ def file_name(value: Any) -> str:
 
 
 email = matching(r"[^@\s]+@[^@\s]+\.[^@\s]+", "expected an email address like podcasts@example.org")
-url = matching(r"https?://[^\s/]+\S*", "expected a web address starting with https:// or http://")
+url = matching(r'https?://[^\s/<>"]+[^\s<>"]*', "expected a web address starting with https:// or http://")
 
 
 _DATE_HINT = "expected an ISO 8601 date and time with zone, like 2026-10-23T10:00:00+01:00"

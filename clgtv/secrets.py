@@ -4,26 +4,35 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 from clgtv.errors import Problem
 
 HIDDEN = "***"
 
-# user:password@ in any URL; the signing and token parameters of signed URLs (S3, Azure, CDNs)
-_USERINFO = re.compile(r"(?P<scheme>[a-z][a-z0-9+.-]*://)[^/\s@]+@", re.I)
+# user:password@ in any URL, up to the last @ before the path (a password may hold an unencoded @)
+_USERINFO = re.compile(r"(?P<scheme>\b[a-z][a-z0-9+.-]*://)[^/?#\s]*@", re.I)
+# the signing and token parameters of signed URLs (S3, Azure, CDNs)
 _SIGNED = re.compile(
     r"(?P<name>[?&](?:X-Amz-(?:Signature|Credential|Security-Token)|Signature|AWSAccessKeyId|sig|token"
-    r"|access_token|api_key|key|password|Policy|Key-Pair-Id)=)[^&#\s]+",
+    r"|access_token|api_key|key|password|Policy|Key-Pair-Id)=)[^&#\s'\"]+",
     re.I,
 )
 _ACCESS_KEY = re.compile(r"\b(?:AKIA|ASIA)[A-Z0-9]{16}\b")
-_SECRET_SETTING = re.compile(r"(?P<name>\baws_secret_access_key\b\s*[:=]\s*)\S+", re.I)
+# aws_secret_access_key = ..., AWS_SECRET_ACCESS_KEY=..., "SecretAccessKey": "..." (the AWS CLI's JSON)
+_SECRET_SETTING = re.compile(
+    r"(?P<name>\b(?:aws_secret_access_key|SecretAccessKey)['\"]?\s*[:=]\s*['\"]?)[^\s'\",}]+", re.I
+)
+# in a host's file, a bare `secret_access_key: ...` too (clgtv's own messages name that field, so not redacted)
+_SECRET_FIELD = re.compile(r"\b(?:aws_)?secret_?access_?key['\"]?\s*[:=]\s*['\"]?[^\s'\"]", re.I)
+
+_PASSWORD_IN_URL = re.compile(r"\b[a-z][a-z0-9+.-]*://[^/?#\s:@]*:[^/?#\s]*@", re.I)  # not ssh://git@host
 
 _FINDINGS = (
-    (_USERINFO, "a user name and password in a web address"),
+    (_PASSWORD_IN_URL, "a user name and password in a web address"),
     (_SIGNED, "a signed web address or access token"),
     (_ACCESS_KEY, "an AWS access key id"),
-    (_SECRET_SETTING, "an AWS secret access key"),
+    (_SECRET_FIELD, "an AWS secret access key"),
 )
 
 
@@ -33,6 +42,16 @@ def redact(text: str) -> str:
     text = _SIGNED.sub(lambda m: f"{m['name']}{HIDDEN}", text)
     text = _ACCESS_KEY.sub(HIDDEN, text)
     return _SECRET_SETTING.sub(lambda m: f"{m['name']}{HIDDEN}", text)
+
+
+def split_userinfo(url: str) -> tuple[str, str]:
+    """(the URL without its user name and password, the user name and password or "") by parsing,
+    so a password holding a space or an @ is found whole. Raises ValueError for a malformed URL."""
+    parts = urlsplit(url)
+    userinfo, at, host = parts.netloc.rpartition("@")
+    if not at:
+        return url, ""
+    return urlunsplit(parts._replace(netloc=host)), userinfo
 
 
 def find_secrets(path: Path, text: str) -> list[Problem]:

@@ -21,7 +21,7 @@ from markdown_it import MarkdownIt
 
 from clgtv import textcache
 from clgtv.episodes import Episode
-from clgtv.feed import render_feed
+from clgtv.feed import legal, plain, render_feed
 from clgtv.release import Edition, Media, Release
 from clgtv.settings import Site
 from clgtv.textcache import TextCache
@@ -41,7 +41,8 @@ R = TypeVar("R")
 
 
 def markdown(text: str) -> str:
-    return _markdown.render(text)
+    """Show notes as HTML (see clgtv.feed on the text rules: characters XML cannot carry are dropped)."""
+    return _markdown.render(legal(text))
 
 
 def notes_html(
@@ -88,6 +89,7 @@ def environment(templates: Path) -> Environment:
         lstrip_blocks=True,
     )
     env.filters["clock"] = clock
+    env.filters["plain"] = plain  # for text that leaves the page as plain text: its <meta> description
     env.filters["longdate"] = lambda d: f"{d.day} {d:%B %Y}"
     env.filters["megabytes"] = lambda n: f"{n / 1_000_000:.1f}"
     return env
@@ -159,7 +161,7 @@ def chapters_json(release: Release) -> str:
     """Podcasting 2.0 JSON chapters."""
     chapters = []
     for chapter in release.episode.chapters:
-        item: dict = {"startTime": chapter.start, "title": chapter.title}
+        item: dict = {"startTime": chapter.start, "title": plain(chapter.title)}
         if chapter.url:
             item["url"] = chapter.url
         chapters.append(item)

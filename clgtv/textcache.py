@@ -12,7 +12,7 @@ from pathlib import Path
 
 import markdown_it
 
-_CODE = ("site.py", "transcripts.py", "textcache.py")  # the modules whose output is cached
+_CODE = ("site.py", "transcripts.py", "feed.py", "textcache.py")  # the modules whose output is cached
 
 
 @cache

@@ -1,4 +1,10 @@
-"""Transcripts: WebVTT or SRT in, WebVTT and SRT out, cues for the episode page."""
+"""Transcripts: WebVTT or SRT in, WebVTT and SRT out, cues for the episode page.
+
+Any bytes give cues or a FileError naming the file: UTF-8 only (a BOM is fine); characters XML cannot
+carry are dropped (see clgtv.feed). WebVTT output escapes `&`, `<` and `>`; SRT, which has no escapes
+but is shown with its tags by many players, gets the plain-text rule, and `-->` is broken so that no cue
+text reads as a timing line.
+"""
 
 from __future__ import annotations
 
@@ -8,10 +14,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from clgtv.errors import FileError
+from clgtv.feed import WORD_JOINER, legal, plain
 
-TIMING = re.compile(
-    r"(?:(?P<h>\d+):)?(?P<m>\d{1,2}):(?P<s>\d{2})[.,](?P<ms>\d{3})[ \t]*-->[ \t]*"
-    r"(?:(?P<h2>\d+):)?(?P<m2>\d{1,2}):(?P<s2>\d{2})[.,](?P<ms2>\d{3})"
+TIMING = re.compile(  # at the start of a line; hours bounded, so a line of digits never becomes a huge number
+    r"^[ \t]*(?:(?P<h>\d{1,9}):)?(?P<m>\d{1,2}):(?P<s>\d{2})[.,](?P<ms>\d{3})[ \t]*-->[ \t]*"
+    r"(?:(?P<h2>\d{1,9}):)?(?P<m2>\d{1,2}):(?P<s2>\d{2})[.,](?P<ms2>\d{3})",
+    re.MULTILINE,
 )
 BLANK = re.compile(r"\n\s*\n")
 VOICE = re.compile(r"<v(?:\.[\w.-]+)?\s+([^>]+)>")
@@ -43,8 +51,11 @@ def parse_cues(data: bytes, path: Path) -> list[Cue]:
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise FileError(path, f"cannot read transcript ({exc.__class__.__name__})") from exc
-    cues = [cue for block in BLANK.split(text.replace("\r\n", "\n")) if (cue := _cue(block))]
+        offset = exc.start + len(data) - len(exc.object)  # exc.object lacks the BOM
+        message = f"is not UTF-8 text (byte 0x{exc.object[exc.start]:02X} at offset {offset}); save it as UTF-8"
+        raise FileError(path, message) from exc
+    text = legal(text.replace("\r\n", "\n").replace("\r", "\n"))
+    cues = [cue for block in BLANK.split(text) if (cue := _cue(block))]
     if not cues:
         raise FileError(path, "no cues found; expected WebVTT or SRT timings like 00:00:01.000 --> 00:00:04.000")
     return cues
@@ -59,11 +70,14 @@ def _cue(block: str) -> Cue | None:
     end_of_line = block.find("\n", match.end())
     body = block[end_of_line:].strip() if end_of_line >= 0 else ""
     voice = VOICE.match(body) if body.startswith("<v") else None
-    plain = TAG.sub("", body) if "<" in body else body
-    if "&" in plain:
-        plain = html.unescape(plain)
+    text = TAG.sub("", body) if "<" in body else body
     start, end = (((h * 60 + m) * 60 + s) * 1000 + ms) / 1000, (((h2 * 60 + m2) * 60 + s2) * 1000 + ms2) / 1000
-    return Cue(start, end, voice[1].strip() if voice else None, plain.strip())
+    return Cue(start, end, _unescape(voice[1]) if voice else None, _unescape(text))
+
+
+def _unescape(text: str) -> str:
+    """Character references decoded (a reference to a control character is dropped), ends stripped."""
+    return legal(html.unescape(text)).strip() if "&" in text else text.strip()
 
 
 def stamp(value: float) -> str:
@@ -79,11 +93,16 @@ def vtt_and_srt(cues: list[Cue]) -> tuple[str, str]:
     vtt, srt = ["WEBVTT\n"], []
     for number, cue in enumerate(cues, start=1):
         timing = f"{stamp(cue.start)} --> {stamp(cue.end)}"
-        voice = f"<v {_escape(cue.speaker)}>" if cue.speaker else ""
+        # a speaker ending in "-" gets a space (WebVTT strips it): "<v A-->" would hold a "-->"
+        voice = f"<v {_escape(cue.speaker)}{' ' * cue.speaker.endswith('-')}>" if cue.speaker else ""
         vtt.append(f"{timing}\n{voice}{_escape(cue.text)}\n")
-        speaker = f"{cue.speaker}: " if cue.speaker else ""
-        srt.append(f"{number}\n{timing.replace('.', ',')}\n{speaker}{cue.text}\n")
+        speaker = f"{_srt(cue.speaker)}: " if cue.speaker else ""
+        srt.append(f"{number}\n{timing.replace('.', ',')}\n{speaker}{_srt(cue.text)}\n")
     return "\n".join(vtt), "\n".join(srt)
+
+
+def _srt(text: str) -> str:
+    return plain(text).replace("-->", "--" + WORD_JOINER + ">")
 
 
 def _escape(text: str) -> str:

@@ -8,12 +8,17 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from hypothesis import settings
 from PIL import Image
 
 from clgtv.audio.ffmpeg import ebur128, ffmpeg_path  # noqa: F401 - ebur128 is shared with the tests
 from clgtv.cli import cli
 
 REPO = Path(__file__).resolve().parent.parent
+
+# no example database: the tests never write into the working tree
+settings.register_profile("clgtv", database=None, deadline=None)
+settings.load_profile("clgtv")
 
 
 def ffmpeg(*args: str) -> subprocess.CompletedProcess:

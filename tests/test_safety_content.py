@@ -149,6 +149,14 @@ def test_media_folders_must_be_folders_that_do_not_hold_the_project(
     assert problems(run, project) == [f"{SITE}:4: media_folders: {message}"]
 
 
+@pytest.mark.parametrize("link", ['https://example.org/"><script>x</script>', "javascript:alert(1)"])
+def test_a_web_address_with_markup_or_another_scheme_is_refused(run, project: Path, link: str) -> None:
+    write_episode(project, people=f"[{{name: Ann, href: '{link}'}}]")
+    assert problems(run, project) == [
+        f"{EPISODE}:8: people[1].href: expected a web address starting with https:// or http://, got {link!r}"
+    ]
+
+
 def test_a_file_name_too_long_for_any_disk(run, project: Path) -> None:
     write_episode(project, audio="a" * 300 + ".wav")
     assert problems(run, project) == [

@@ -44,8 +44,23 @@ def _not_a_target(folder: Path, root: Path) -> str | None:
     """Why a folder must never be published into (and so pruned), else None."""
     if folder == root or folder in root.parents:
         return "this folder holds the project" if folder == root else "this folder holds the project folder"
+    if folder == _home():
+        return "this is your home folder"
+    if folder.exists() and not folder.is_dir():
+        return "this is a file, not a folder"
     if mark := next((m for m in PROJECT_MARKS if (folder / m).exists()), None):
         return f"this folder holds {mark}, so it is a project, not a publishing target"
-    if folder.is_relative_to(root) and folder.relative_to(root).parts[0] in PROJECT_PARTS:
-        return f"this folder is inside the project's {folder.relative_to(root).parts[0]}/"
+    if folder.is_relative_to(root) and (part := folder.relative_to(root).parts[0]) in PROJECT_PARTS:
+        return (
+            f"this is the project's {part}/"
+            if folder == root / part
+            else f"this folder is inside the project's {part}/"
+        )
     return None
+
+
+def _home() -> Path | None:
+    try:
+        return Path.home().resolve()
+    except (RuntimeError, KeyError):  # no home folder known
+        return None

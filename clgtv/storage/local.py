@@ -7,7 +7,7 @@ import os
 import shutil
 import tempfile
 from collections.abc import Callable, Iterable
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from clgtv.errors import StorageError, display_path
 from clgtv.layout import file_digest
@@ -36,17 +36,17 @@ class DirectoryTarget:
 
     def checksum(self, key: str) -> str | None:
         with self._guard(key, "cannot read"):
-            return file_digest(self.root / key)
+            return file_digest(self._inside(key, key))
 
     def read(self, key: str) -> bytes | None:
-        path = self.root / key
         with self._guard(key, "cannot read"):
+            path = self._inside(key, key)
             return path.read_bytes() if path.is_file() else None
 
     def write(self, key: str, data: bytes, only_if_absent: bool = False) -> bool:
         """Write a small control file; with only_if_absent, False when it exists already (atomic)."""
-        path = self.root / key
         with self._guard(key, "cannot write"):
+            path = self._inside(key, PurePosixPath(key).parent)
             path.parent.mkdir(parents=True, exist_ok=True)
             if not only_if_absent:
                 self._replace(path, lambda temporary: Path(temporary).write_bytes(data))
@@ -61,20 +61,31 @@ class DirectoryTarget:
 
     def put(self, local: LocalFile, progress: Callable[[int], None]) -> None:
         with self._guard(local.key, "cannot write"):
-            destination = self.root / local.key
+            destination = self._inside(local.key, PurePosixPath(local.key).parent)
             destination.parent.mkdir(parents=True, exist_ok=True)
             self._replace(destination, lambda temporary: shutil.copyfile(local.path, temporary))
         progress(local.size)
 
     def delete(self, keys: Iterable[str]) -> None:
         for key in keys:
-            path = self.root / key
             with self._guard(key, "cannot delete"):
+                path = self._inside(key, PurePosixPath(key).parent)  # a link itself is removed, never what it leads to
                 path.unlink(missing_ok=True)
                 for parent in path.parents:
                     if parent == self.root or not parent.is_relative_to(self.root) or any(parent.iterdir()):
                         break
                     parent.rmdir()
+
+    def _inside(self, key: str, followed: PurePosixPath | str) -> Path:
+        """root/key, once the part of it that is followed (the folders, or the whole path when the file is
+        read) is known to resolve inside the root: a symbolic link in the target never leads clgtv out."""
+        root = self.root.resolve()
+        if not (root / followed).resolve().is_relative_to(root):
+            raise StorageError(
+                f"{display_path(self.root / key)}: a symbolic link leads outside {self}; "
+                "clgtv never follows it there: remove the link"
+            )
+        return self.root / key
 
     @staticmethod
     def _replace(destination: Path, fill: Callable[[str], object]) -> None:

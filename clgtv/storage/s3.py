@@ -8,7 +8,7 @@ names the object first and says how to fix it. Credentials come only from the st
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import boto3
 from boto3.exceptions import S3UploadFailedError
@@ -25,7 +25,7 @@ from botocore.exceptions import (
 
 from clgtv.errors import StorageError
 from clgtv.layout import content_type
-from clgtv.secrets import redact
+from clgtv.secrets import HIDDEN, redact, split_userinfo
 from clgtv.settings import S3Settings
 from clgtv.storage.plan import LocalFile, cache_control, is_control
 
@@ -43,6 +43,7 @@ NO_BUCKET = (
     "no such bucket (NoSuchBucket) at {endpoint}; check the bucket name in target (clgtv.yaml or --target) "
     "and s3.endpoint_url"
 )
+FAILING = "the storage service failed ({code}, HTTP {status}) {attempts} times; publish again later"
 UNREACHABLE = "connection to {endpoint} failed ({error}); check s3.endpoint_url and the network, then publish again"
 
 REJECTED_CODES = ("InvalidAccessKeyId", "SignatureDoesNotMatch", "ExpiredToken", "InvalidToken", "TokenRefreshRequired")
@@ -69,17 +70,36 @@ class S3Target:
         self.bucket = bucket
         self.prefix = f"{prefix.strip('/')}/" if prefix.strip("/") else ""
         self.url = f"s3://{bucket}/{self.prefix}".rstrip("/")
-        session = boto3.session.Session()
-        self._client = session.client(
-            "s3", endpoint_url=settings.endpoint_url, region_name=settings.region, config=client_config(settings)
-        )
-        self.endpoint = redact(self._client.meta.endpoint_url)  # never a password in a message
+        self._client, self.endpoint = self._connect(settings)
+        self.attempts = settings.max_attempts
         self._transfer = TransferConfig(
             multipart_threshold=16 * MiB, multipart_chunksize=16 * MiB, max_concurrency=4, use_threads=True
         )
 
     def __str__(self) -> str:
         return self.url
+
+    def _connect(self, settings: S3Settings) -> tuple[Any, str]:
+        """The client, and its endpoint as messages show it. A user name and password in the endpoint
+        (clgtv.yaml or AWS_ENDPOINT_URL_S3) mean nothing to S3, which signs each request with the AWS
+        credentials: they are left out of every request, so no exception can carry them either."""
+        session = boto3.session.Session()
+
+        def client(endpoint: str | None) -> Any:
+            return session.client(
+                "s3", endpoint_url=endpoint, region_name=settings.region, config=client_config(settings)
+            )
+
+        try:
+            made = client(settings.endpoint_url)
+            endpoint, userinfo = split_userinfo(made.meta.endpoint_url)
+            if not userinfo:
+                return made, endpoint
+            return client(endpoint), endpoint.replace("://", f"://{HIDDEN}@", 1)
+        except ValueError:  # its text holds the endpoint, password and all
+            raise StorageError(
+                f"{self.url}: s3.endpoint_url is not a usable web address; check it (clgtv.yaml or AWS_ENDPOINT_URL_S3)"
+            ) from None
 
     def objects(self) -> dict[str, int]:
         """key -> size of every object under the prefix, except clgtv's own .clgtv/ bookkeeping."""
@@ -165,7 +185,8 @@ class S3Target:
             )
             for error in answer.get("Errors", ()):
                 key = error.get("Key", "")[len(self.prefix) :]
-                raise StorageError(f"{self._where(key)}: cannot delete ({error.get('Code')}: {error.get('Message')})")
+                message = redact(f"{error.get('Code')}: {error.get('Message')}")
+                raise StorageError(f"{self._where(key)}: cannot delete ({message})")
 
     # --- the one place boto3 failures are translated ----------------------------------------------
 
@@ -178,7 +199,7 @@ class S3Target:
             cause = exc.__cause__ or exc.__context__
             if isinstance(cause, ClientError):
                 raise self._client_error(key, cause) from None
-            raise StorageError(f"{self._where(key)}: upload failed ({exc})") from None
+            raise StorageError(f"{self._where(key)}: upload failed ({redact(str(exc))})") from None
         except ClientError as exc:
             raise self._client_error(key, exc) from None
         except (ConnectionError, HTTPClientError) as exc:
@@ -186,7 +207,7 @@ class S3Target:
                 f"{self._where(key)}: {UNREACHABLE.format(endpoint=self.endpoint, error=type(exc).__name__)}"
             ) from None
         except BotoCoreError as exc:
-            raise StorageError(f"{self._where(key)}: {exc}") from None
+            raise StorageError(f"{self._where(key)}: {redact(str(exc))}") from None
 
     def _client_error(self, key: str, exc: ClientError) -> StorageError:
         error = exc.response.get("Error", {})
@@ -203,7 +224,12 @@ class S3Target:
             return StorageError(f"{self.url}: {REJECTED.format(code=code)}")
         if code in DENIED_CODES:
             return StorageError(f"{self._where(key)}: {DENIED.format(code=code)}")
-        return StorageError(f"{self._where(key)}: {code}: {error.get('Message') or 'request failed'}")
+        status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0)
+        if status >= 500:
+            return StorageError(
+                f"{self._where(key)}: {FAILING.format(code=code, status=status, attempts=self.attempts)}"
+            )
+        return StorageError(f"{self._where(key)}: {code}: {redact(str(error.get('Message') or 'request failed'))}")
 
     def _where(self, key: str) -> str:
         return f"{self.url}/{key}" if key else self.url

@@ -64,10 +64,12 @@ def publish(
         plan = make_target_plan(site_dir, target, prune)
         _show(plan, log, dry_run=True)
         return plan
-    with locked(target, log):
+    with locked(target, log) as lock:
         plan = make_target_plan(site_dir, target, prune)
         _show(plan, log, dry_run=False)
-        carry_out(plan, target, Progress(log, live))
+        if target.read(MANIFEST_KEY) is None:  # claim a fresh target first: a first publish cut off can be rerun
+            target.write(MANIFEST_KEY, manifest_bytes({}))
+        carry_out(plan, target, Progress(log, live), confirm=lambda what: still_ours(target, lock, what))
     return plan
 
 
@@ -97,15 +99,18 @@ def read_manifest(target: Target, occupied: bool) -> Manifest:
         raise StorageError(f"{target}/{MANIFEST_KEY}: {exc}; clgtv publishes only where its own manifest is") from None
 
 
-def carry_out(plan: Plan, target: Target, progress: Progress) -> None:
+def carry_out(plan: Plan, target: Target, progress: Progress, confirm: Callable[[str], None] = lambda _: None) -> None:
     """Media and side files, then pages, then feeds; each stage completes before the next starts.
-    Deletions (--prune) come after the feeds no longer point at them; the manifest is written last."""
+    Deletions (--prune) come after the feeds no longer point at them; the manifest is written last.
+    `confirm(what)` raises if the lock is no longer ours, before anything is deleted or recorded."""
     for name, files in zip(STAGES, plan.stages, strict=True):
         if files:
             _transfer(name, files, target, progress)
     if plan.deletions:
+        confirm("deleting anything")
         target.delete(plan.deletions)
     if plan.manifest_changed:
+        confirm("writing the manifest")
         target.write(MANIFEST_KEY, manifest_bytes(plan.manifest))
 
 
@@ -157,13 +162,18 @@ class Lock:
 
     @classmethod
     def parse(cls, data: bytes | None) -> Lock | None:
+        """The lock, or None for anything else (garbage, another tool's file, a half-written lock)."""
         try:
             lock = cls(**json.loads(data)) if data is not None else None
-            if lock and dt.datetime.fromisoformat(lock.created).tzinfo is None:
-                return None
         except (ValueError, TypeError):
             return None
-        return lock
+        return lock if lock and lock._well_formed() else None
+
+    def _well_formed(self) -> bool:
+        texts = (self.owner, self.host, self.created, self.token, self.refreshed)
+        if not all(isinstance(t, str) for t in texts) or type(self.pid) is not int:
+            return False
+        return all(_utc(stamp) is not None for stamp in (self.created, self.refreshed or self.created))
 
     def encode(self) -> bytes:
         return (json.dumps(asdict(self), indent=1) + "\n").encode()
@@ -172,11 +182,13 @@ class Lock:
         return replace(self, refreshed=now.isoformat(timespec="seconds"))
 
     def stale_because(self, now: dt.datetime) -> str | None:
-        """Why a crashed run's lock may be taken over, from any machine: not refreshed for STALE_AFTER,
-        or its process on this machine has ended."""
-        age = now - dt.datetime.fromisoformat(self.refreshed or self.created)
+        """Why a crashed run's lock may be taken over, from any machine: not refreshed for STALE_AFTER
+        (or stamped further ahead than that: a clock gone wrong), or its process on this machine has ended."""
+        age = now - _utc(self.refreshed or self.created)
         if age > STALE_AFTER:
-            return f"not refreshed for {STALE_AFTER.seconds // 60} minutes"
+            return f"not refreshed for {_minutes(STALE_AFTER)}"
+        if -age > STALE_AFTER:
+            return f"refreshed {_minutes(-age)} in the future"
         if self.host == socket.gethostname() and not _running(self.pid):
             return f"its process {self.pid} on this machine has ended"
         return None
@@ -225,12 +237,36 @@ def _ours(held: Lock | None, lock: Lock) -> bool:
     return held is not None and held.token == lock.token
 
 
+def still_ours(target: Target, lock: Lock, what: str) -> None:
+    """Raise unless the lock is still ours: a publish stalled for minutes (a laptop asleep) may have had it
+    taken over, and must not then delete or record anything under the new holder."""
+    held = Lock.parse(target.read(LOCK_KEY))
+    if not _ours(held, lock):
+        who = f" by {held.owner}, pid {held.pid}, since {held.created}" if held else ""
+        raise StorageError(
+            f"{target}: this publish stalled and its lock was taken over{who}; it stopped before {what}. Publish again"
+        )
+
+
 def _release(target: Target, lock: Lock, log: Log) -> None:
     try:
         if _ours(Lock.parse(target.read(LOCK_KEY)), lock):  # never remove a lock someone else took over
             target.delete([LOCK_KEY])
     except StorageError as exc:
         log(f"warning: the lock stays until it goes stale: {exc}")
+
+
+def _utc(stamp: str) -> dt.datetime | None:
+    try:
+        moment = dt.datetime.fromisoformat(stamp)
+    except ValueError:
+        return None
+    return moment if moment.tzinfo is not None else None
+
+
+def _minutes(span: dt.timedelta) -> str:
+    minutes = span.total_seconds() / 60
+    return f"{minutes:.0f} minutes" if minutes >= 1.5 else f"{span.total_seconds():.0f} seconds"
 
 
 def _user() -> str:
