@@ -10,8 +10,9 @@ Text that leaves clgtv follows two rules (`plain` and `legal`, used by the pages
   and HTML readers alike then show what the host wrote, and none reads a tag.
 - HTML fields (content:encoded, the pages' show notes) are markdown-it's "js-default" output only: raw HTML
   shown as text, links limited to safe schemes.
-Free text (show notes, transcript cues) loses the characters XML 1.0 cannot carry (control characters,
-U+FFFE, U+FFFF): dropped, never a refused feed.
+Transcript cues lose the characters XML 1.0 cannot carry (control characters, U+FFFE, U+FFFF): dropped,
+never a refused feed. Show notes with them are refused by `check` at their line; rendering drops them too,
+so a character reference such as `&#x0C;` in the notes cannot bring one back.
 """
 
 from __future__ import annotations

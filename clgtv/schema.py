@@ -18,6 +18,7 @@ from typing import Any
 import yaml
 
 from clgtv.errors import Problem
+from clgtv.secrets import HIDDEN, redact, split_userinfo
 
 
 class Invalid(ValueError):
@@ -37,9 +38,10 @@ class LineDict(dict):
 
 
 class LineList(list):
-    """A sequence from YAML that remembers the line of each item."""
+    """A sequence from YAML that remembers the line of each item, and the text of its plain scalars."""
 
     lines: list[int]
+    source: list[str | None]
 
 
 # libyaml's parser when PyYAML was built with it: about 9x faster on a thousand episode files
@@ -50,6 +52,7 @@ class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[mi
 def _construct_sequence(loader: _Loader, node: yaml.SequenceNode) -> LineList:
     result = LineList(loader.construct_object(child, deep=True) for child in node.value)
     result.lines = [child.start_mark.line + 1 for child in node.value]
+    result.source = [child.value if _plain_non_text(child) else None for child in node.value]
     return result
 
 
@@ -74,17 +77,26 @@ def _plain_non_text(node: yaml.Node) -> bool:
     return isinstance(node, yaml.ScalarNode) and not node.style and node.tag != "tag:yaml.org,2002:str"
 
 
-def _construct_timestamp(loader: _Loader, node: yaml.ScalarNode) -> Any:
-    """An impossible date (2026-02-30) stays text, so the date field can say what is wrong with it."""
-    try:
-        return yaml.constructor.SafeConstructor.construct_yaml_timestamp(loader, node)
-    except ValueError:
-        return node.value
+def _or_text(construct: Callable[[Any, yaml.ScalarNode], Any]) -> Callable[[Any, yaml.ScalarNode], Any]:
+    """A scalar YAML cannot build (the date 2026-02-30, a number of 5000 digits) stays text, so its
+    field can say what is wrong with it."""
+
+    def build(loader: _Loader, node: yaml.ScalarNode) -> Any:
+        try:
+            return construct(loader, node)
+        except ValueError:
+            return node.value
+
+    return build
 
 
 _Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
 _Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, _construct_sequence)
-_Loader.add_constructor("tag:yaml.org,2002:timestamp", _construct_timestamp)
+for _tag, _construct in (
+    ("timestamp", yaml.constructor.SafeConstructor.construct_yaml_timestamp),
+    ("int", yaml.constructor.SafeConstructor.construct_yaml_int),
+):
+    _Loader.add_constructor(f"tag:yaml.org,2002:{_tag}", _or_text(_construct))
 
 NOT_YAML = "(this file is not valid YAML)"
 ALIASES = "anchors and aliases (&name, *name) are not supported; write each value out in full"
@@ -93,7 +105,12 @@ ALIASES = "anchors and aliases (&name, *name) are not supported; write each valu
 def load_yaml(text: str, path: Path, first_line: int = 1) -> tuple[Any, list[Problem]]:
     """Parse YAML text; a syntax error becomes a Problem at its line. Aliases are refused, so a small
     file cannot expand into a huge one."""
-    loader = _Loader(text)
+    if found := _UNPARSED.search(text):
+        return None, [Problem(path, first_line + text.count("\n", 0, found.start()), "yaml", _invisible(found[0]))]
+    try:
+        loader = _Loader(text)
+    except yaml.YAMLError as exc:
+        return None, [Problem(path, first_line, "yaml", f"{exc} {NOT_YAML}")]
     try:
         node = loader.get_single_node()
         if (alias := _first_alias(node)) is not None:
@@ -105,10 +122,6 @@ def load_yaml(text: str, path: Path, first_line: int = 1) -> tuple[Any, list[Pro
         line = first_line + (mark.line if mark else 0)
         what = f"{exc.context}: {exc.problem}" if exc.context else exc.problem
         return None, [Problem(path, line, "yaml", f"{what} {NOT_YAML}")]
-    except yaml.reader.ReaderError as exc:
-        line = first_line + text.count("\n", 0, exc.position)
-        message = f"contains the control character U+{exc.character:04X}; delete it (it is often pasted in by accident)"
-        return None, [Problem(path, line, "yaml", message)]
     except yaml.YAMLError as exc:
         return None, [Problem(path, first_line, "yaml", f"{exc} {NOT_YAML}")]
     except RecursionError:
@@ -117,6 +130,11 @@ def load_yaml(text: str, path: Path, first_line: int = 1) -> tuple[Any, list[Pro
         loader.dispose()
     _shift_lines(data, first_line - 1)
     return data, []
+
+
+def _invisible(character: str) -> str:
+    kind = "line separator" if character in "\u2028\u2029" else "control character"
+    return f"contains the {kind} U+{ord(character):04X}; delete it (it is often pasted in by accident)"
 
 
 def _first_alias(root: yaml.Node | None) -> int | None:
@@ -229,8 +247,20 @@ def describe(value: Any) -> str:
         return "a mapping"
     if isinstance(value, list):
         return "a list"
+    if isinstance(value, str):
+        value = _without_credentials(value)
     shown = repr(value)
     return shown if len(shown) <= 80 else f"{shown[:60]}... ({len(str(value))} characters)"
+
+
+def _without_credentials(value: str) -> str:
+    """A value as a message may show it: a web address's user and password (even one with a space,
+    which the schema refuses) hidden, like every other credential."""
+    try:
+        userinfo = split_userinfo(value.strip())[1]
+    except ValueError:
+        userinfo = ""
+    return redact(value.replace(userinfo, HIDDEN) if userinfo else value)
 
 
 def expected(convert: Converter) -> str:
@@ -254,6 +284,10 @@ def converter(expectation: str, textual: bool = False) -> Callable[[Converter], 
 
 # what XML 1.0 cannot carry (C0 controls but tab and line breaks), DEL and C1 controls, non-characters
 ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
+
+
+# what the YAML parser would count as a line break or refuse outright: found first, at its true line
+_UNPARSED = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff\u2028\u2029]")
 
 
 def legal_text(value: str) -> str:
@@ -437,8 +471,11 @@ class ListOf:
             return ()
         values = value if isinstance(value, list) else [value]
         lines = getattr(values, "lines", [line] * len(values))
+        source = getattr(values, "source", [None] * len(values))
         result = []
-        for item, item_line in zip(values, lines, strict=True):
+        for item, item_line, written in zip(values, lines, source, strict=True):
+            if written is not None and item is not None and getattr(self.item, "keeps_source", False):
+                item = written
             try:
                 result.append(self.item(item))
             except Invalid as exc:

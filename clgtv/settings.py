@@ -73,14 +73,13 @@ AUDIO_SCHEMA: s.Schema = {
 }
 
 
-def clip_problems(audio: AudioSettings, path: Path, data: Any, site: Site) -> list[Problem]:
-    """An intro or outro named in `path` (a YAML file) that is missing or lies outside the project."""
+def clip_problems(audio: AudioSettings, named: dict, path: Path, line: int, site: Site) -> list[Problem]:
+    """An intro or outro that `path` (a YAML file) names in `named` and that is missing or lies outside
+    the project. Each file answers for its own clips."""
     problems = []
-    lines = getattr(data, "lines", {})
-    line = lines.get("audio", lines.get("processing", 1))
     for clip in CLIPS:
         clip_path = getattr(audio, clip)
-        if clip_path is None:
+        if not named.get(clip) or clip_path is None:
             continue
         if message := site.outside(clip_path) or (None if clip_path.is_file() else f"file not found: {clip_path.name}"):
             problems.append(Problem(path, line, f"audio.{clip}", message))
@@ -357,7 +356,7 @@ def load_site(root: Path, problems: list[Problem]) -> Site:
     data = read_yaml_file(path, problems)
     values = s.validate(data, SITE_SCHEMA, s.Context(path, problems)) if data is not None else {}
     defaults = values.get("defaults") or {}
-    return Site(
+    site = Site(
         root=root,
         title=values.get("title", "Podcasts"),
         description=values.get("description") or "",
@@ -368,6 +367,9 @@ def load_site(root: Path, problems: list[Problem]) -> Site:
         s3=S3Settings(**{k: v for k, v in (values.get("s3") or {}).items() if v is not None}),
         media_folders=_media_folders(root, values.get("media_folders") or (), path, data, problems),
     )
+    line = getattr(data, "lines", {}).get("defaults", 1)
+    problems.extend(clip_problems(site.audio, defaults.get("audio") or {}, path, line, site))
+    return site
 
 
 def _base_url(configured: str | None, problems: list[Problem]) -> str:
@@ -408,7 +410,8 @@ def load_show(directory: Path, site: Site, problems: list[Problem]) -> Show | No
     found = [outside] if (outside := site.outside(artwork)) else artwork_problems(artwork)
     problems.extend(Problem(path, line, "artwork", m) for m in found)
     audio = site.audio.merged(values.get("audio") or {}, directory)
-    problems.extend(clip_problems(audio, path, data, site))
+    line = getattr(data, "lines", {}).get("audio", 1)
+    problems.extend(clip_problems(audio, values.get("audio") or {}, path, line, site))
     if len(problems) > before:
         return None
     owner = values["owner"]

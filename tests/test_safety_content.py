@@ -319,9 +319,16 @@ def test_text_fields_keep_what_the_host_wrote(run, project: Path) -> None:
     assert feed_of(project).findtext("channel/{http://www.itunes.com/dtds/podcast-1.0.dtd}author") == "yes"
 
 
-def test_a_number_in_a_list_of_text_asks_for_quotes(run, project: Path) -> None:
-    (project / SHOW).write_text(SHOW_YAML.replace("  - Government\n", "  - 2026\n"))
-    assert problems(run, project) == [f'{SHOW}:9: categories: expected text, got 2026; put it in quotes, like "2026"']
+def test_a_number_in_a_list_of_text_keeps_its_text(run, project: Path) -> None:
+    (project / SHOW).write_text(SHOW_YAML.replace("  - Government\n", "  - 0777\n"))
+    assert problems(run, project) == [
+        f"{SHOW}:9: categories: '0777' is not an Apple Podcasts category (see Apple's list in the README)"
+    ]
+
+
+def test_a_list_where_text_was_expected_is_refused(run, project: Path) -> None:
+    (project / SHOW).write_text(SHOW_YAML.replace("  - Government\n", "  - [Government]\n"))
+    assert problems(run, project) == [f"{SHOW}:9: categories: expected text, got a list"]
 
 
 def test_an_empty_site_file_still_requires_its_fields(run, project: Path) -> None:
@@ -423,3 +430,40 @@ def test_hostile_content_leaves_the_published_site_untouched(run, project: Path,
     change(project)
     assert problems(run, project, "publish")[0].startswith(first_line)
     assert snapshot(project / "public") == before
+
+
+def test_a_number_too_long_for_python_stays_text(run, project: Path) -> None:
+    write_episode(project, title="9" * 5000, season="9" * 5000)
+    title, season = problems(run, project)
+    assert title == f"{EPISODE}:2: title: is 5000 characters; at most 255 allowed"
+    assert season.startswith(f"{EPISODE}:5: season: expected a whole number, got '999") and season.endswith(
+        "... (5000 characters)"
+    )
+
+
+def test_a_line_separator_is_refused_at_its_line(run, project: Path) -> None:
+    write_episode(project, summary='"caf\u00e9 \u00e9\u00e9\u00e9"', title='"a\u2028b"')
+    assert problems(run, project) == [
+        f"{EPISODE}:2: yaml: contains the line separator U+2028; delete it (it is often pasted in by accident)"
+    ]
+
+
+def test_a_password_in_a_refused_address_is_never_shown(run, project: Path) -> None:
+    site = project / SITE
+    site.write_text(site.read_text() + 's3:\n  endpoint_url: "http://alice:hunter2 secret@127.0.0.1:9/"\n')
+    assert problems(run, project) == [
+        f"{SITE}:5: s3.endpoint_url: expected a web address starting with https:// or http://, "
+        "got 'http://***@127.0.0.1:9/'"
+    ]
+
+
+def test_a_site_wide_intro_outside_the_project_is_blamed_on_the_site_file(run, project: Path, tmp_path: Path) -> None:
+    make_tone(tmp_path / "x.wav", seconds=1)
+    site = project / SITE
+    site.write_text(site.read_text() + f"defaults:\n  audio:\n    intro: {tmp_path / 'x.wav'}\n")
+    assert problems(run, project) == [f"{SITE}:4: audio.intro: {outside('x.wav', tmp_path / 'x.wav')}"]
+
+
+def test_a_number_in_a_list_keeps_its_text_in_the_hint(run, project: Path) -> None:
+    (project / SITE).write_text((project / SITE).read_text() + "media_folders:\n  - 0777\n")
+    assert problems(run, project) == [f"{SITE}:4: media_folders: 0777 is not a folder"]

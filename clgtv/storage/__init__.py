@@ -14,7 +14,7 @@ from clgtv.errors import StorageError, display_path
 from clgtv.layout import content_type
 from clgtv.settings import Site, target_location
 from clgtv.storage.local import DirectoryTarget
-from clgtv.storage.plan import cache_control
+from clgtv.storage.plan import MANIFEST_KEY, cache_control
 from clgtv.storage.s3 import S3Target
 from clgtv.storage.sync import Progress, publish
 
@@ -48,7 +48,8 @@ def _not_a_target(folder: Path, root: Path) -> str | None:
         return "this is your home folder"
     if folder.exists() and not folder.is_dir():
         return "this is a file, not a folder"
-    if mark := next((m for m in PROJECT_MARKS if (folder / m).exists()), None):
+    published = (folder / MANIFEST_KEY).is_file()  # a programme may be called "episodes"
+    if mark := next((m for m in PROJECT_MARKS if (folder / m).exists() and not (published and m == "episodes")), None):
         return f"this folder holds {mark}, so it is a project, not a publishing target"
     if folder.is_relative_to(root) and (part := folder.relative_to(root).parts[0]) in PROJECT_PARTS:
         return (
