@@ -96,6 +96,19 @@ def cli_ok(root: Path, *args: str):
     return result
 
 
+def snapshot(folder: Path) -> dict[str, bytes]:
+    """Every file below a folder: what a failed run must leave exactly as it was."""
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in folder.rglob("*") if p.is_file()}
+
+
+@pytest.fixture
+def live(project: Path, run, monkeypatch: pytest.MonkeyPatch) -> dict[str, bytes]:
+    """The project published once (the working directory in it); returns what public/ held."""
+    monkeypatch.chdir(project)
+    assert run(project, "publish").exit_code == 0
+    return snapshot(project / "public")
+
+
 @pytest.fixture
 def project(tmp_path: Path) -> Path:
     return make_project(tmp_path / "project")

@@ -5,19 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import episode_text
-
-
-def snapshot(folder: Path) -> dict[str, bytes]:
-    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in folder.rglob("*") if p.is_file()}
-
-
-@pytest.fixture
-def live(project: Path, run, monkeypatch: pytest.MonkeyPatch) -> dict[str, bytes]:
-    """The project published once; returns what public/ held."""
-    monkeypatch.chdir(project)
-    assert run(project, "publish").exit_code == 0
-    return snapshot(project / "public")
+from conftest import episode_text, snapshot
 
 
 def change_audio(project: Path, data: bytes) -> None:

@@ -9,7 +9,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import SHOW_YAML, episode_text, make_tone
+from conftest import SHOW_YAML, episode_text, make_tone, snapshot
 from lxml import etree
 
 from clgtv.episodes import EPISODE_SCHEMA
@@ -406,10 +406,6 @@ def test_a_second_build_of_the_same_project_is_refused_while_one_runs(run, proje
     assert not (project / "public").exists()
     assert run(project, "build").exit_code == 0
     assert os.path.getsize(project / "build/.lock") == 0
-
-
-def snapshot(folder: Path) -> dict[str, bytes]:
-    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in folder.rglob("*") if p.is_file()}
 
 
 @pytest.mark.parametrize(

@@ -13,7 +13,7 @@ import zlib
 from pathlib import Path
 
 import pytest
-from conftest import REPO, ebur128, ffmpeg
+from conftest import REPO, ebur128, ffmpeg, snapshot
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from PIL import Image
@@ -278,18 +278,6 @@ def test_real_speech_gives_no_warning(tmp_path: Path) -> None:
 
 
 # -- through the CLI: refused, named, and nothing published changes -------------------------------
-
-
-def snapshot(folder: Path) -> dict[str, bytes]:
-    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in folder.rglob("*") if p.is_file()}
-
-
-@pytest.fixture
-def live(project: Path, run, monkeypatch: pytest.MonkeyPatch) -> dict[str, bytes]:
-    """The project published once; returns what public/ held."""
-    monkeypatch.chdir(project)
-    assert run(project, "publish").exit_code == 0
-    return snapshot(project / "public")
 
 
 @pytest.mark.parametrize("command", ["build", "publish"])
