@@ -12,6 +12,8 @@ HIDDEN = "***"
 
 # user:password@ in any URL, up to the last @ before the path (a password may hold an unencoded @)
 _USERINFO = re.compile(r"(?P<scheme>\b[a-z][a-z0-9+.-]*://)[^/?#\s]*@", re.I)
+# ... and in a quoted URL (`got 'http://me:pass word@host'`), where a space cannot end the password
+_QUOTED_USERINFO = re.compile(r"(?P<scheme>(?P<quote>['\"])[a-z][a-z0-9+.-]*://)[^'\"/?#]*@", re.I)
 # the signing and token parameters of signed URLs (S3, Azure, CDNs)
 _SIGNED = re.compile(
     r"(?P<name>[?&](?:X-Amz-(?:Signature|Credential|Security-Token)|Signature|AWSAccessKeyId|sig|token"
@@ -38,6 +40,7 @@ _FINDINGS = (
 
 def redact(text: str) -> str:
     """`text` with every credential replaced by ***."""
+    text = _QUOTED_USERINFO.sub(lambda m: f"{m['scheme']}{HIDDEN}@", text)
     text = _USERINFO.sub(lambda m: f"{m['scheme']}{HIDDEN}@", text)
     text = _SIGNED.sub(lambda m: f"{m['name']}{HIDDEN}", text)
     text = _ACCESS_KEY.sub(HIDDEN, text)

@@ -83,7 +83,7 @@ def parse_manifest(data: bytes) -> Manifest:
         manifest = {str(key): Entry(str(v["sha256"]), int(v["size"])) for key, v in files.items()}
     except (ValueError, KeyError, TypeError, AttributeError) as exc:
         raise ValueError(f"not a clgtv manifest ({type(exc).__name__}: {exc})") from exc
-    if bad := next((key for key in manifest if not safe_key(key)), None):
+    if (bad := next((key for key in manifest if not safe_key(key)), None)) is not None:
         raise ValueError(f"not a clgtv manifest (it lists {bad!r}, which leads outside the target)")
     return manifest
 

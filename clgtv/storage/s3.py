@@ -52,7 +52,7 @@ DENIED_CODES = ("AccessDenied", "AllAccessDisabled", "Forbidden", "403")
 
 def client_config(settings: S3Settings) -> Config:
     return Config(
-        retries={"mode": "standard", "max_attempts": settings.max_attempts},  # backoff on 5xx, throttling, resets
+        retries={"mode": "standard", "total_max_attempts": settings.max_attempts},  # backoff on 5xx, throttling, resets
         s3={"addressing_style": settings.addressing_style},
         connect_timeout=10,
         read_timeout=60,

@@ -13,7 +13,7 @@ import time
 import uuid
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor, as_completed
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass, fields, replace
 from pathlib import Path
 from typing import Protocol, TextIO
 
@@ -35,6 +35,7 @@ from clgtv.storage.plan import (
 Log = Callable[[str], None]
 STALE_AFTER = dt.timedelta(minutes=3)  # a running publish refreshes its lock far more often than this
 REFRESH_EVERY = 30.0  # seconds
+HEARTBEAT = "clgtv lock heartbeat"  # the thread's name
 
 
 class Target(Protocol):
@@ -59,11 +60,11 @@ def publish(
     live: TextIO | None = None,
 ) -> Plan:
     """Sync the built site to the target. A dry run reads the target, prints the plan and writes nothing."""
-    read_manifest(target, bool(target.objects()))  # a target clgtv does not own is refused before any write
     if dry_run:
-        plan = make_target_plan(site_dir, target, prune)
+        plan = make_target_plan(site_dir, target, prune)  # refuses a target clgtv does not own
         _show(plan, log, dry_run=True)
         return plan
+    read_manifest(target, bool(target.objects()))  # refused before the lock is written, too
     with locked(target, log) as lock:
         plan = make_target_plan(site_dir, target, prune)
         _show(plan, log, dry_run=False)
@@ -158,14 +159,17 @@ class Lock:
     def mine(cls, now: dt.datetime) -> Lock:
         host = socket.gethostname()
         owner = f"{_user()}@{host}"
-        return cls(owner, host, os.getpid(), now.isoformat(timespec="seconds"), uuid.uuid4().hex)
+        stamp = now.isoformat(timespec="seconds")
+        return cls(owner, host, os.getpid(), stamp, uuid.uuid4().hex, refreshed=stamp)
 
     @classmethod
     def parse(cls, data: bytes | None) -> Lock | None:
         """The lock, or None for anything else (garbage, another tool's file, a half-written lock)."""
         try:
-            lock = cls(**json.loads(data)) if data is not None else None
-        except (ValueError, TypeError):
+            body = json.loads(data) if data is not None else None
+            known = {f.name for f in fields(cls)}  # a newer clgtv's extra fields are no reason to take over
+            lock = cls(**{k: v for k, v in body.items() if k in known}) if body is not None else None
+        except (ValueError, TypeError, AttributeError):
             return None
         return lock if lock and lock._well_formed() else None
 
@@ -200,7 +204,7 @@ def locked(
 ) -> Iterator[Lock]:
     """Hold `.clgtv/lock` for the whole publish, refreshing it every REFRESH_EVERY seconds; take over a
     stale one with a warning; release it in any case."""
-    lock = Lock.mine(now()).refresh(now())
+    lock = Lock.mine(now())
     if not target.write(LOCK_KEY, lock.encode(), only_if_absent=True):
         held = Lock.parse(target.read(LOCK_KEY))
         why = held.stale_because(now()) if held else "unreadable"
@@ -213,7 +217,7 @@ def locked(
         log(f"warning: {target}: taking over a stale lock{who} ({why})")
         target.write(LOCK_KEY, lock.encode())
     stop = threading.Event()
-    beat = threading.Thread(target=_heartbeat, args=(target, lock, now, stop, log), daemon=True)
+    beat = threading.Thread(target=_heartbeat, args=(target, lock, now, stop, log), name=HEARTBEAT, daemon=True)
     beat.start()
     try:
         yield lock
