@@ -18,7 +18,6 @@ from typing import Any
 import yaml
 
 from clgtv.errors import Problem
-from clgtv.secrets import HIDDEN, redact, split_userinfo
 
 
 class Invalid(ValueError):
@@ -247,20 +246,8 @@ def describe(value: Any) -> str:
         return "a mapping"
     if isinstance(value, list):
         return "a list"
-    if isinstance(value, str):
-        value = _without_credentials(value)
     shown = repr(value)
     return shown if len(shown) <= 80 else f"{shown[:60]}... ({len(str(value))} characters)"
-
-
-def _without_credentials(value: str) -> str:
-    """A value as a message may show it: a web address's user and password (even one with a space,
-    which the schema refuses) hidden, like every other credential."""
-    try:
-        userinfo = split_userinfo(value.strip())[1]
-    except ValueError:
-        userinfo = ""
-    return redact(value.replace(userinfo, HIDDEN) if userinfo else value)
 
 
 def expected(convert: Converter) -> str:
@@ -287,7 +274,7 @@ ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uf
 
 
 # what the YAML parser would count as a line break or refuse outright: found first, at its true line
-_UNPARSED = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff\u2028\u2029]")
+_UNPARSED = re.compile(ILLEGAL.pattern[:-1] + "\u2028\u2029]")
 
 
 def legal_text(value: str) -> str:

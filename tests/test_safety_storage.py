@@ -848,3 +848,11 @@ def test_a_read_only_disk_fails_cleanly_and_keeps_what_was_published(run, projec
             f"error: {target}/.clgtv/lock: cannot write (Read-only file system)"
         ]
     assert snapshot(target) == before
+
+
+def test_a_programme_called_episodes_can_be_published_again(run, project: Path) -> None:
+    (project / "episodes/test-show").rename(project / "episodes/episodes")
+    for _ in range(2):
+        result = run(project, "publish")
+        assert result.exit_code == 0, result.output
+    assert (project / "public/episodes/feed.xml").is_file()
