@@ -8,11 +8,13 @@ import sys
 from pathlib import Path
 
 import click
+import yaml
 
 from clgtv import __version__, content, scaffold
+from clgtv import schema as s
 from clgtv.errors import ClgtvError, ContentError, display_path, printable
 from clgtv.secrets import redact
-from clgtv.settings import AudioSettings
+from clgtv.settings import CLIPS, AudioSettings
 
 # Each command imports its stage where it runs: `clgtv master` on a three-hour recording then
 # carries no boto3, feedgen or Jinja2 in memory, and `clgtv check` starts without numpy or scipy.
@@ -197,26 +199,63 @@ def serve(root: Path, port: int, host: str, directory: Path | None) -> None:
         server.server_close()
 
 
+OPTION_NAMES = {"trim_silence": "trim"}  # the audio settings' names on the command line, where shorter
+
+
+def audio_options(command):
+    """One option for each audio setting, from its declaration: the file's converter, default and help."""
+    for key, field in reversed(list(s.fields_of(AudioSettings))):
+        flag = OPTION_NAMES.get(key, key).replace("_", "-")
+        if field.convert is s.boolean:
+            shown = f"--{flag}" if field.default else f"--no-{flag}"
+            option = click.option(f"--{flag}/--no-{flag}", key, default=None, help=f"{field.help} [default: {shown}]")
+        else:
+            shown = "" if field.default is None else f" [default: {field.default}]"
+            choices = getattr(field.convert, "choices", None)
+            metavar = "[" + "|".join(map(str, choices)) + "]" if choices else "FILE" if key in CLIPS else "NUMBER"
+            option = click.option(f"--{flag}", key, metavar=metavar, help=field.help + shown)
+        command = option(command)
+    return command
+
+
+def _audio_settings(given: dict[str, object]) -> AudioSettings:
+    """The options given, converted as the same settings in a YAML file would be; a bad one is an error
+    naming its option."""
+    values = {}
+    for key, field in s.fields_of(AudioSettings):
+        if (text := given.get(key)) is None:
+            continue
+        flag = "--" + OPTION_NAMES.get(key, key).replace("_", "-")
+        value = text if isinstance(text, bool) or getattr(field.convert, "keeps_source", False) else _scalar(text)
+        try:
+            values[key] = field.convert(value)
+        except s.Invalid as exc:
+            raise ClgtvError(f"{flag}: {exc}") from None
+        if key in CLIPS and not Path(values[key]).is_file():
+            raise ClgtvError(f"{flag}: file not found: {values[key]}")
+    return AudioSettings().merged(values, Path.cwd())
+
+
+def _scalar(text: object) -> object:
+    """An option's text read as YAML reads a plain value in a file: 128 a number, mp3 text."""
+    try:
+        value = yaml.safe_load(str(text))
+    except yaml.YAMLError:
+        return text
+    return value if isinstance(value, (int, float, str)) else text
+
+
 @cli.command()
 @click.argument("source", type=click.Path(path_type=Path))
 @click.argument("output", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--target-lufs", type=float, help="Integrated loudness target [default: -16 stereo, -19 mono].")
-@click.option("--true-peak", type=float, default=-1.0, show_default=True, help="True-peak ceiling in dBTP.")
-@click.option("--format", "format_", type=click.Choice(["mp3", "m4a"]), default="mp3", show_default=True)
-@click.option("--bitrate", type=int, default=128, show_default=True, help="Bitrate in kb/s.")
-@click.option("--channels", type=click.IntRange(1, 2), default=2, show_default=True, help="1 mono, 2 stereo.")
-@click.option("--sample-rate", type=int, default=44100, show_default=True, help="Output sample rate in Hz.")
-@click.option("--leveller/--no-leveller", default=True, show_default=True, help="Even out quiet and loud speakers.")
-@click.option("--trim/--no-trim", "trim_silence", default=True, show_default=True, help="Trim silence at both ends.")
-@click.option("--intro", type=click.Path(exists=True, dir_okay=False, path_type=Path), help="Clip to put first.")
-@click.option("--outro", type=click.Path(exists=True, dir_okay=False, path_type=Path), help="Clip to put last.")
+@audio_options
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
-def master(source: Path, output: Path, as_json: bool, format_: str, **settings: object) -> None:
+def master(source: Path, output: Path, as_json: bool, **options: object) -> None:
     """Process one recording: high-pass, level, normalise, limit, encode; report before and after.
 
     Example: clgtv master panel.wav panel.mp3 --target-lufs -16
     """
-    audio = AudioSettings(format=format_, **settings)
+    audio = _audio_settings(options)
     from clgtv.audio.master import master as master_recording
 
     report = master_recording(source, output, audio, progress=progress_bar(source.name))

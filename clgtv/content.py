@@ -126,13 +126,4 @@ def _duplicates(programmes: list[Programme]) -> list[Problem]:
 
 
 def _clash(episode: Episode, field: str, message: str, first: Episode) -> Problem:
-    return Problem(episode.path, field_line(episode.path, field), field, f"{message} {display_path(first.path)}")
-
-
-def field_line(path: Path, field: str) -> int:
-    """The line where `field:` starts in a host's file (1 when it is not written there)."""
-    try:
-        lines = path.read_text(encoding="utf-8-sig").split("\n")
-    except (OSError, UnicodeDecodeError):
-        return 1
-    return next((n for n, line in enumerate(lines, start=1) if line.startswith(f"{field}:")), 1)
+    return Problem(episode.path, episode.line(field), field, f"{message} {display_path(first.path)}")

@@ -11,17 +11,7 @@ from typing import Any
 from clgtv import schema as s
 from clgtv.artwork import artwork_problems
 from clgtv.errors import Problem
-from clgtv.settings import (
-    AUDIO_SCHEMA,
-    CLIPS,
-    PERSON_SCHEMA,
-    SHARED_SCHEMA,
-    Location,
-    Person,
-    Site,
-    people,
-    shared_values,
-)
+from clgtv.settings import AUDIO, CLIPS, PEOPLE, Person, Shared, Site
 
 FILENAME = re.compile(r"(?P<date>\d{4}-\d{2}-\d{2})-(?P<slug>[a-z0-9]+(?:-[a-z0-9]+)*)\.md")
 TRANSCRIPT_SUFFIXES = (".vtt", ".srt")
@@ -29,61 +19,16 @@ TRANSCRIPT_SUFFIXES = (".vtt", ".srt")
 
 @dataclass(frozen=True)
 class Chapter:
-    start: float
-    title: str
-    url: str | None = None
+    start: float = s.field(s.clock_time, help='where the chapter starts, like "0:12:30"')
+    title: str = s.field(s.text(255), help="the chapter's title")
+    url: str | None = s.field(s.url, default=None, help="a link for the chapter")
 
 
 @dataclass(frozen=True)
 class Soundbite:
-    start: float
-    duration: float
-    title: str | None = None
-
-
-@dataclass(frozen=True)
-class Episode:
-    path: Path
-    show: str
-    slug: str
-    title: str
-    date: dt.datetime
-    audio: Path
-    season: int | None
-    number: int | None
-    type: str
-    explicit: bool | None
-    summary: str | None
-    people: tuple[Person, ...]
-    chapters: tuple[Chapter, ...]
-    transcript: Path | None
-    status: str
-    guid: str
-    notes: str
-    image: Path | None = None
-    location: Location | None = None
-    soundbites: tuple[Soundbite, ...] = ()
-    license: str | None = None
-    license_url: str | None = None
-    # audio settings overriding the show's, as (name, value) pairs: immutable, and pickled to page workers
-    processing: tuple[tuple[str, Any], ...] = ()
-
-    def is_due(self, now: dt.datetime) -> bool:
-        """Published, and its date has come (a future date means scheduled)."""
-        return self.status == "published" and self.date <= now
-
-
-CHAPTER_SCHEMA: s.Schema = {
-    "start": s.Field(s.clock_time, required=True),
-    "title": s.Field(s.text(255), required=True),
-    "url": s.Field(s.url),
-}
-
-SOUNDBITE_SCHEMA: s.Schema = {
-    "start": s.Field(s.clock_time, required=True),
-    "duration": s.Field(s.number_between(1, 600), required=True),
-    "title": s.Field(s.text(128)),
-}
+    start: float = s.field(s.clock_time, help='where the soundbite starts, like "0:12:30"')
+    duration: float = s.field(s.number_between(1, 600), help="how long it lasts, in seconds")
+    title: str | None = s.field(s.text(128), default=None, help="what it is")
 
 
 @s.converter("expected a GUID, like the one `clgtv new` writes", textual=True)
@@ -94,25 +39,35 @@ def guid(value: Any) -> str:
     return result
 
 
-EPISODE_SCHEMA: s.Schema = {
-    "title": s.Field(s.text(255), required=True),
-    "date": s.Field(s.zoned_datetime, required=True),
-    "audio": s.Field(s.file_name, required=True),
-    "season": s.Field(s.whole_at_least(1)),
-    "episode": s.Field(s.whole_at_least(1)),
-    "type": s.Field(s.one_of("full", "trailer", "bonus"), default="full"),
-    "explicit": s.Field(s.boolean),
-    "summary": s.Field(s.text(4000)),
-    "people": s.Field(s.Nested(PERSON_SCHEMA, many=True), default=()),
-    "chapters": s.Field(s.Nested(CHAPTER_SCHEMA, many=True), default=()),
-    "transcript": s.Field(s.file_name),
-    "status": s.Field(s.one_of("draft", "published"), default="published"),
-    "guid": s.Field(guid, required=True),
-    "image": s.Field(s.file_name),
-    "soundbites": s.Field(s.Nested(SOUNDBITE_SCHEMA, many=True), default=()),
-    "processing": s.Field(s.Nested(AUDIO_SCHEMA), default={}),
-    **SHARED_SCHEMA,
-}
+@dataclass(frozen=True, kw_only=True)
+class Episode(s.Read, Shared):
+    path: Path
+    show: str
+    slug: str
+    title: str = s.field(s.text(255), help="the episode's title")
+    date: dt.datetime = s.field(
+        s.zoned_datetime, help="when it goes out, with its zone, like 2026-10-23T10:00:00+01:00"
+    )
+    audio: Path = s.field(s.file_name, help="the recording, next to the episode file")
+    season: int | None = s.field(s.whole_at_least(1), default=None, help="the season number")
+    number: int | None = s.field(s.whole_at_least(1), default=None, key="episode", help="the episode number")
+    type: str = s.field(s.one_of("full", "trailer", "bonus"), default="full", help="full, trailer or bonus")
+    explicit: bool | None = s.field(s.boolean, default=None, help="explicit content [default: the programme's]")
+    summary: str | None = s.field(s.text(4000), default=None, help="one or two sentences about the episode")
+    people: tuple[Person, ...] = s.field(PEOPLE, default=(), help="the people in it")
+    chapters: tuple[Chapter, ...] = s.field(s.Nested(Chapter, many=True), default=(), help="its chapters")
+    transcript: Path | None = s.field(s.file_name, default=None, help="a .vtt or .srt transcript")
+    status: str = s.field(s.one_of("draft", "published"), default="published", help="a draft never goes out")
+    guid: str = s.field(guid, help="the episode's lasting identity; never change it once published")
+    notes: str
+    image: Path | None = s.field(s.file_name, default=None, help="the episode's own artwork")
+    soundbites: tuple[Soundbite, ...] = s.field(s.Nested(Soundbite, many=True), default=(), help="highlights")
+    # audio settings overriding the show's, as (name, value) pairs: immutable, and pickled to page workers
+    processing: tuple[tuple[str, Any], ...] = s.field(AUDIO, default=(), help="audio settings for this episode")
+
+    def is_due(self, now: dt.datetime) -> bool:
+        """Published, and its date has come (a future date means scheduled)."""
+        return self.status == "published" and self.date <= now
 
 
 def split_front_matter(text: str) -> tuple[str, str, int] | None:
@@ -150,8 +105,8 @@ def read_episode(path: Path, site: Site, problems: list[Problem]) -> Episode | N
         return None
     before = len(problems)
     ctx = s.Context(path, problems)
-    values = s.validate(data, EPISODE_SCHEMA, ctx)
-    lines = data.lines if isinstance(data, s.LineDict) else {}
+    values = s.validate(data, s.schema_of(Episode), ctx)
+    lines = s.lines_of(data)
     _check_notes(body, body_line, ctx)
     draft = values.get("status") == "draft"
     files = _Files(path.parent, site, lines, ctx)
@@ -159,37 +114,28 @@ def read_episode(path: Path, site: Site, problems: list[Problem]) -> Episode | N
     transcript = files.find(values.get("transcript"), "transcript", required=not draft)
     if transcript and transcript.suffix.lower() not in TRANSCRIPT_SUFFIXES:
         ctx.add(lines.get("transcript", 1), "transcript", "expected a .vtt or .srt file")
-    chapters = _chapters(values.get("chapters") or (), lines.get("chapters", 1), ctx)
+    _check_chapters(values.get("chapters", ()), lines.get("chapters", 1), ctx)
+    processing = values.get("processing", {})
     for clip in CLIPS:
-        files.find((values.get("processing") or {}).get(clip), "processing", required=True, field=f"processing.{clip}")
+        files.find(processing.get(clip), "processing", required=True, field=f"processing.{clip}")
     image = files.find(values.get("image"), "image", required=False)
     if image:
         for message in artwork_problems(image):
             ctx.add(lines.get("image", 1), "image", message)
     if len(problems) > before:
         return None
-    return Episode(
+    return s.build(
+        Episode,
+        values,
         path=path,
         show=path.parent.name,
         slug=match["slug"],
-        title=values["title"],
-        date=values["date"],
         audio=audio,
-        season=values["season"],
-        number=values["episode"],
-        type=values["type"],
-        explicit=values["explicit"],
-        summary=values["summary"],
-        people=people(values["people"]),
-        chapters=chapters,
         transcript=transcript,
-        status=values["status"],
-        guid=values["guid"],
         notes=body.strip(),
-        **shared_values(values),
         image=image,
-        soundbites=tuple(Soundbite(**b) for b in values["soundbites"] if {"start", "duration"} <= b.keys()),
-        processing=tuple((values["processing"] or {}).items()),
+        processing=tuple(processing.items()),
+        lines=lines,
     )
 
 
@@ -224,14 +170,12 @@ class _Files:
         return path.resolve()
 
 
-def _chapters(items: tuple[dict, ...], line: int, ctx: s.Context) -> tuple[Chapter, ...]:
-    chapters = tuple(Chapter(**item) for item in items if {"start", "title"} <= item.keys())
+def _check_chapters(chapters: tuple[Chapter, ...], line: int, ctx: s.Context) -> None:
     starts = [c.start for c in chapters]
     if starts and starts != sorted(set(starts)):
         ctx.add(line, "chapters", "start times must increase from one chapter to the next")
     if starts and starts[0] != 0:
         ctx.add(line, "chapters", 'the first chapter must start at "0:00:00"')
-    return chapters
 
 
 def discover(show_dir: Path) -> list[Path]:

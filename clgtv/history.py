@@ -11,7 +11,7 @@ from typing import Protocol
 
 from lxml import etree
 
-from clgtv.content import Content, field_line
+from clgtv.content import Content
 from clgtv.errors import Problem
 
 # a feed from the target is data: no entities expanded, nothing fetched, no size limit lifted
@@ -49,7 +49,7 @@ def guid_problems(content: Content, target: Readable) -> list[Problem]:
                 problems.append(
                     Problem(
                         episode.path,
-                        field_line(episode.path, "guid"),
+                        episode.line("guid"),
                         "guid",
                         f"the published feed gives this episode the guid '{old}'; a new guid makes podcast "
                         f"apps offer it to every subscriber again as a new episode. To keep it, write "

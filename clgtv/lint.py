@@ -13,8 +13,6 @@ Errors are what Apple Podcasts or the namespace refuse; warnings are recommendat
 from __future__ import annotations
 
 import datetime as dt
-import email.utils
-import re
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -24,14 +22,12 @@ from lxml import etree
 
 from clgtv import site as pages
 from clgtv.artwork import artwork_problems
-from clgtv.categories import APPLE_CATEGORIES
-from clgtv.content import Content, field_line
+from clgtv.content import Content
 from clgtv.episodes import Episode
 from clgtv.errors import ContentError, FileError, Problem
 from clgtv.feed import ITUNES_NS, MAX_DESCRIPTION_BYTES, PODCAST_NS, WORD_JOINER, podcast_guid, render_feed
 from clgtv.layout import CHAPTERS_TYPE, TRANSCRIPT_TYPES, artwork_name, episode_image_name
 from clgtv.release import Edition, Media
-from clgtv.settings import MEDIUMS, SHOW_FILE, SITE_FILE
 from clgtv.transcripts import read_cues
 
 NS = {"itunes": ITUNES_NS, "podcast": PODCAST_NS, "atom": "http://www.w3.org/2005/Atom"}
@@ -44,8 +40,6 @@ ENCLOSURE_TYPES = {
     ".mov": ("video/quicktime",),
     ".pdf": ("application/pdf",),
 }
-LANGUAGE = re.compile(r"[a-zA-Z]{2,3}(-[a-zA-Z0-9]{2,8})*")
-GEO = re.compile(r"geo:-?\d+(\.\d+)?,-?\d+(\.\d+)?(,-?\d+(\.\d+)?)?(;u=\d+(\.\d+)?)?")
 MAX_TITLE = 255
 MAX_NAMESPACE_TEXT = 128  # podcast:person, location, license, soundbite, funding
 SOUNDBITE_SECONDS = (15, 120)  # the namespace's recommended soundbite length
@@ -106,36 +100,12 @@ def _channel(channel: etree._Element, local: Local) -> Iterator[Finding]:
         if not _text(channel, path):
             yield error(field, f"the feed has no {what}")
     yield from _lengths(channel, None, "description")
-    if (language := _text(channel, "language")) and not LANGUAGE.fullmatch(language):
-        yield error("language", f"'{language}' is not a language code like en or en-GB")
-    if (explicit := _text(channel, "itunes:explicit")) and explicit not in ("true", "false"):
-        yield error("explicit", f"<itunes:explicit> is '{explicit}'; Apple expects true or false")
-    if (kind := _text(channel, "itunes:type")) and kind not in ("episodic", "serial"):
-        yield error("type", f"<itunes:type> is '{kind}'; expected episodic or serial")
-    yield from _categories(channel)
     yield from _image(channel, None, "artwork", local)
-    for tag in ("block", "complete"):
-        if (value := _text(channel, f"itunes:{tag}")) and value != "Yes":
-            yield warning(tag, f"<itunes:{tag}> is '{value}'; Apple only acts on Yes")
-    if (new_url := _text(channel, "itunes:new-feed-url")) and not new_url.startswith(("https://", "http://")):
-        yield error("new_feed_url", f"<itunes:new-feed-url> '{new_url}' is not a web address")
     self_url = _text(channel, "atom:link[@rel='self']/@href")
     if self_url and not self_url.startswith("https://"):
         message = f"the feed's URL {self_url} is not https://; Apple Podcasts and Spotify need https in production"
         yield warning("base_url", message)
     yield from _podcast_channel(channel, self_url)
-
-
-def _categories(channel: etree._Element) -> Iterator[Finding]:
-    for category in channel.findall("itunes:category", NS):
-        name = category.get("text", "")
-        if name not in APPLE_CATEGORIES:
-            yield Finding("error", None, "categories", f"'{name}' is not an Apple Podcasts category")
-            continue
-        for sub in category.findall("itunes:category", NS):
-            if sub.get("text") not in APPLE_CATEGORIES[name]:
-                message = f"'{sub.get('text')}' is not a subcategory of '{name}' in Apple's list"
-                yield Finding("error", None, "categories", message)
 
 
 def _podcast_channel(channel: etree._Element, self_url: str) -> Iterator[Finding]:
@@ -148,14 +118,6 @@ def _podcast_channel(channel: etree._Element, self_url: str) -> Iterator[Finding
         if self_url and guid != podcast_guid(self_url):
             message = "<podcast:guid> is not the UUIDv5 of the feed URL; keep it only if the feed moved here"
             yield Finding("warning", None, "feed", message)
-    if (locked := _text(channel, "podcast:locked")) and locked not in ("yes", "no"):
-        yield Finding("error", None, "locked", f"<podcast:locked> is '{locked}'; expected yes or no")
-    medium = _text(channel, "podcast:medium")
-    if medium and medium.removesuffix("L") not in MEDIUMS and medium != "mixed":
-        yield Finding("error", None, "medium", f"<podcast:medium> '{medium}' is not one of the namespace's mediums")
-    for funding in channel.findall("podcast:funding", NS):
-        if not funding.get("url"):
-            yield Finding("error", None, "funding", "<podcast:funding> needs a url")
     yield from _namespace_texts(channel, None)
 
 
@@ -176,15 +138,6 @@ def _item(item: etree._Element, local: Local) -> Iterator[Finding]:
     if not _text(item, "description"):
         yield Finding("warning", guid, "summary", "the episode has no <description>; add a summary or show notes")
     yield from _lengths(item, guid, "summary")
-    if not _rfc822(_text(item, "pubDate")):
-        yield error("date", f"<pubDate> '{_text(item, 'pubDate')}' is not an RFC 822 date")
-    if (kind := _text(item, "itunes:episodeType")) and kind not in ("full", "trailer", "bonus"):
-        yield error("type", f"<itunes:episodeType> is '{kind}'; expected full, trailer or bonus")
-    for tag, field in (("itunes:episode", "episode"), ("itunes:season", "season")):
-        if (number := _text(item, tag)) and not (number.isdigit() and int(number) > 0):
-            yield error(field, f"<{tag}> is '{number}'; expected a whole number of at least 1")
-    if (explicit := _text(item, "itunes:explicit")) and explicit not in ("true", "false"):
-        yield error("explicit", f"<itunes:explicit> is '{explicit}'; Apple expects true or false")
     duration = yield from _enclosure(item, guid, local)
     yield from _image(item, guid, "image", local)
     yield from _podcast_item(item, guid, duration)
@@ -242,9 +195,6 @@ def _podcast_item(item: etree._Element, guid: str | None, duration: int | None) 
     for chapters in item.findall("podcast:chapters", NS):
         if not chapters.get("url") or chapters.get("type") != CHAPTERS_TYPE:
             yield Finding("error", guid, "chapters", f"<podcast:chapters> needs a url and type {CHAPTERS_TYPE}")
-    for tag, field in (("podcast:season", "season"), ("podcast:episode", "episode")):
-        if (number := _text(item, tag)) and not re.fullmatch(r"\d+(\.\d+)?", number):
-            yield Finding("error", guid, field, f"<{tag}> is '{number}'; expected a number")
     for bite in item.findall("podcast:soundbite", NS):
         yield from _soundbite(bite, guid, duration)
 
@@ -291,8 +241,6 @@ def _namespace_texts(node: etree._Element, guid: str | None) -> Iterator[Finding
             elif _visible_length(text) > MAX_NAMESPACE_TEXT:
                 message = f"<podcast:{tag}> is over {MAX_NAMESPACE_TEXT} characters; apps may cut it"
                 yield Finding("warning", guid, field, message)
-            if tag == "location" and element.get("geo") and not GEO.fullmatch(element.get("geo", "")):
-                yield Finding("error", guid, field, f"geo '{element.get('geo')}' is not like geo:53.48,-2.24")
 
 
 def _image(node: etree._Element, guid: str | None, field: str, local: Local) -> Iterator[Finding]:
@@ -322,13 +270,6 @@ def _duplicates(items: list[etree._Element]) -> Iterator[Finding]:
 def _text(node: etree._Element, path: str) -> str:
     found = node.xpath(path if "@" in path else f"{path}/text()", namespaces=NS)
     return str(found[0]).strip() if found else ""
-
-
-def _rfc822(value: str) -> dt.datetime | None:
-    try:
-        return email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
 
 
 # --- the two entry points --------------------------------------------------------------
@@ -395,13 +336,12 @@ def check_built(editions: tuple[Edition, ...], site_dir: Path, log: Callable[[st
 
 
 def _sort(edition: Edition, found: list[Finding], errors: list[Problem], warnings: list[Problem]) -> None:
-    by_guid = {r.episode.guid: r.episode.path for r in edition.releases}
-    show_file = edition.programme.show.directory / SHOW_FILE
+    by_guid = {r.episode.guid: r.episode for r in edition.releases}
     for finding in found:
-        path = by_guid.get(finding.guid or "", show_file)
+        source = by_guid.get(finding.guid or "", edition.programme.show)
         if finding.field == "base_url":
-            path = edition.site.root / SITE_FILE
-        problem = Problem(path, field_line(path, finding.field), finding.field, finding.message)
+            source = edition.site
+        problem = Problem(source.path, source.line(finding.field), finding.field, finding.message)
         (errors if finding.level == "error" else warnings).append(problem)
 
 
@@ -411,5 +351,5 @@ def _transcript_problems(episode: Episode) -> list[Problem]:
     try:
         read_cues(episode.transcript)
     except FileError as exc:
-        return [Problem(episode.path, field_line(episode.path, "transcript"), "transcript", exc.message)]
+        return [Problem(episode.path, episode.line("transcript"), "transcript", exc.message)]
     return []

@@ -7,10 +7,12 @@ so one run of `clgtv check` reports everything at once.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import difflib
+import functools
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -168,16 +170,112 @@ def _shift_lines(value: Any, offset: int) -> None:
 
 
 Converter = Callable[[Any], Any]
+REQUIRED = dataclasses.MISSING  # a field's default when the host must write it
 
 
 @dataclass(frozen=True)
 class Field:
+    """One content field: how its YAML value is converted, its default, and a line of help for hosts.
+    `name` is the model attribute it fills (it differs from the YAML key for `episode: 3`)."""
+
     convert: Converter
     required: bool = False
     default: Any = None
+    help: str = ""
+    name: str = ""
 
 
-Schema = dict[str, Field]
+Schema = dict[str, Field]  # YAML key -> Field
+_SPEC, _KEY = "clgtv", "clgtv.key"  # where a declaration sits in its dataclass field's metadata
+
+
+def field(convert: Converter, *, help: str, default: Any = REQUIRED, derived: bool = False, key: str = "") -> Any:
+    """Declare a model attribute read from YAML: its converter, default and help, once.
+
+    Without a default the host must write it, unless `derived`: then the loader supplies the value
+    (`artwork` becomes a path, `language` falls back to the site's). A dotted `key` reads the field
+    from a nested mapping (`defaults.language`).
+    """
+    spec = Field(convert, required=default is REQUIRED and not derived, default=default, help=help)
+    return dataclasses.field(default=default, metadata={_SPEC: spec, _KEY: key})
+
+
+@functools.cache
+def fields_of(cls: type) -> tuple[tuple[str, Field], ...]:
+    """(YAML key, Field) for every content field of a model class, in declaration order."""
+    return tuple(
+        (attribute.metadata[_KEY] or attribute.name, dataclasses.replace(spec, name=attribute.name))
+        for attribute in dataclasses.fields(cls)
+        if (spec := attribute.metadata.get(_SPEC))
+    )
+
+
+@functools.cache
+def schema_of(cls: type) -> Schema:
+    """The schema of a model class, derived from its field declarations; dotted keys become groups."""
+    schema: Schema = {}
+    groups: dict[str, Schema] = {}
+    for key, spec in fields_of(cls):
+        head, _, rest = key.partition(".")
+        if not rest:
+            schema[key] = spec
+        elif head not in groups:
+            groups[head] = {rest: spec}
+            schema[head] = Field(Group(groups[head]), help=f"settings under {head}", name=head)
+        else:
+            groups[head][rest] = spec
+    return schema
+
+
+def walk(cls: type, prefix: str = "") -> Iterator[tuple[str, Field]]:
+    """Every content field a model reads, nested ones included, as (dotted YAML key, Field):
+    `owner.email`, `people.name`, `defaults.audio.bitrate`."""
+    for key, spec in fields_of(cls):
+        yield prefix + key, spec
+        if isinstance(spec.convert, Nested):
+            yield from walk(spec.convert.model, f"{prefix}{key}.")
+
+
+def build(cls: type, values: dict[str, Any], **derived: Any) -> Any:
+    """A model from validated `values` (keyed as in the YAML); `derived` gives what the loader works out."""
+    given = {}
+    for key, spec in fields_of(cls):
+        value = _lookup(values, key)
+        if value is not _ABSENT and spec.name not in derived:
+            given[spec.name] = value
+    return cls(**given, **derived)
+
+
+_ABSENT = object()
+
+
+def _lookup(values: dict[str, Any], key: str) -> Any:
+    for part in key.split("."):
+        if not isinstance(values, dict) or part not in values:
+            return _ABSENT
+        values = values[part]
+    return values
+
+
+def lines_of(data: Any, prefix: str = "") -> dict[str, int]:
+    """The line of each key of a YAML mapping, nested mappings' keys dotted (`location.geo`)."""
+    lines: dict[str, int] = {}
+    if isinstance(data, LineDict):
+        for key, line in data.lines.items():
+            lines[f"{prefix}{key}"] = line
+            lines.update(lines_of(data[key], f"{prefix}{key}."))
+    return lines
+
+
+@dataclass(frozen=True, kw_only=True)
+class Read:
+    """A model read from a host's file, which remembers where each of its fields was written."""
+
+    lines: dict[str, int] = dataclasses.field(default_factory=dict, compare=False, repr=False)
+
+    def line(self, key: str) -> int:
+        """The line of `key` as the host writes it (`episode`, `owner.email`); 1 when it is not written."""
+        return self.lines.get(key, 1)
 
 
 @dataclass
@@ -192,7 +290,7 @@ class Context:
 
 
 def validate(data: Any, schema: Schema, ctx: Context, prefix: str = "", line: int = 1) -> dict:
-    """Convert `data` by `schema`; record every problem in ctx; return what converted."""
+    """Convert `data` by `schema`; record every problem in ctx; return what the host wrote, converted."""
     if not isinstance(data, dict):
         ctx.add(line, prefix.rstrip(".") or "file", f"expected a mapping of fields, got {describe(data)}")
         return {}
@@ -214,17 +312,13 @@ def validate(data: Any, schema: Schema, ctx: Context, prefix: str = "", line: in
         except Invalid as exc:
             ctx.add(key_line, name, str(exc))
     for key, field in schema.items():
-        if key in data:
-            continue
-        if field.required:
+        if field.required and key not in data:
             ctx.add(base_line, f"{prefix}{key}", "required field is missing")
-        else:
-            result[key] = field.default
     return result
 
 
 def _convert(convert: Converter, value: Any, ctx: Context, name: str, line: int) -> Any:
-    if isinstance(convert, (Nested, ListOf)):
+    if isinstance(convert, (Nested, Group, ListOf)):
         return convert.apply(value, ctx, name, line)
     if value is None:
         raise Invalid(f"is empty; {expected(convert)}")
@@ -343,6 +437,7 @@ def one_of(*choices: Any) -> Converter:
             raise Invalid(f"expected one of: {shown}; got {describe(value)}")
         return value
 
+    convert.choices = choices  # type: ignore[attr-defined]
     return convert
 
 
@@ -418,11 +513,13 @@ def clock_time(value: Any) -> float:
 
 @dataclass(frozen=True)
 class Nested:
-    """A converter for a mapping or a list of mappings, validated field by field."""
+    """A mapping, or a list of mappings, that builds its model (a Person, a Location) field by field.
+    With `overrides`, the fields written are kept as {attribute: value}, to apply over other settings."""
 
-    schema: Schema
+    model: type
     many: bool = False
     allow_text: str | None = None  # a lone string becomes {allow_text: value}
+    overrides: bool = False
 
     @property
     def expected(self) -> str:
@@ -430,7 +527,7 @@ class Nested:
 
     def apply(self, value: Any, ctx: Context, name: str, line: int) -> Any:
         if not self.many:
-            return validate(value, self.schema, ctx, f"{name}.", line)
+            return self._one(value, ctx, f"{name}.", line)
         if not isinstance(value, list):
             ctx.add(line, name, f"expected a list, got {describe(value)}")
             return ()
@@ -438,8 +535,26 @@ class Nested:
         for index, item in enumerate(value, start=1):
             if self.allow_text and isinstance(item, str):
                 item = {self.allow_text: item}
-            items.append(validate(item, self.schema, ctx, f"{name}[{index}].", line))
-        return tuple(items)
+            items.append(self._one(item, ctx, f"{name}[{index}].", line))
+        return tuple(item for item in items if item is not None)
+
+    def _one(self, value: Any, ctx: Context, prefix: str, line: int) -> Any:
+        before = len(ctx.problems)
+        values = validate(value, schema_of(self.model), ctx, prefix, line)
+        if self.overrides:
+            return {spec.name: values[key] for key, spec in fields_of(self.model) if key in values}
+        return build(self.model, values) if len(ctx.problems) == before else None
+
+
+@dataclass(frozen=True)
+class Group:
+    """A mapping that only groups fields of its parent's model (`defaults:` in clgtv.yaml)."""
+
+    schema: Schema
+    expected = "expected a mapping"
+
+    def apply(self, value: Any, ctx: Context, name: str, line: int) -> dict:
+        return validate(value, self.schema, ctx, f"{name}.", line)
 
 
 @dataclass(frozen=True)

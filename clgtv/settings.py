@@ -23,20 +23,30 @@ BASE_URL_ENV = "CLGTV_BASE_URL"
 class AudioSettings:
     """How a recording is processed; site defaults < show.yaml < the episode's `processing`."""
 
-    target_lufs: float | None = None  # None: -16 LUFS stereo, -19 mono
-    true_peak: float = -1.0
-    format: str = "mp3"
-    bitrate: int = 128
-    channels: int = 2
-    sample_rate: int = 44100
-    highpass: float = 70.0
-    leveller: bool = True
-    max_boost: float = 20.0
-    max_cut: float = 10.0
-    trim_silence: bool = True
-    intro: Path | None = None
-    outro: Path | None = None
-    crossfade: float = 0.5
+    target_lufs: float | None = s.field(
+        s.number_between(-30, -10),
+        default=None,
+        help="integrated loudness target in LUFS [default: -16 stereo, -19 mono]",
+    )
+    true_peak: float = s.field(s.number_between(-9, 0), default=-1.0, help="true-peak ceiling in dBTP")
+    format: str = s.field(s.one_of("mp3", "m4a"), default="mp3", help="MP3, or AAC in M4A")
+    bitrate: int = s.field(s.one_of(64, 96, 112, 128, 160, 192, 256, 320), default=128, help="bitrate in kb/s")
+    channels: int = s.field(s.one_of(1, 2), default=2, help="1 mono, 2 stereo")
+    sample_rate: int = s.field(s.one_of(22050, 32000, 44100, 48000), default=44100, help="output sample rate in Hz")
+    highpass: float = s.field(
+        s.number_between(0, 200), default=70.0, help="high-pass filter in Hz, against rumble; 0 is off"
+    )
+    leveller: bool = s.field(s.boolean, default=True, help="even out quiet and loud speakers")
+    max_boost: float = s.field(s.number_between(0, 30), default=20.0, help="most the leveller raises a speaker, in dB")
+    max_cut: float = s.field(s.number_between(0, 30), default=10.0, help="most the leveller lowers a speaker, in dB")
+    trim_silence: bool = s.field(
+        s.boolean, default=True, help="trim silence before the first and after the last speech"
+    )
+    intro: Path | None = s.field(s.file_name, default=None, help="clip to put first")
+    outro: Path | None = s.field(s.file_name, default=None, help="clip to put last")
+    crossfade: float = s.field(
+        s.number_between(0, 5), default=0.5, help="seconds the intro and outro overlap the programme"
+    )
 
     @property
     def loudness_target(self) -> float:
@@ -54,23 +64,7 @@ class AudioSettings:
 
 
 CLIPS = ("intro", "outro")
-
-AUDIO_SCHEMA: s.Schema = {
-    "target_lufs": s.Field(s.number_between(-30, -10)),
-    "true_peak": s.Field(s.number_between(-9, 0)),
-    "format": s.Field(s.one_of("mp3", "m4a")),
-    "bitrate": s.Field(s.one_of(64, 96, 112, 128, 160, 192, 256, 320)),
-    "channels": s.Field(s.one_of(1, 2)),
-    "sample_rate": s.Field(s.one_of(22050, 32000, 44100, 48000)),
-    "highpass": s.Field(s.number_between(0, 200)),
-    "leveller": s.Field(s.boolean),
-    "max_boost": s.Field(s.number_between(0, 30)),
-    "max_cut": s.Field(s.number_between(0, 30)),
-    "trim_silence": s.Field(s.boolean),
-    "intro": s.Field(s.file_name),
-    "outro": s.Field(s.file_name),
-    "crossfade": s.Field(s.number_between(0, 5)),
-}
+AUDIO = s.Nested(AudioSettings, overrides=True)
 
 
 def clip_problems(audio: AudioSettings, named: dict, path: Path, line: int, site: Site) -> list[Problem]:
@@ -88,85 +82,59 @@ def clip_problems(audio: AudioSettings, named: dict, path: Path, line: int, site
 
 @dataclass(frozen=True)
 class Person:
-    name: str
-    role: str = "guest"
-    href: str | None = None
-    img: str | None = None
+    name: str = s.field(s.text(128), help="the person's name")
+    role: str = s.field(s.text(64), default="guest", help="their role, like host or guest")
+    href: str | None = s.field(s.url, default=None, help="a link to the person")
+    img: str | None = s.field(s.url, default=None, help="a picture of the person")
 
 
-PERSON_SCHEMA: s.Schema = {
-    "name": s.Field(s.text(128), required=True),
-    "role": s.Field(s.text(64), default="guest"),
-    "href": s.Field(s.url),
-    "img": s.Field(s.url),
-}
+PEOPLE = s.Nested(Person, many=True)
 
 
-def people(items: tuple[dict, ...]) -> tuple[Person, ...]:
-    return tuple(Person(**item) for item in items if "name" in item)
+@s.converter('expected a geo URI like "geo:53.4808,-2.2426" (latitude,longitude)', textual=True)
+def geo(value: Any) -> str:
+    result = _GEO_SHAPE(value)
+    latitude, longitude = (float(n) for n in result[4:].split(";")[0].split(",")[:2])
+    if not -90 <= latitude <= 90:
+        raise s.Invalid(f"has the latitude {latitude:g}; expected -90 to 90 (north is positive)")
+    if not -180 <= longitude <= 180:
+        raise s.Invalid(f"has the longitude {longitude:g}; expected -180 to 180 (east is positive)")
+    return result
+
+
+_GEO_SHAPE = s.matching(
+    r"geo:-?\d+(\.\d+)?,-?\d+(\.\d+)?(,-?\d+(\.\d+)?)?(;u=\d+(\.\d+)?)?",
+    'expected a geo URI like "geo:53.4808,-2.2426" (latitude,longitude)',
+    max_length=64,
+)
+osm = s.matching(r"[NWR]\d+(#\d+)?", "expected an OpenStreetMap id like R146656", max_length=32)
+country = s.matching(r"[A-Za-z]{2}", "expected a two-letter country code like gb", max_length=2, lower=True)
+language = s.matching(r"[a-zA-Z]{2,3}(-[a-zA-Z0-9]{2,8})*", "expected a language code like en or en-GB", max_length=16)
 
 
 @dataclass(frozen=True)
 class Location:
     """Podcasting 2.0 podcast:location: what place the content is about (or where it was made)."""
 
-    name: str
-    geo: str | None = None
-    osm: str | None = None
-    country: str | None = None
-    rel: str = "subject"
+    name: str = s.field(s.text(128), help="the place, like Manchester Central Library")
+    geo: str | None = s.field(geo, default=None, help="its coordinates, like geo:53.4808,-2.2426")
+    osm: str | None = s.field(osm, default=None, help="its OpenStreetMap id, like R146656")
+    country: str | None = s.field(country, default=None, help="its two-letter country code, like gb")
+    rel: str = s.field(
+        s.one_of("subject", "creator"), default="subject", help="subject: it is about the place; creator: made there"
+    )
 
 
-geo = s.matching(
-    r"geo:-?\d{1,2}(\.\d+)?,-?\d{1,3}(\.\d+)?(,-?\d+(\.\d+)?)?(;u=\d+(\.\d+)?)?",
-    'expected a geo URI like "geo:53.4808,-2.2426" (latitude,longitude)',
-    max_length=64,
-)
-osm = s.matching(r"[NWR]\d+(#\d+)?", "expected an OpenStreetMap id like R146656", max_length=32)
-country = s.matching(r"[A-Za-z]{2}", "expected a two-letter country code like gb", max_length=2, lower=True)
+@dataclass(frozen=True, kw_only=True)
+class Shared:
+    """Fields that shows and episodes share (Podcasting 2.0 podcast:license and podcast:location)."""
 
-
-LOCATION_SCHEMA: s.Schema = {
-    "name": s.Field(s.text(128), required=True),
-    "geo": s.Field(geo),
-    "osm": s.Field(osm),
-    "country": s.Field(country),
-    "rel": s.Field(s.one_of("subject", "creator"), default="subject"),
-}
-
-
-def location(values: dict | None) -> Location | None:
-    return Location(**values) if values and "name" in values else None
-
-
-# fields that shows and episodes share (Podcasting 2.0 podcast:license and podcast:location)
-SHARED_SCHEMA: s.Schema = {
-    "license": s.Field(s.text(128)),
-    "license_url": s.Field(s.url),
-    "location": s.Field(s.Nested(LOCATION_SCHEMA)),
-}
-
-
-def shared_values(values: dict) -> dict[str, Any]:
-    """The SHARED_SCHEMA fields, converted, for a Show or an Episode."""
-    return {
-        "license": values["license"],
-        "license_url": values["license_url"],
-        "location": location(values["location"]),
-    }
+    license: str | None = s.field(s.text(128), default=None, help="the licence, like CC BY 4.0")
+    license_url: str | None = s.field(s.url, default=None, help="the licence's web address")
+    location: Location | None = s.field(s.Nested(Location), default=None, help="the place it is about")
 
 
 MEDIUMS = ("podcast", "music", "video", "film", "audiobook", "newsletter", "blog", "course")
-
-
-@dataclass(frozen=True)
-class S3Settings:
-    """How to reach an S3-compatible service; credentials come only from the standard AWS chain."""
-
-    endpoint_url: str | None = None  # None: AWS itself (or AWS_ENDPOINT_URL_S3)
-    region: str | None = None  # None: AWS_DEFAULT_REGION or the profile's region
-    addressing_style: str = "auto"
-    max_attempts: int = 5  # per request, with backoff: transient errors (5xx, throttling, resets)
 
 
 _TARGET_HINT = "expected a folder like public or an S3 URL like s3://bucket/prefix"
@@ -191,25 +159,40 @@ def attempts(value: Any) -> int:
     return number
 
 
-S3_SCHEMA: s.Schema = {
-    "endpoint_url": s.Field(s.url),
-    "region": s.Field(s.text(64)),
-    "addressing_style": s.Field(s.one_of("auto", "path", "virtual"), default="auto"),
-    "max_attempts": s.Field(attempts, default=5),
-}
-
-
 @dataclass(frozen=True)
-class Site:
+class S3Settings:
+    """How to reach an S3-compatible service; credentials come only from the standard AWS chain."""
+
+    endpoint_url: str | None = s.field(s.url, default=None, help="the service's endpoint [default: AWS itself]")
+    region: str | None = s.field(s.text(64), default=None, help="the signing region, like auto for R2")
+    addressing_style: str = s.field(
+        s.one_of("auto", "path", "virtual"), default="auto", help="path suits MinIO; virtual is bucket.endpoint/key"
+    )
+    max_attempts: int = s.field(attempts, default=5, help="attempts per request; transient errors are retried")
+
+
+@dataclass(frozen=True, kw_only=True)
+class Site(s.Read):
     root: Path  # resolved
-    title: str
-    description: str
-    base_url: str
-    target: str
-    language: str
-    audio: AudioSettings
-    s3: S3Settings = S3Settings()
-    media_folders: tuple[Path, ...] = ()  # resolved; recordings kept outside git (a NAS, a shared drive)
+    title: str = s.field(s.text(255), help="the site's name")
+    description: str = s.field(s.text(4000), default="", help="the home page's introduction")
+    base_url: str = s.field(s.url, help="where listeners reach the published files")
+    target: str = s.field(target_location, default="public", help="where publish publishes: a folder or s3://bucket")
+    language: str = s.field(
+        language, default="en", key="defaults.language", help="language of programmes that set none"
+    )
+    audio: AudioSettings = s.field(
+        AUDIO, default=AudioSettings(), key="defaults.audio", help="audio settings for every programme"
+    )
+    s3: S3Settings = s.field(s.Nested(S3Settings), default=S3Settings(), help="how to reach an S3-compatible service")
+    # resolved; recordings kept outside git (a NAS, a shared drive)
+    media_folders: tuple[Path, ...] = s.field(
+        s.ListOf(s.file_name), default=(), help="extra folders content may name files in"
+    )
+
+    @property
+    def path(self) -> Path:
+        return self.root / SITE_FILE
 
     def outside(self, path: Path) -> str | None:
         """Why a file that content names may not be used (it leads outside the project and the media
@@ -239,58 +222,16 @@ class Site:
         return self.base_url + path.lstrip("/")
 
 
-SITE_SCHEMA: s.Schema = {
-    "title": s.Field(s.text(255), required=True),
-    "description": s.Field(s.text(4000), default=""),
-    "base_url": s.Field(s.url, required=True),
-    "target": s.Field(target_location, default="public"),
-    "s3": s.Field(s.Nested(S3_SCHEMA), default={}),
-    "defaults": s.Field(s.Nested({"language": s.Field(s.text(16)), "audio": s.Field(s.Nested(AUDIO_SCHEMA))})),
-    "media_folders": s.Field(s.ListOf(s.file_name), default=()),
-}
-
-
 @dataclass(frozen=True)
 class Owner:
-    name: str
-    email: str
+    name: str = s.field(s.text(255), help="the owner's name")
+    email: str = s.field(s.email, help="the owner's email address")
 
 
 @dataclass(frozen=True)
 class Funding:
-    url: str
-    text: str
-
-
-@dataclass(frozen=True)
-class Show:
-    slug: str
-    directory: Path
-    title: str
-    description: str
-    author: str
-    owner: Owner
-    language: str
-    categories: tuple[str, ...]
-    explicit: bool
-    artwork: Path
-    type: str
-    link: str | None
-    copyright: str | None
-    people: tuple[Person, ...]
-    funding: tuple[Funding, ...]
-    locked: bool
-    audio: AudioSettings
-    new_feed_url: str | None = None
-    block: bool = False
-    complete: bool = False
-    license: str | None = None
-    license_url: str | None = None
-    medium: str = "podcast"
-    location: Location | None = None
-    apple_podcasts_url: str | None = None
-    spotify_url: str | None = None
-    id3_version: int = 3
+    url: str = s.field(s.url, help="where listeners can support the programme")
+    text: str = s.field(s.text(128), help="what the link says")
 
 
 @s.converter("expected an Apple Podcasts category like Government or News > Politics", textual=True)
@@ -303,37 +244,38 @@ def category(value: Any) -> str:
     return name
 
 
-SHOW_SCHEMA: s.Schema = {
-    "title": s.Field(s.text(255), required=True),
-    "description": s.Field(s.text(4000), required=True),
-    "author": s.Field(s.text(255), required=True),
-    "owner": s.Field(
-        s.Nested({"name": s.Field(s.text(255), required=True), "email": s.Field(s.email, required=True)}),
-        required=True,
-    ),
-    "language": s.Field(s.text(16)),
-    "categories": s.Field(s.ListOf(category), required=True),
-    "explicit": s.Field(s.boolean, default=False),
-    "artwork": s.Field(s.file_name, default="artwork.jpg"),
-    "type": s.Field(s.one_of("episodic", "serial"), default="episodic"),
-    "link": s.Field(s.url),
-    "copyright": s.Field(s.text(255)),
-    "people": s.Field(s.Nested(PERSON_SCHEMA, many=True), default=()),
-    "funding": s.Field(
-        s.Nested({"url": s.Field(s.url, required=True), "text": s.Field(s.text(128), required=True)}, many=True),
-        default=(),
-    ),
-    "locked": s.Field(s.boolean, default=False),
-    "audio": s.Field(s.Nested(AUDIO_SCHEMA), default={}),
-    "new_feed_url": s.Field(s.url),
-    "block": s.Field(s.boolean, default=False),
-    "complete": s.Field(s.boolean, default=False),
-    "medium": s.Field(s.one_of(*MEDIUMS), default="podcast"),
-    "apple_podcasts_url": s.Field(s.url),
-    "spotify_url": s.Field(s.url),
-    "id3_version": s.Field(s.one_of(3, 4), default=3),
-    **SHARED_SCHEMA,
-}
+@dataclass(frozen=True, kw_only=True)
+class Show(s.Read, Shared):
+    slug: str
+    directory: Path
+    title: str = s.field(s.text(255), help="the programme's title")
+    description: str = s.field(s.text(4000), help="what the programme is about")
+    author: str = s.field(s.text(255), help="who makes it (itunes:author)")
+    owner: Owner = s.field(s.Nested(Owner), help="who to contact about the feed: name and email")
+    language: str = s.field(language, derived=True, help="the feed's language [default: defaults.language]")
+    categories: tuple[str, ...] = s.field(s.ListOf(category), help="Apple Podcasts categories")
+    explicit: bool = s.field(s.boolean, default=False, help="whether the programme has explicit content")
+    artwork: Path = s.field(s.file_name, default=Path("artwork.jpg"), help="the cover art, next to show.yaml")
+    type: str = s.field(
+        s.one_of("episodic", "serial"), default="episodic", help="episodic: newest first; serial: oldest first"
+    )
+    link: str | None = s.field(s.url, default=None, help="the feed's <link> [default: the programme page]")
+    copyright: str | None = s.field(s.text(255), default=None, help="the copyright notice")
+    people: tuple[Person, ...] = s.field(PEOPLE, default=(), help="people in every episode")
+    funding: tuple[Funding, ...] = s.field(s.Nested(Funding, many=True), default=(), help="ways to support it")
+    locked: bool = s.field(s.boolean, default=False, help="ask other platforms not to import the feed")
+    audio: AudioSettings = s.field(AUDIO, derived=True, help="audio settings for this programme")
+    new_feed_url: str | None = s.field(s.url, default=None, help="the feed's new address, after a move")
+    block: bool = s.field(s.boolean, default=False, help="ask Apple Podcasts to hide the programme")
+    complete: bool = s.field(s.boolean, default=False, help="no more episodes will be published")
+    medium: str = s.field(s.one_of(*MEDIUMS), default="podcast", help="podcast:medium")
+    apple_podcasts_url: str | None = s.field(s.url, default=None, help="the programme on Apple Podcasts")
+    spotify_url: str | None = s.field(s.url, default=None, help="the programme on Spotify")
+    id3_version: int = s.field(s.one_of(3, 4), default=3, help="the MP3s' tags: ID3v2.3 or ID3v2.4")
+
+    @property
+    def path(self) -> Path:
+        return self.directory / SHOW_FILE
 
 
 def read_yaml_file(path: Path, problems: list[Problem]) -> Any:
@@ -354,21 +296,18 @@ def read_yaml_file(path: Path, problems: list[Problem]) -> Any:
 def load_site(root: Path, problems: list[Problem]) -> Site:
     path = root / SITE_FILE
     data = read_yaml_file(path, problems)
-    values = s.validate(data, SITE_SCHEMA, s.Context(path, problems)) if data is not None else {}
-    defaults = values.get("defaults") or {}
-    site = Site(
+    values = s.validate(data, s.schema_of(Site), s.Context(path, problems)) if data is not None else {}
+    overrides = values.get("defaults", {}).get("audio", {})
+    site = s.build(
+        Site,
+        {"title": "", **values},  # a broken clgtv.yaml still gives the folders the rest is checked against
         root=root,
-        title=values.get("title", "Podcasts"),
-        description=values.get("description") or "",
         base_url=_base_url(values.get("base_url"), problems).rstrip("/") + "/",
-        target=values.get("target") or "public",
-        language=defaults.get("language") or "en",
-        audio=AudioSettings().merged(defaults.get("audio") or {}, root),
-        s3=S3Settings(**{k: v for k, v in (values.get("s3") or {}).items() if v is not None}),
-        media_folders=_media_folders(root, values.get("media_folders") or (), path, data, problems),
+        audio=AudioSettings().merged(overrides, root),
+        media_folders=_media_folders(root, values.get("media_folders", ()), path, data, problems),
+        lines=s.lines_of(data),
     )
-    line = getattr(data, "lines", {}).get("defaults", 1)
-    problems.extend(clip_problems(site.audio, defaults.get("audio") or {}, path, line, site))
+    problems.extend(clip_problems(site.audio, overrides, path, site.line("defaults"), site))
     return site
 
 
@@ -404,41 +343,22 @@ def load_show(directory: Path, site: Site, problems: list[Problem]) -> Show | No
     if data is None:
         return None
     before = len(problems)
-    values = s.validate(data, SHOW_SCHEMA, s.Context(path, problems))
-    artwork = directory / (values.get("artwork") or "artwork.jpg")
-    line = data.lines.get("artwork", 1) if isinstance(data, s.LineDict) else 1
+    values = s.validate(data, s.schema_of(Show), s.Context(path, problems))
+    lines = s.lines_of(data)
+    artwork = directory / values.get("artwork", Show.artwork)  # the class attribute is the default
     found = [outside] if (outside := site.outside(artwork)) else artwork_problems(artwork)
-    problems.extend(Problem(path, line, "artwork", m) for m in found)
-    audio = site.audio.merged(values.get("audio") or {}, directory)
-    line = getattr(data, "lines", {}).get("audio", 1)
-    problems.extend(clip_problems(audio, values.get("audio") or {}, path, line, site))
+    problems.extend(Problem(path, lines.get("artwork", 1), "artwork", m) for m in found)
+    audio = site.audio.merged(values.get("audio", {}), directory)
+    problems.extend(clip_problems(audio, values.get("audio", {}), path, lines.get("audio", 1), site))
     if len(problems) > before:
         return None
-    owner = values["owner"]
-    return Show(
+    return s.build(
+        Show,
+        values,
         slug=directory.name,
         directory=directory,
-        title=values["title"],
-        description=values["description"],
-        author=values["author"],
-        owner=Owner(owner["name"], owner["email"]),
-        language=values["language"] or site.language,
-        categories=values["categories"],
-        explicit=values["explicit"],
+        language=values.get("language", site.language),
         artwork=artwork,
-        type=values["type"],
-        link=values["link"],
-        copyright=values["copyright"],
-        people=people(values["people"]),
-        funding=tuple(Funding(**f) for f in values["funding"]),
-        locked=values["locked"],
-        **shared_values(values),
         audio=audio,
-        new_feed_url=values["new_feed_url"],
-        block=values["block"],
-        complete=values["complete"],
-        medium=values["medium"],
-        apple_podcasts_url=values["apple_podcasts_url"],
-        spotify_url=values["spotify_url"],
-        id3_version=values["id3_version"],
+        lines=lines,
     )

@@ -177,3 +177,35 @@ def test_new_rejects_unknown_show(run, project: Path) -> None:
     result = run(project, "new", "no-such-show", "Title")
     assert result.exit_code == 1
     assert "error: episodes/no-such-show: no such programme (known: test-show)" in result.output
+
+
+def test_a_language_that_is_not_a_code_fails_at_its_line(run, project: Path) -> None:
+    show = project / SHOW
+    show.write_text(show.read_text().replace("language: en-GB", "language: English"))
+    (project / "clgtv.yaml").write_text((project / "clgtv.yaml").read_text() + "defaults:\n  language: French\n")
+    assert check_lines(run, project) == [
+        "clgtv.yaml:5: defaults.language: expected a language code like en or en-GB, got 'French'",
+        f"{SHOW}:7: language: expected a language code like en or en-GB, got 'English'",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("geo", "message"),
+    [
+        ("geo:95,0", "has the latitude 95; expected -90 to 90 (north is positive)"),
+        ("geo:-90.5,0", "has the latitude -90.5; expected -90 to 90 (north is positive)"),
+        ("geo:53.48,-180.01", "has the longitude -180.01; expected -180 to 180 (east is positive)"),
+        ("geo:0,200", "has the longitude 200; expected -180 to 180 (east is positive)"),
+        ("53.48,-2.24", "expected a geo URI like \"geo:53.4808,-2.2426\" (latitude,longitude), got '53.48,-2.24'"),
+    ],
+)
+def test_a_geo_uri_out_of_range_fails_at_its_line(run, project: Path, geo: str, message: str) -> None:
+    write_episode(project, location=f'\n  name: Somewhere\n  geo: "{geo}"')
+    assert check_lines(run, project) == [f"{EPISODE}:10: location.geo: {message}"]
+
+
+@pytest.mark.parametrize("geo", ["geo:90,180", "geo:-90,-180", "geo:53.4808,-2.2426,120;u=35"])
+def test_a_geo_uri_at_the_edges_passes(run, project: Path, geo: str) -> None:
+    write_episode(project, location=f'\n  name: Somewhere\n  geo: "{geo}"')
+    result = run(project, "check")
+    assert result.exit_code == 0, result.output

@@ -1,11 +1,17 @@
-"""Every command explains itself."""
+"""Every command explains itself; `clgtv master` takes its options through the audio settings' schema."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from click.testing import CliRunner
+from conftest import make_tone
+from mutagen.mp3 import MP3
 
 from clgtv.cli import cli
+from clgtv.schema import fields_of
+from clgtv.settings import AudioSettings
 
 
 @pytest.mark.parametrize("command", sorted(cli.commands))
@@ -18,3 +24,49 @@ def test_every_command_has_help_with_an_example(command: str) -> None:
 
 def test_all_design_commands_exist() -> None:
     assert {"check", "new", "build", "publish", "serve", "master", "loudness"} <= set(cli.commands)
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        (["--bitrate", "100"], "error: --bitrate: expected one of: 64, 96, 112, 128, 160, 192, 256, 320; got 100"),
+        (["--true-peak", "3"], "error: --true-peak: expected a number between -9 and 0, got 3"),
+        (["--sample-rate", "12345"], "error: --sample-rate: expected one of: 22050, 32000, 44100, 48000; got 12345"),
+        (["--target-lufs", "loud"], "error: --target-lufs: expected a number between -30 and -10, got 'loud'"),
+        (["--format", "wav"], "error: --format: expected one of: mp3, m4a; got 'wav'"),
+        (["--channels", "3"], "error: --channels: expected one of: 1, 2; got 3"),
+        (["--crossfade", "9"], "error: --crossfade: expected a number between 0 and 5, got 9"),
+        (["--intro", "nowhere.wav"], "error: --intro: file not found: nowhere.wav"),
+    ],
+)
+def test_master_checks_its_options_as_the_files_are_checked(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, options: list[str], message: str
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    make_tone(tmp_path / "in.wav", seconds=2)
+    result = CliRunner().invoke(cli, ["master", "in.wav", "out.mp3", *options])
+    assert (result.exit_code, result.output) == (1, message + "\n")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in.wav"]  # nothing written
+
+
+def test_master_options_reach_the_encoder(tmp_path: Path) -> None:
+    source = make_tone(tmp_path / "in.wav", seconds=2)
+    out = tmp_path / "out.mp3"
+    args = ["master", str(source), str(out), "--bitrate", "96", "--channels", "1", "--sample-rate", "22050"]
+    result = CliRunner().invoke(cli, [*args, "--no-trim", "--json"])
+    assert result.exit_code == 0, result.output
+    info = MP3(out).info
+    assert (info.bitrate, info.channels, info.sample_rate) == (96000, 1, 22050)
+
+
+def test_master_help_shows_the_declared_defaults() -> None:
+    shown = " ".join(CliRunner().invoke(cli, ["master", "--help"]).output.split())
+    for key, field in fields_of(AudioSettings):
+        flag = "--" + {"trim_silence": "trim"}.get(key, key).replace("_", "-")
+        assert flag in shown
+        assert field.help in shown
+        if isinstance(field.default, bool):
+            assert f"[default: {flag if field.default else flag.replace('--', '--no-')}]" in shown
+        elif field.default is not None:
+            assert f"{field.help} [default: {field.default}]" in shown
+    assert "--bitrate [64|96|112|128|160|192|256|320]" in shown

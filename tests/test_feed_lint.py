@@ -70,32 +70,16 @@ def test_a_valid_feed_has_no_errors(project: Path) -> None:
         (remove("channel/itunes:image"), "error", "artwork", "the feed has no <itunes:image href>"),
         (remove("channel/itunes:owner"), "error", "owner", "the feed has no <itunes:owner> with an <itunes:email>"),
         (remove("channel/language"), "error", "language", "the feed has no <language>"),
-        (set_text("channel/language", "English"), "error", "language", "'English' is not a language code"),
-        (set_text("channel/itunes:explicit", "clean"), "error", "explicit", "Apple expects true or false"),
-        (set_text("channel/itunes:type", "daily"), "error", "type", "expected episodic or serial"),
-        (set_attr("channel/itunes:category", "text", "Politics"), "error", "categories", "'Politics' is not an"),
-        (
-            set_attr("channel/itunes:category/itunes:category", "text", "Medicine"),
-            "error",
-            "categories",
-            "'Medicine' is not a subcategory of 'Business'",
-        ),
         (set_text("channel/description", "é" * 2001), "error", "description", "is 4002 bytes; Apple allows 4000"),
         (set_text("channel/podcast:guid", "not-a-uuid"), "error", "feed", "<podcast:guid> 'not-a-uuid' is not a UUID"),
-        (set_text("channel/podcast:medium", "radio"), "error", "medium", "'radio' is not one of the namespace's"),
-        (set_text("channel/podcast:locked", "true"), "error", "locked", "expected yes or no"),
         (remove("channel/atom:link"), "error", "base_url", 'the feed has no <atom:link rel="self">'),
         (remove("channel/item/guid"), "error", "guid", "the episode has no <guid>"),
         (remove("channel/item/enclosure"), "error", "audio", "the episode has no <enclosure url>"),
         (set_attr("channel/item/enclosure", "type", "audio/x-m4a"), "error", "audio", "expected audio/mpeg"),
         (set_attr("channel/item/enclosure", "length", "big"), "error", "audio", "expected the size in bytes"),
-        (set_text("channel/item/pubDate", "yesterday"), "error", "date", "is not an RFC 822 date"),
-        (set_text("channel/item/itunes:episodeType", "special"), "error", "type", "expected full, trailer or bonus"),
-        (set_text("channel/item/itunes:episode", "0"), "error", "episode", "expected a whole number of at least 1"),
         (set_text("channel/item/title", " "), "error", "title", "the episode has no <title>"),
         (set_text("channel/item/description", " "), "warning", "summary", "the episode has no <description>"),
         (remove("channel/item"), "warning", "feed", "no episodes yet"),
-        (add("channel", "itunes:block", "yes"), "warning", "block", "Apple only acts on Yes"),
         (add("channel/item", "podcast:soundbite", "x"), "error", "soundbites", "needs startTime and duration"),
         (add("channel/item", "podcast:license", ""), "error", "license", "<podcast:license> is empty"),
     ],
@@ -127,15 +111,6 @@ def test_two_items_with_one_guid(project: Path) -> None:
     channel.append(etree.fromstring(etree.tostring(channel.find("item"))))
     messages = [f.message for f in lint.lint_feed(etree.tostring(root)) if f.level == "error"]
     assert "guid 5b3f2a4e-9a1c-4d53-8b57-1d0f5cfb8a01 is used by two episodes" in messages
-
-
-def test_check_reports_lint_errors_at_the_hosts_line(run, project: Path) -> None:
-    show = project / SHOW
-    show.write_text(show.read_text().replace("language: en-GB", "language: English"))
-    result = run(project, "check")
-    assert result.exit_code == 1, result.output
-    assert f"{SHOW}:7: language: 'English' is not a language code like en or en-GB" in result.output
-    assert "1 problem(s) found; nothing was published." in result.output
 
 
 def test_check_prints_warnings_and_passes(run, project: Path) -> None:

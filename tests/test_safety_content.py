@@ -12,7 +12,8 @@ import pytest
 from conftest import SHOW_YAML, episode_text, make_tone, snapshot
 from lxml import etree
 
-from clgtv.episodes import EPISODE_SCHEMA
+from clgtv.episodes import Episode
+from clgtv.schema import schema_of
 
 EPISODE = "episodes/test-show/2026-10-01-test.md"
 SHOW = "episodes/test-show/show.yaml"
@@ -215,7 +216,7 @@ def test_a_control_character_in_the_show_notes(run, project: Path) -> None:
 
 def test_an_escape_sequence_in_a_field_name_never_reaches_the_terminal(run, project: Path) -> None:
     write_episode(project, **{'"\\e[2J\\e[31mred"': "x"})
-    allowed = ", ".join(sorted(EPISODE_SCHEMA))
+    allowed = ", ".join(sorted(schema_of(Episode)))
     assert problems(run, project) == [f"{EPISODE}:8: \\x1b[2J\\x1b[31mred: unknown field (allowed: {allowed})"]
 
 
