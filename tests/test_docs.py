@@ -88,3 +88,9 @@ def test_the_module_table_lists_exactly_the_modules() -> None:
         if path.name != "__init__.py" or path.parent.name == "storage"
     }
     assert listed == modules
+
+
+@pytest.mark.parametrize("name", sorted(cli.commands))
+def test_every_command_has_help_with_an_example(name: str) -> None:
+    text = cli.commands[name].help or ""
+    assert text.strip() and "Example: clgtv " in text, f"clgtv {name} needs a help text with an example"
