@@ -4,6 +4,7 @@ VENV ?= .venv
 TARGET ?=
 PORT ?= 8000
 JOBS ?=
+PYTEST_ARGS ?=
 CHROMIUM ?= /usr/bin/chromium
 
 BIN := $(VENV)/bin
@@ -52,7 +53,7 @@ format: $(TEST_STAMP) ## Format the code with ruff
 	$(BIN)/ruff format $(SOURCES)
 
 test: $(TEST_STAMP) $(CHROMIUM) lint ## Lint, then run the test suite (installs Debian's chromium if missing)
-	CLGTV_CHROMIUM=$(CHROMIUM) $(BIN)/python -m pytest
+	CLGTV_CHROMIUM=$(CHROMIUM) $(BIN)/python -m pytest $(PYTEST_ARGS)
 
 # the browser tests drive a real headless Chromium; Debian's package, installed once
 $(CHROMIUM):

@@ -21,6 +21,12 @@ settings.register_profile("clgtv", database=None, deadline=None)
 settings.load_profile("clgtv")
 
 
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--update-golden", action="store_true", help="rewrite tests/golden/ from this run's output instead of comparing"
+    )
+
+
 def ffmpeg(*args: str) -> subprocess.CompletedProcess:
     return subprocess.run(
         [ffmpeg_path(), "-hide_banner", "-nostdin", "-y", *args], capture_output=True, text=True, check=True
