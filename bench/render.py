@@ -26,15 +26,14 @@ import sys
 import tempfile
 import time
 import uuid
+from dataclasses import replace
 from pathlib import Path
 
 from PIL import Image
 
-from clgtv import content, lint
-from clgtv import site as pages
+from clgtv import content, lint, site
 from clgtv.audio.ffmpeg import ffmpeg_path
-from clgtv.layout import artwork_name
-from clgtv.release import Edition, Media
+from clgtv.release import assemble, finished
 from clgtv.textcache import TextCache
 
 REPO = Path(__file__).resolve().parent.parent
@@ -108,19 +107,16 @@ def render(root: Path, mp3: Path, out: Path, cache: TextCache) -> dict[str, floa
     clock = time.perf_counter()
     editions = []
     for programme in loaded.programmes:
-        show = programme.show
-        artwork = artwork_name(show.slug, show.artwork)
-        (out / artwork).parent.mkdir(parents=True, exist_ok=True)
-        os.link(show.artwork, out / artwork)
-        releases = []
-        due = programme.due(dt.datetime.now(dt.UTC))
-        for item, notes in zip(due, pages.notes_html(due, cache=cache, name=f"notes/{show.slug}"), strict=True):
-            media = Media(f"{show.slug}/media/{item.slug}-0123456789.mp3", mp3.stat().st_size, 3600.0)
-            (out / media.path).parent.mkdir(parents=True, exist_ok=True)
-            os.link(mp3, out / media.path)
-            releases.append(pages.make_release(item, media, notes_html=notes))
-        editions.append(Edition(loaded.site, programme, artwork, tuple(releases)))
-    pages.render_all(loaded.site, tuple(editions), out, cache=cache)
+        edition = assemble(loaded.site, programme, programme.due(dt.datetime.now(dt.UTC)), cache=cache)
+        for path, source in edition.images().items():
+            (out / path).parent.mkdir(parents=True, exist_ok=True)
+            os.link(source, out / path)
+        releases = tuple(finished(release, mp3, 3600.0) for release in edition.releases)
+        for release in releases:
+            (out / release.media.path).parent.mkdir(parents=True, exist_ok=True)
+            os.link(mp3, out / release.media.path)
+        editions.append(replace(edition, releases=releases))
+    site.render_all(loaded.site, tuple(editions), out, cache=cache)
     times["render feed, pages, side files"] = time.perf_counter() - clock
 
     clock = time.perf_counter()

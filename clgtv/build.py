@@ -11,20 +11,19 @@ import os
 import shutil
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
-from clgtv import lint
-from clgtv import site as pages
+from clgtv import lint, site
 from clgtv.artwork import cover_jpeg
 from clgtv.audio.ffmpeg import FORMATS
 from clgtv.audio.master import ENGINE_VERSION, master
 from clgtv.content import Content, Programme
 from clgtv.episodes import Episode
 from clgtv.errors import ClgtvError, display_path
-from clgtv.layout import artwork_name, episode_image_name, file_digest, media_name
-from clgtv.release import Edition, Media, Release
-from clgtv.settings import AudioSettings, Show, Site
+from clgtv.layout import file_digest
+from clgtv.release import Edition, Release, assemble, audio_settings, finished
+from clgtv.settings import CLIPS, AudioSettings, Show, Site
 from clgtv.tags import ChapterMark, TagSet, media_duration, write_tags
 from clgtv.textcache import TextCache
 
@@ -79,7 +78,7 @@ def build(
     staging = content.site.build_dir / "site.new"
     shutil.rmtree(staging, ignore_errors=True)
     editions = tuple(_edition(content, p, due[p.show.slug], cache, staging, jobs) for p in programmes)
-    pages.render_all(content.site, editions, staging, jobs, cache.text)
+    site.render_all(content.site, editions, staging, jobs, cache.text)
     lint.check_built(editions, staging, log)  # raises ContentError: a feed apps would refuse never goes out
     site_dir = content.site.build_dir / "site"
     shutil.rmtree(site_dir, ignore_errors=True)
@@ -92,11 +91,6 @@ def _why_held(episode: Episode, now: dt.datetime) -> str:
     if episode.status == "draft":
         return "draft"
     return f"scheduled for {episode.date.isoformat()}"
-
-
-def audio_settings(show: Show, episode: Episode) -> AudioSettings:
-    """The show's audio settings with the episode's own `processing` overrides."""
-    return show.audio.merged(dict(episode.processing), episode.path.parent)
 
 
 @dataclass(frozen=True)
@@ -117,8 +111,9 @@ class Cache:
         self.text = TextCache(root / "text")
 
     def audio_key(self, source: Path, settings: AudioSettings) -> str:
-        digest = hashlib.sha256()
-        digest.update(json.dumps([ENGINE_VERSION, asdict(settings)], sort_keys=True, default=str).encode())
+        # the clips by their bytes, never where they lie: a moved or copied project keeps its cache
+        described = asdict(settings) | dict.fromkeys(CLIPS)
+        digest = hashlib.sha256(json.dumps([ENGINE_VERSION, described], sort_keys=True).encode())
         for path in (source, settings.intro, settings.outro):
             digest.update(file_digest(path).encode() if path else b"-")
         return digest.hexdigest()[:32]
@@ -165,26 +160,25 @@ def _process_audio(cache: Cache, recordings: list[Recording], jobs: int | None, 
 def _edition(
     content: Content, programme: Programme, recordings: tuple[Recording, ...], cache: Cache, out: Path, jobs: int | None
 ) -> Edition:
+    """The programme assembled as `check` sees it, then its images and finished media published."""
+    edition = assemble(content.site, programme, [r.episode for r in recordings], jobs, cache.text)
+    for path, source in edition.images().items():
+        _link_or_copy(source, out / path)
     show = programme.show
-    artwork_path = _publish(show.artwork, artwork_name(show.slug, show.artwork), out)
     cover = cover_jpeg(show.artwork)
-    notes = pages.notes_html([recording.episode for recording in recordings], jobs, cache.text, f"notes/{show.slug}")
+    feed_url = content.site.url(edition.feed_path)
     releases = tuple(
-        _release(content, show, recording, notes_html, cover, cache, out)
-        for recording, notes_html in zip(recordings, notes, strict=True)
+        _finish(show, release, recording.processed, cover, feed_url, cache, out)
+        for release, recording in zip(edition.releases, recordings, strict=True)
     )
-    return Edition(content.site, programme, artwork_path, releases)
+    return replace(edition, releases=releases)
 
 
-def _publish(source: Path, name: str, out: Path) -> str:
-    _link_or_copy(source, out / name)
-    return name
-
-
-def _release(
-    content: Content, show: Show, recording: Recording, notes_html: str, cover: bytes, cache: Cache, out: Path
+def _finish(
+    show: Show, release: Release, processed: Path, cover: bytes, feed_url: str, cache: Cache, out: Path
 ) -> Release:
-    episode, processed = recording.episode, recording.processed
+    """`release` with its media tagged and published."""
+    episode = release.episode
     duration = media_duration(processed)
     tags = TagSet(
         title=episode.title,
@@ -196,17 +190,14 @@ def _release(
         season=episode.season,
         cover=cover,
         chapters=_chapter_marks(episode, duration),
-        description=pages.plain_text(notes_html) or episode.summary or "",
-        feed_url=content.site.url(f"{show.slug}/feed.xml"),
+        description=release.notes_text or episode.summary or "",
+        feed_url=feed_url,
         guid=episode.guid,
     )
     tagged = _tagged(cache, processed, tags, show.id3_version)
-    name = _publish(tagged, media_name(show.slug, episode.slug, tagged), out)
-    media = Media(name, tagged.stat().st_size, duration, FORMATS[recording.settings.format].mime_type)
-    image = None
-    if episode.image:
-        image = _publish(episode.image, episode_image_name(show.slug, episode.slug, episode.image), out)
-    return pages.make_release(episode, media, image, notes_html)
+    done = finished(release, tagged, duration)
+    _link_or_copy(tagged, out / done.media.path)
+    return done
 
 
 def _chapter_marks(episode: Episode, duration: float) -> tuple[ChapterMark, ...]:

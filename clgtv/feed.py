@@ -21,15 +21,18 @@ import re
 import uuid
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
+from typing import TYPE_CHECKING
 
 from feedgen.ext.base import BaseEntryExtension, BaseExtension
 from feedgen.feed import FeedGenerator
 from lxml import etree
 
 from clgtv.layout import CHAPTERS_TYPE, TRANSCRIPT_TYPES
-from clgtv.release import Edition, Release
 from clgtv.schema import ILLEGAL
 from clgtv.settings import Location, Person
+
+if TYPE_CHECKING:  # the assembler uses this module's text rules: only the types come back
+    from clgtv.release import Edition, Release
 
 ITUNES_NS = "http://www.itunes.com/dtds/podcast-1.0.dtd"
 PODCAST_NS = "https://podcastindex.org/namespace/1.0"

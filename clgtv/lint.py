@@ -2,8 +2,8 @@
 
 Two places run it, on the same rules:
 - `clgtv check` renders every feed in memory, without processing any audio (`check_content`). It
-  knows everything but the media facts, so enclosure rules that need the MP3 (its size, duration
-  and type) wait for the build.
+  lints the editions `build` assembles, with everything but the media facts, so enclosure rules
+  that need the media file (its size, duration and contents) wait for the build.
 - `clgtv build` (and so `publish`) lints the feeds it has just rendered, with the real media files
   beside them (`check_built`); any error stops the build before build/site is replaced, so nothing
   is published.
@@ -20,14 +20,13 @@ from pathlib import Path
 
 from lxml import etree
 
-from clgtv import site as pages
 from clgtv.artwork import artwork_problems
 from clgtv.content import Content
 from clgtv.episodes import Episode
 from clgtv.errors import ContentError, FileError, Problem
 from clgtv.feed import ITUNES_NS, MAX_DESCRIPTION_BYTES, PODCAST_NS, WORD_JOINER, podcast_guid, render_feed
-from clgtv.layout import CHAPTERS_TYPE, TRANSCRIPT_TYPES, artwork_name, episode_image_name
-from clgtv.release import Edition, Media
+from clgtv.layout import CHAPTERS_TYPE, TRANSCRIPT_TYPES
+from clgtv.release import Edition, assemble
 from clgtv.transcripts import read_cues
 
 NS = {"itunes": ITUNES_NS, "podcast": PODCAST_NS, "atom": "http://www.w3.org/2005/Atom"}
@@ -280,37 +279,18 @@ FAR_FUTURE = dt.datetime.max.replace(tzinfo=dt.UTC)
 def check_content(content: Content) -> tuple[list[Problem], list[Problem]]:
     """`clgtv check`: lint every feed as it will go out, scheduled episodes included, without audio.
 
-    Returns (errors, warnings) as the hosts' problems, each pinned to a file and line.
+    The editions are the build's (`clgtv.release.assemble`) with placeholder media facts. Returns
+    (errors, warnings) as the hosts' problems, each pinned to a file and line.
     """
     errors: list[Problem] = []
     warnings: list[Problem] = []
-    for edition, files in preview(content):
+    for programme in content.programmes:
+        edition = assemble(content.site, programme, programme.due(FAR_FUTURE))
+        images = {edition.site.url(path): source for path, source in edition.images().items()}
         for release in edition.releases:
             errors.extend(_transcript_problems(release.episode))
-        _sort(edition, lint_feed(render_feed(edition), files.get), errors, warnings)
+        _sort(edition, lint_feed(render_feed(edition), images.get), errors, warnings)
     return errors, warnings
-
-
-def preview(content: Content) -> list[tuple[Edition, dict[str, Path]]]:
-    """Every programme as it will go out (scheduled episodes included), rendered without any audio.
-
-    Media facts are placeholders (size and duration 0); the rules that need them wait for the build.
-    With each edition comes a map from the URLs of its images to their source files.
-    """
-    result = []
-    for programme in content.programmes:
-        show, site = programme.show, content.site
-        artwork = artwork_name(show.slug, show.artwork)
-        files = {site.url(artwork): show.artwork}
-        releases = []
-        for episode in programme.due(FAR_FUTURE):
-            image = episode_image_name(show.slug, episode.slug, episode.image) if episode.image else None
-            if image:
-                files[site.url(image)] = episode.image
-            media = Media(f"{show.slug}/media/{episode.slug}.mp3", length=0, duration=0.0)
-            releases.append(pages.make_release(episode, media, image))
-        result.append((Edition(site, programme, artwork, tuple(releases)), files))
-    return result
 
 
 def check_built(editions: tuple[Edition, ...], site_dir: Path, log: Callable[[str], None]) -> None:

@@ -1,12 +1,24 @@
-"""What the render stage receives: each due episode with its finished media and its URLs."""
+"""The assembler: each programme's due episodes turned into what the render stage receives.
+
+`clgtv check` and `clgtv build` assemble the same Edition: artwork and image names, show notes as
+HTML and plain text, media names and types from each episode's audio settings. Only the media facts
+differ: `check` keeps the placeholders `assemble` gives (no size, no duration, no hash in the name),
+`build` replaces them with the finished files' (`finished`).
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
 
+from clgtv.audio.ffmpeg import FORMATS
 from clgtv.content import Programme
 from clgtv.episodes import Episode
-from clgtv.settings import Site
+from clgtv.layout import MEDIA_FOLDER, artwork_name, episode_image_name, media_name
+from clgtv.notes import notes_html, plain_text
+from clgtv.settings import AudioSettings, Show, Site
+from clgtv.textcache import NO_CACHE, TextCache
 
 
 @dataclass(frozen=True)
@@ -22,8 +34,13 @@ class Release:
     episode: Episode
     media: Media
     notes_html: str
-    description: str  # plain text
+    notes_text: str  # the show notes as plain text
     image_path: str | None = None  # the episode's own artwork, when it has one
+
+    @property
+    def description(self) -> str:
+        """The plain-text description: the summary, else the show notes."""
+        return self.episode.summary or self.notes_text
 
     @property
     def page_path(self) -> str:
@@ -66,3 +83,38 @@ class Edition:
     def image_path(self, release: Release) -> str:
         """The artwork of one item: the episode's own, else the programme's."""
         return release.image_path or self.artwork_path
+
+    def images(self) -> dict[str, Path]:
+        """Each published image's path with the source file it is copied from."""
+        images = {self.artwork_path: self.programme.show.artwork}
+        images |= {r.image_path: r.episode.image for r in self.releases if r.image_path and r.episode.image}
+        return images
+
+
+def audio_settings(show: Show, episode: Episode) -> AudioSettings:
+    """The show's audio settings with the episode's own `processing` overrides."""
+    return show.audio.merged(dict(episode.processing), episode.path.parent)
+
+
+def assemble(
+    site: Site, programme: Programme, episodes: Sequence[Episode], jobs: int | None = None, cache: TextCache = NO_CACHE
+) -> Edition:
+    """`episodes` of `programme` as they go out, with placeholder media facts (see `finished`)."""
+    show = programme.show
+    notes = notes_html(episodes, jobs, cache, f"notes/{show.slug}")
+    releases = tuple(_release(show, episode, html) for episode, html in zip(episodes, notes, strict=True))
+    return Edition(site, programme, artwork_name(show.slug, show.artwork), releases)
+
+
+def _release(show: Show, episode: Episode, html: str) -> Release:
+    kind = FORMATS[audio_settings(show, episode).format]
+    media = Media(f"{show.slug}/{MEDIA_FOLDER}/{episode.slug}{kind.suffix}", 0, 0.0, kind.mime_type)
+    image = episode_image_name(show.slug, episode.slug, episode.image) if episode.image else None
+    return Release(episode, media, html, plain_text(html), image)
+
+
+def finished(release: Release, file: Path, duration: float) -> Release:
+    """`release` with the facts of its finished media file (named by a hash of its bytes)."""
+    episode = release.episode
+    path = media_name(episode.show, episode.slug, file)
+    return replace(release, media=replace(release.media, path=path, length=file.stat().st_size, duration=duration))

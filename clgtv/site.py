@@ -2,75 +2,24 @@
 
 from __future__ import annotations
 
-import html
 import json
-import multiprocessing
-import os
-import re
 import shutil
-from collections.abc import Callable, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import replace
 from functools import cache, partial
 from html import escape
 from pathlib import Path
-from typing import TypeVar
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
-from markdown_it import MarkdownIt
 
 from clgtv import textcache
-from clgtv.episodes import Episode
-from clgtv.feed import legal, plain, render_feed
-from clgtv.release import Edition, Media, Release
+from clgtv.feed import plain, render_feed
+from clgtv.pool import map_ordered
+from clgtv.release import Edition, Release
 from clgtv.settings import Site
-from clgtv.textcache import TextCache
+from clgtv.textcache import NO_CACHE, TextCache
 from clgtv.transcripts import Cue, parse_cues, read_bytes, vtt_and_srt
 
-# "js-default" disables raw HTML in Markdown: a <script> in show notes is shown, never run. Its link
-# check refuses javascript:, vbscript:, file: and data: links (except data: images of common types).
-_markdown = MarkdownIt("js-default", {"linkify": False, "typographer": False}).enable("table")
 STATIC = "static"
-# Below this many pages or notes a process pool costs more (about 0.2 s to start) than it saves.
-PARALLEL_FROM = 100
-
-NO_CACHE = TextCache(None)
-
-T = TypeVar("T")
-R = TypeVar("R")
-
-
-def markdown(text: str) -> str:
-    """Show notes as HTML (see clgtv.feed on the text rules: characters XML cannot carry are dropped)."""
-    return _markdown.render(legal(text))
-
-
-def notes_html(
-    episodes: Sequence[Episode], jobs: int | None = None, cache: TextCache = NO_CACHE, name: str = "notes"
-) -> list[str]:
-    """Every episode's show notes as HTML: kept in `cache` under `name` (one entry per programme), and
-    rendered (in parallel when there are many) only where the text is new."""
-    keys = [textcache.key(episode.notes) for episode in episodes]
-    texts = dict(zip(keys, (episode.notes for episode in episodes), strict=True))
-    known = cache.get(name)
-    known = known if isinstance(known, dict) else {}
-    if missing := [key for key in texts if key not in known]:
-        known |= zip(missing, _map(markdown, [texts[key] for key in missing], jobs), strict=True)
-        cache.put(name, {key: known[key] for key in texts})
-    return [known[key] for key in keys]
-
-
-def make_release(
-    episode: Episode, media: Media, image_path: str | None = None, notes_html: str | None = None
-) -> Release:
-    """An episode ready to render: its show notes as HTML (rendered here unless given) and a plain-text
-    description."""
-    notes_html = markdown(episode.notes) if notes_html is None else notes_html
-    return Release(episode, media, notes_html, episode.summary or plain_text(notes_html), image_path)
-
-
-def plain_text(fragment: str) -> str:
-    return html.unescape(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", fragment))).strip()
 
 
 def clock(value: float) -> str:
@@ -112,7 +61,7 @@ def render_all(
         # an episode page needs its programme's names and paths, not its other episodes: workers get less
         lean = replace(edition, programme=replace(edition.programme, episodes=()), releases=())
         episode_pages += [({**context, "edition": lean, "root": "../../"}, release) for release in edition.releases]
-    _map(partial(_render_episode, templates, out, cache), episode_pages, jobs)
+    map_ordered(partial(_render_episode, templates, out, cache), episode_pages, jobs)
 
 
 def _render_episode(templates: Path, out: Path, cache: TextCache, page: tuple[dict, Release]) -> None:
@@ -179,18 +128,3 @@ def _write(path: Path, data: str | bytes, mkdir: bool = True) -> None:
     if isinstance(data, str):
         data = data.encode("utf-8")
     path.write_bytes(data)
-
-
-def _map(function: Callable[[T], R], items: Sequence[T], jobs: int | None) -> list[R]:
-    """`function` over `items`, in order; across processes when there are enough items to pay for them."""
-    workers = min(jobs or os.cpu_count() or 1, len(items))
-    if workers < 2 or len(items) < PARALLEL_FROM:
-        return [function(item) for item in items]
-    # forkserver, not fork: a build may still have threads running, and forking them can deadlock
-    if "forkserver" in multiprocessing.get_all_start_methods():
-        context = multiprocessing.get_context("forkserver")
-        context.set_forkserver_preload(["__main__", __name__])  # workers start with both imported
-    else:
-        context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(workers, mp_context=context) as pool:
-        return list(pool.map(function, items, chunksize=-(-len(items) // (workers * 4))))

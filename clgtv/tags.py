@@ -1,35 +1,20 @@
-"""Tags on the published files: ID3 for MP3, iTunes atoms for M4A. Every mutagen call lives here
-and fails as TagError with the file's path first."""
+"""Tags on the published files: ID3 for MP3, iTunes atoms for M4A, both written from one table of
+fields (`FIELDS`, which the README's tag table shows). Every mutagen call goes through `_mutagen`, which
+turns whatever mutagen raises on a damaged file into a TagError with the file's path first."""
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import os
+import struct
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import mutagen
 from mutagen import MutagenError
-from mutagen.id3 import (
-    APIC,
-    CHAP,
-    COMM,
-    CTOC,
-    ID3,
-    PCST,
-    TALB,
-    TCON,
-    TDES,
-    TDRC,
-    TGID,
-    TIT2,
-    TPE1,
-    TPOS,
-    TRCK,
-    WFED,
-    WXXX,
-    CTOCFlags,
-    Encoding,
-)
+from mutagen.id3 import APIC, CHAP, COMM, CTOC, ID3, PCST, TIT2, WFED, WXXX, CTOCFlags, Encoding, Frame, Frames
 from mutagen.mp4 import MP4, MP4Cover
 
 from clgtv.audio.ffmpeg import write_chapters
@@ -59,9 +44,60 @@ class TagSet:
     description: str = ""  # TDES, the episode's description (Apple's podcast frame)
     feed_url: str = ""  # WFED
     guid: str = ""  # TGID
+    podcast: bool = True  # PCST
 
+
+@dataclass(frozen=True)
+class TagField:
+    what: str  # what the tag is
+    id3: tuple[str, ...]  # its ID3v2 frames
+    mp4: tuple[str, ...]  # its iTunes atoms
+    source: str  # the TagSet attribute that holds its value
+    note: str  # what it holds, for the README
+
+
+FIELDS = (
+    TagField("title", ("TIT2",), ("\xa9nam",), "title", "the episode's `title`"),
+    TagField("artist", ("TPE1",), ("\xa9ART",), "artist", "the programme's `author`"),
+    TagField("album", ("TALB",), ("\xa9alb",), "album", "the programme's `title`"),
+    TagField("genre", ("TCON",), ("\xa9gen",), "genre", "`Podcast`"),
+    TagField("date", ("TDRC",), ("\xa9day",), "date", "the episode's `date` (`YYYY-MM-DD`)"),
+    TagField("comment", ("COMM",), ("\xa9cmt",), "comment", "the episode's `summary`"),
+    TagField(
+        "description",
+        ("TDES",),
+        ("desc", "ldes"),
+        "description",
+        "the show notes as plain text (else `summary`); `desc` holds its first 255 characters",
+    ),
+    TagField("feed", ("WFED",), ("purl",), "feed_url", "the programme's feed URL"),
+    TagField("guid", ("TGID",), ("egid",), "guid", "the episode's `guid`"),
+    TagField("podcast", ("PCST",), ("pcst",), "podcast", "the podcast flag Apple's players read"),
+    TagField("track", ("TRCK",), ("trkn",), "track", "the episode's `episode` number"),
+    TagField("disc", ("TPOS",), ("disk",), "season", "the episode's `season`"),
+    TagField("cover", ("APIC",), ("covr",), "cover", "the programme's artwork as a 600-pixel JPEG"),
+    TagField(
+        "chapters",
+        ("CTOC", "CHAP"),
+        (),
+        "chapters",
+        "the chapters in time order, each with its title and its `url` (`WXXX`) if it has one; "
+        "an M4A gets MP4 chapters from ffmpeg instead, without URLs",
+    ),
+)
 
 ID3_VERSIONS = (3, 4)
+MP4_SHORT = {"desc": 255}  # atoms that hold at most this many characters
+
+
+@contextlib.contextmanager
+def _mutagen(path: Path, doing: str) -> Iterator[None]:
+    """The one funnel around mutagen: on damaged files it raises its own errors and, from deeper down,
+    OSError, ValueError, struct.error, EOFError, IndexError, KeyError and OverflowError."""
+    try:
+        yield
+    except (MutagenError, OSError, ValueError, struct.error, EOFError, IndexError, KeyError, OverflowError) as exc:
+        raise TagError(path, f"cannot {doing} ({exc or type(exc).__name__})") from exc
 
 
 def write_tags(path: Path, tags: TagSet, version: int = 3) -> None:
@@ -74,90 +110,45 @@ def write_tags(path: Path, tags: TagSet, version: int = 3) -> None:
         raise TagError(path, f"cannot write ID3v2.{version}; expected 3 or 4")
     id3 = ID3()
     text = Encoding.UTF16 if version == 3 else Encoding.UTF8
-    id3.add(TIT2(encoding=text, text=tags.title))
-    id3.add(TPE1(encoding=text, text=tags.artist))
-    id3.add(TALB(encoding=text, text=tags.album))
-    id3.add(TCON(encoding=text, text=tags.genre))
-    id3.add(TDRC(encoding=text, text=tags.date.strftime("%Y-%m-%d")))
-    if tags.comment:
-        id3.add(COMM(encoding=text, lang="eng", desc="", text=tags.comment))
-    if tags.track:
-        id3.add(TRCK(encoding=text, text=str(tags.track)))
-    if tags.season:
-        id3.add(TPOS(encoding=text, text=str(tags.season)))
-    if tags.cover:
-        id3.add(APIC(encoding=text, mime="image/jpeg", type=3, desc="Cover", data=tags.cover))
-    _add_podcast_frames(id3, tags, text)
-    _add_chapters(id3, tags.chapters, text)
-    try:
+    for field in FIELDS:
+        if value := getattr(tags, field.source):
+            for frame in _ID3_FRAMES.get(field.id3[0], _text_frame)(field.id3[0], value, text):
+                id3.add(frame)
+    with _mutagen(path, "write ID3 tags"):
         id3.save(path, v2_version=version, v1=0)
         if len(tags.chapters) > 1:
             _chapters_in_time_order(path)
-    except (MutagenError, OSError) as exc:
-        raise TagError(path, f"cannot write ID3 tags ({exc})") from exc
 
 
-def _chapters_in_time_order(path: Path) -> None:
-    """Put the CHAP frames in time order inside the tag, in place (same size).
-
-    mutagen writes frames of equal rank by size, and many readers (ffmpeg among them) list chapters
-    in file order, ignoring the CTOC table. Tags with unsynchronisation or an extended header
-    (mutagen writes neither) are left alone.
-    """
-    with path.open("r+b") as handle:
-        header = handle.read(10)
-        if header[:3] != b"ID3" or header[5] & 0xC0:
-            return
-        body = handle.read(_syncsafe(header[6:10]))
-        frames, position = [], 0
-        while position + 10 <= len(body) and body[position : position + 4].strip(b"\0"):
-            size_bytes = body[position + 4 : position + 8]
-            size = _syncsafe(size_bytes) if header[3] == 4 else int.from_bytes(size_bytes, "big")
-            frames.append(body[position : position + 10 + size])
-            position += 10 + size
-        chapters = iter(sorted((f for f in frames if f[:4] == b"CHAP"), key=_chapter_start))
-        ordered = b"".join(next(chapters) if f[:4] == b"CHAP" else f for f in frames)
-        handle.seek(10)
-        handle.write(ordered)
+def _text_frame(frame_id: str, value: object, text: Encoding) -> list[Frame]:
+    return [Frames[frame_id](encoding=text, text=_text(value))]
 
 
-def _chapter_start(frame: bytes) -> int:
-    end_of_id = frame.index(b"\0", 10)
-    return int.from_bytes(frame[end_of_id + 1 : end_of_id + 5], "big")
+def _text(value: object) -> str:
+    return value.strftime("%Y-%m-%d") if isinstance(value, dt.datetime) else str(value)
 
 
-def _syncsafe(data: bytes) -> int:
-    return sum((byte & 0x7F) << (7 * index) for index, byte in enumerate(reversed(data)))
-
-
-def _add_podcast_frames(id3: ID3, tags: TagSet, text: Encoding) -> None:
-    """The frames Apple's players use to recognise a podcast episode: PCST, WFED, TGID, TDES."""
-    id3.add(PCST(value=1))
-    if tags.feed_url:
-        id3.add(WFED(url=tags.feed_url))
-    if tags.guid:
-        id3.add(TGID(encoding=text, text=tags.guid))
-    if tags.description:
-        id3.add(TDES(encoding=text, text=tags.description))
-
-
-def _add_chapters(id3: ID3, chapters: tuple[ChapterMark, ...], text: Encoding) -> None:
-    if not chapters:
-        return
+def _chapter_frames(_: str, chapters: tuple[ChapterMark, ...], text: Encoding) -> list[Frame]:
     ids = [f"chp{index}" for index in range(len(chapters))]
-    id3.add(CTOC(element_id="toc", flags=CTOCFlags.TOP_LEVEL | CTOCFlags.ORDERED, child_element_ids=ids, sub_frames=[]))
+    flags = CTOCFlags.TOP_LEVEL | CTOCFlags.ORDERED
+    frames: list[Frame] = [CTOC(element_id="toc", flags=flags, child_element_ids=ids, sub_frames=[])]
     for element_id, chapter in zip(ids, chapters, strict=True):
-        frames = [TIT2(encoding=text, text=chapter.title)]
+        sub_frames = [TIT2(encoding=text, text=chapter.title)]
         if chapter.url:
-            frames.append(WXXX(encoding=text, desc="", url=chapter.url))
-        id3.add(
-            CHAP(
-                element_id=element_id,
-                start_time=round(chapter.start * 1000),
-                end_time=round(chapter.end * 1000),
-                sub_frames=frames,
-            )
-        )
+            sub_frames.append(WXXX(encoding=text, desc="", url=chapter.url))
+        start, end = round(chapter.start * 1000), round(chapter.end * 1000)
+        frames.append(CHAP(element_id=element_id, start_time=start, end_time=end, sub_frames=sub_frames))
+    return frames
+
+
+# the frames that are not plain text frames, by their first frame id in FIELDS
+_ID3_FRAMES: dict[str, Callable[[str, object, Encoding], list[Frame]]] = {
+    "COMM": lambda _, value, text: [COMM(encoding=text, lang="eng", desc="", text=value)],
+    "APIC": lambda _, value, text: [APIC(encoding=text, mime="image/jpeg", type=3, desc="Cover", data=value)],
+    "PCST": lambda _, value, text: [PCST(value=1)],
+    "WFED": lambda _, value, text: [WFED(url=value)],
+    "CTOC": _chapter_frames,
+}
 
 
 def _write_mp4(path: Path, tags: TagSet) -> None:
@@ -169,47 +160,89 @@ def _write_mp4(path: Path, tags: TagSet) -> None:
         except ClgtvError as exc:
             chaptered.unlink(missing_ok=True)
             raise TagError(path, f"cannot write chapters ({exc})") from exc
-    try:
+    with _mutagen(path, "write MP4 tags"):
         mp4 = MP4(path)
         mp4.delete()
-        values = {
-            "\xa9nam": tags.title,
-            "\xa9ART": tags.artist,
-            "\xa9alb": tags.album,
-            "\xa9gen": tags.genre,
-            "\xa9day": tags.date.strftime("%Y-%m-%d"),
-            "\xa9cmt": tags.comment,
-            "desc": tags.description[:255],
-            "ldes": tags.description,
-            "purl": tags.feed_url,
-            "egid": tags.guid,
-        }
-        mp4.update({key: [value] for key, value in values.items() if value})
-        mp4["pcst"] = True
-        if tags.track:
-            mp4["trkn"] = [(tags.track, 0)]
-        if tags.season:
-            mp4["disk"] = [(tags.season, 0)]
-        if tags.cover:
-            mp4["covr"] = [MP4Cover(tags.cover, imageformat=MP4Cover.FORMAT_JPEG)]
+        for field in FIELDS:
+            if value := getattr(tags, field.source):
+                for atom in field.mp4:
+                    mp4[atom] = _atom(atom, value)
         mp4.save()
-    except (MutagenError, OSError) as exc:
-        raise TagError(path, f"cannot write MP4 tags ({exc})") from exc
+
+
+def _atom(atom: str, value: object) -> object:
+    if atom in ("trkn", "disk"):
+        return [(value, 0)]
+    if atom == "covr":
+        return [MP4Cover(value, imageformat=MP4Cover.FORMAT_JPEG)]
+    if atom == "pcst":
+        return True
+    return [_text(value)[: MP4_SHORT.get(atom)]]
 
 
 def read_tags(path: Path) -> ID3:
-    try:
+    with _mutagen(path, "read ID3 tags"):
         return ID3(path)
-    except (MutagenError, OSError) as exc:
-        raise TagError(path, f"cannot read ID3 tags ({exc})") from exc
 
 
 def media_duration(path: Path) -> float:
     """Playing time in seconds, from the stream (the MP3's Xing header, the M4A's movie header)."""
-    try:
+    with _mutagen(path, "read the audio stream"):
         media = mutagen.File(path)
-        if media is None:
-            raise TagError(path, "not an MP3 or M4A file")
-        return float(media.info.length)
-    except (MutagenError, OSError) as exc:
-        raise TagError(path, f"cannot read the audio stream ({exc})") from exc
+    if media is None:
+        raise TagError(path, "not an MP3 or M4A file")
+    return float(media.info.length)
+
+
+def _chapters_in_time_order(path: Path) -> None:
+    """Put the CHAP frames in time order inside the tag, in place (same size).
+
+    mutagen writes frames of equal rank by size, and many readers (ffmpeg among them) list chapters
+    in file order, ignoring the CTOC table. A tag this walker cannot read whole (unsynchronisation, an
+    extended header, sizes that are not syncsafe or overrun the tag, a frame cut short) is left alone.
+    """
+    with path.open("r+b") as handle:
+        header = handle.read(10)
+        if len(header) < 10 or header[:3] != b"ID3" or header[5] & 0xC0 or not _is_syncsafe(header[6:10]):
+            return
+        size = _syncsafe(header[6:10])
+        if size > os.fstat(handle.fileno()).st_size - 10:
+            return
+        frames = _frames(handle.read(size), header[3])
+        chapters = [f for f in frames or () if f[:4] == b"CHAP"]
+        if frames is None or any(_chapter_start(f) is None for f in chapters):
+            return
+        ordered = iter(sorted(chapters, key=_chapter_start))
+        handle.seek(10)
+        handle.write(b"".join(next(ordered) if f[:4] == b"CHAP" else f for f in frames))
+
+
+def _frames(body: bytes, version: int) -> list[bytes] | None:
+    """The tag's frames up to its padding, or None when a size is not what the version allows or a frame
+    overruns the tag."""
+    frames, position = [], 0
+    while position + 10 <= len(body) and body[position : position + 4].strip(b"\0"):
+        size_bytes = body[position + 4 : position + 8]
+        if version == 4 and not _is_syncsafe(size_bytes):
+            return None
+        size = _syncsafe(size_bytes) if version == 4 else int.from_bytes(size_bytes, "big")
+        if position + 10 + size > len(body):
+            return None
+        frames.append(body[position : position + 10 + size])
+        position += 10 + size
+    return frames
+
+
+def _chapter_start(frame: bytes) -> int | None:
+    """A CHAP frame's start time in milliseconds (after its null-terminated element id)."""
+    end_of_id = frame.find(b"\0", 10)
+    start = frame[end_of_id + 1 : end_of_id + 5]
+    return int.from_bytes(start, "big") if end_of_id >= 0 and len(start) == 4 else None
+
+
+def _is_syncsafe(data: bytes) -> bool:
+    return all(byte < 0x80 for byte in data)
+
+
+def _syncsafe(data: bytes) -> int:
+    return sum((byte & 0x7F) << (7 * index) for index, byte in enumerate(reversed(data)))

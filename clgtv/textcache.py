@@ -12,7 +12,7 @@ from pathlib import Path
 
 import markdown_it
 
-_CODE = ("site.py", "transcripts.py", "feed.py", "textcache.py")  # the modules whose output is cached
+_CODE = ("notes.py", "site.py", "transcripts.py", "feed.py", "textcache.py")  # the modules whose output is cached
 
 
 @cache
@@ -52,3 +52,6 @@ class TextCache:
         partial = path.with_name(f".{path.name}.{os.getpid()}.partial")
         partial.write_text(json.dumps(value, ensure_ascii=False), encoding="utf-8")
         os.replace(partial, path)
+
+
+NO_CACHE = TextCache(None)

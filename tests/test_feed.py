@@ -15,6 +15,8 @@ from mutagen.mp3 import MP3
 
 from clgtv import content, lint
 from clgtv.feed import fit_bytes, podcast_guid, render_feed
+from clgtv.release import Edition, assemble
+from clgtv.textcache import NO_CACHE, TextCache
 
 NS = lint.NS | {"content": "http://purl.org/rss/1.0/modules/content/"}
 BASE = "http://podcasts.test/"
@@ -115,8 +117,14 @@ def rich(project: Path) -> Path:
     return make_rich(project)
 
 
+def preview(root: Path, jobs: int | None = None, cache: TextCache = NO_CACHE) -> tuple[Edition, ...]:
+    """Every programme as `clgtv check` lints it: scheduled episodes included, placeholder media facts."""
+    loaded = content.load(root)
+    return tuple(assemble(loaded.site, p, p.due(lint.FAR_FUTURE), jobs, cache) for p in loaded.programmes)
+
+
 def preview_feed(root: Path) -> etree._Element:
-    ((edition, _),) = lint.preview(content.load(root))
+    (edition,) = preview(root)
     return etree.fromstring(render_feed(edition))
 
 

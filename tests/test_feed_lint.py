@@ -8,8 +8,9 @@ from pathlib import Path
 import pytest
 from conftest import episode_text, make_artwork
 from lxml import etree
+from test_feed import preview
 
-from clgtv import content, lint
+from clgtv import lint
 from clgtv.errors import ContentError
 from clgtv.feed import render_feed
 
@@ -24,7 +25,7 @@ def in_project(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def feed(project: Path) -> etree._Element:
-    ((edition, _),) = lint.preview(content.load(project))
+    (edition,) = preview(project)
     return etree.fromstring(render_feed(edition))
 
 
@@ -144,7 +145,7 @@ def test_build_lints_media_facts_and_blocks_publish(run, project: Path) -> None:
 def test_build_catches_a_wrong_enclosure_length(run, project: Path) -> None:
     assert run(project, "build").exit_code == 0
     site = project / "build/site"
-    ((edition, _),) = lint.preview(content.load(project))  # the guids map problems to files
+    (edition,) = preview(project)  # the guids map problems to files
     (media,) = (site / "test-show/media").glob("*.mp3")
     size = media.stat().st_size
     media.write_bytes(media.read_bytes() + b"\0" * 10)

@@ -5,18 +5,16 @@ from __future__ import annotations
 import itertools
 import json
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import replace
 from pathlib import Path
 
 import pytest
 from conftest import cli_ok, episode_text, make_project
 from lxml import html
-from test_feed import HOSTILE_NOTES, HOSTILE_TITLE, make_rich
+from test_feed import HOSTILE_NOTES, HOSTILE_TITLE, make_rich, preview
 
-from clgtv import content, lint, site
+from clgtv import content, pool, site
 from clgtv.errors import FileError
-from clgtv.site import NO_CACHE
-from clgtv.textcache import TextCache
+from clgtv.textcache import NO_CACHE, TextCache
 
 
 def publish_rich(root: Path) -> Path:
@@ -142,22 +140,8 @@ def many_episodes(root: Path, count: int = 6) -> Path:
 
 
 def render(root: Path, out: Path, jobs: int = 1, cache: TextCache = NO_CACHE) -> Path:
-    """Feeds, pages and side files from the content alone (placeholder media), as `clgtv check` previews."""
-    loaded = content.load(root)
-    editions = tuple(edition for edition, _ in lint.preview(loaded))
-    editions = tuple(
-        replace(
-            e,
-            releases=tuple(
-                site.make_release(r.episode, r.media, notes_html=n)
-                for r, n in zip(
-                    e.releases, site.notes_html([r.episode for r in e.releases], jobs, cache, "notes"), strict=True
-                )
-            ),
-        )
-        for e in editions
-    )
-    site.render_all(loaded.site, editions, out, jobs, cache)
+    """Feeds, pages and side files from the content alone (placeholder media), as `clgtv check` sees them."""
+    site.render_all(content.load(root).site, preview(root, jobs, cache), out, jobs, cache)
     return out
 
 
@@ -175,8 +159,8 @@ def pool_always(monkeypatch: pytest.MonkeyPatch) -> list[int]:
             sizes.append(workers)
             super().__init__(workers, **options)
 
-    monkeypatch.setattr(site, "PARALLEL_FROM", 1)
-    monkeypatch.setattr(site, "ProcessPoolExecutor", Recorded)
+    monkeypatch.setattr(pool, "PARALLEL_FROM", 1)
+    monkeypatch.setattr(pool, "ProcessPoolExecutor", Recorded)
     return sizes
 
 
@@ -208,7 +192,7 @@ def test_rerender_reuses_derived_text_and_notices_changes(tmp_path: Path) -> Non
     cache = TextCache(tmp_path / "cache")
     first = files(render(root, tmp_path / "first", cache=cache))
     entries = sorted((tmp_path / "cache/transcripts").glob("*.json"))
-    assert len(entries) == 6 and (tmp_path / "cache/notes.json").is_file()
+    assert len(entries) == 6 and (tmp_path / "cache/notes/test-show.json").is_file()
     assert files(render(root, tmp_path / "again", cache=cache)) == first == files(render(root, tmp_path / "bare"))
 
     # a cache entry made unreadable is derived again; an edited transcript or note is never served stale

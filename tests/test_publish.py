@@ -4,17 +4,19 @@ from __future__ import annotations
 
 import datetime as dt
 import http.client
+import shutil
 import threading
 from pathlib import Path
 
 import feedparser
 import podcastparser
 import pytest
-from conftest import ebur128, episode_text
+from conftest import REPO, ebur128, episode_text, make_tone, snapshot
 from mutagen.id3 import ID3
 from mutagen.mp3 import MP3
 
 from clgtv import content
+from clgtv.build import build
 from clgtv.server import make_server
 
 BASE = "http://localhost:8000/"
@@ -127,6 +129,25 @@ def test_second_build_processes_no_audio(published: Path, run) -> None:
     assert "published 0 files" in result.output
     after = {p: p.stat().st_mtime_ns for p in (published / "public").rglob("*") if p.is_file()}
     assert after == before
+
+
+def test_a_copied_project_processes_no_audio_again(tmp_path: Path) -> None:
+    """Cache keys hold content, never paths: the same project built from another folder is the same."""
+    first = tmp_path / "first"
+    first.mkdir()
+    for name in ("clgtv.yaml", "templates", "episodes"):
+        source = REPO / name
+        (shutil.copytree if source.is_dir() else shutil.copy)(source, first / name)
+    show = first / "episodes/clgdottv-podcast"
+    make_tone(show / "intro.wav", seconds=1)
+    (show / "show.yaml").write_text((show / "show.yaml").read_text() + "  intro: intro.wav\n")
+    built = build(content.load(first), ["clgdottv-podcast"])
+    assert len(built.processed) == len(built.editions[0].releases) == 2
+    second = tmp_path / "second"
+    shutil.copytree(first, second)
+    again = build(content.load(second), ["clgdottv-podcast"])
+    assert again.processed == ()
+    assert snapshot(second / "build/site") == snapshot(first / "build/site")
 
 
 def test_serve_answers_head_and_range(published: Path) -> None:

@@ -16,7 +16,7 @@ from conftest import SHOW_YAML, cli_ok, episode_text, make_project
 from lxml import etree
 from lxml import html as lxml_html
 
-from clgtv.site import markdown
+from clgtv.notes import markdown
 
 EPISODE = "episodes/test-show/2026-10-01-test.md"
 SHOW = "episodes/test-show/show.yaml"

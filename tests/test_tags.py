@@ -4,16 +4,20 @@ from __future__ import annotations
 
 import datetime as dt
 import subprocess
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 from conftest import ffmpeg
 from mutagen.id3 import ID3, Encoding
+from mutagen.mp4 import MP4
 from PIL import Image
 
 from clgtv.audio.ffmpeg import ffmpeg_path
 from clgtv.errors import TagError
-from clgtv.tags import ChapterMark, TagSet, read_tags, write_tags
+from clgtv.tags import FIELDS, ChapterMark, TagSet, _chapters_in_time_order, media_duration, read_tags, write_tags
+
+REPO = Path(__file__).resolve().parent.parent
 
 TITLE = "Tom & Jerry 🎙️ مرحبا"
 CHAPTERS = (
@@ -27,6 +31,13 @@ CHAPTERS = (
 def mp3(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("tags") / "tone.mp3"
     ffmpeg("-f", "lavfi", "-i", "sine=f=440:d=3", "-c:a", "libmp3lame", "-b:a", "64k", str(path))
+    return path
+
+
+@pytest.fixture(scope="module")
+def m4a(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("tags") / "tone.m4a"
+    ffmpeg("-f", "lavfi", "-i", "sine=f=440:d=3", "-c:a", "aac", "-b:a", "64k", "-f", "ipod", str(path))
     return path
 
 
@@ -155,3 +166,133 @@ def test_build_writes_the_podcast_frames_and_the_chosen_version(project: Path, r
     assert str(tags["TGID"]) == "5b3f2a4e-9a1c-4d53-8b57-1d0f5cfb8a01"
     assert str(tags["TDES"]) == "Show notes for the test."
     assert tags["PCST"].value == 1
+
+
+def test_every_field_of_the_table_is_written_in_both_formats(mp3: Path, m4a: Path, tmp_path: Path) -> None:
+    tags = ID3(tagged(mp3, tmp_path, 3))
+    assert {field.what: [bool(tags.getall(frame)) for frame in field.id3] for field in FIELDS} == {
+        field.what: [True] * len(field.id3) for field in FIELDS
+    }
+    path = tmp_path / "tagged.m4a"
+    path.write_bytes(m4a.read_bytes())
+    write_tags(path, replace(tag_set(), description="Long notes. " * 30))
+    atoms = MP4(path).tags
+    assert {atom: atoms[atom] for field in FIELDS for atom in field.mp4} == {
+        "\xa9nam": [TITLE],
+        "\xa9ART": ["CLGdotTV"],
+        "\xa9alb": ["Test Programme"],
+        "\xa9gen": ["Podcast"],
+        "\xa9day": ["2026-10-01"],
+        "\xa9cmt": ["A summary"],
+        "desc": [("Long notes. " * 30)[:255]],  # Apple's short description
+        "ldes": ["Long notes. " * 30],
+        "purl": ["https://podcasts.example.org/test-show/feed.xml"],
+        "egid": ["5b3f2a4e-9a1c-4d53-8b57-1d0f5cfb8a01"],
+        "pcst": True,
+        "trkn": [(7, 0)],
+        "disk": [(2, 0)],
+        "covr": [cover()],
+    }
+    listed = subprocess.run(
+        [ffmpeg_path(), "-hide_banner", "-nostdin", "-i", str(path), "-f", "ffmetadata", "-"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    chapters = [block.split("title=", 1)[1].splitlines()[0] for block in listed.split("[CHAPTER]")[1:]]
+    assert chapters == [c.title for c in CHAPTERS]
+
+
+def markdown_table() -> str:
+    def code(names: tuple[str, ...]) -> str:
+        return ", ".join(f"`{name}`" for name in names) or "-"
+
+    rows = [f"| {f.what} | {code(f.id3)} | {code(f.mp4)} | {f.note} |" for f in FIELDS]
+    return "\n".join(["| tag | ID3 frame | MP4 atom | holds |", "|---|---|---|---|", *rows])
+
+
+def test_the_readme_tag_table_is_the_field_table() -> None:
+    readme = (REPO / "README.md").read_text()
+    section = readme.split("\n#### ID3 tags\n", 1)[1].split("\n#### ", 1)[0]
+    tables = [block.strip() for block in section.split("\n\n") if block.lstrip().startswith("|")]
+    assert tables == [markdown_table()]
+
+
+def test_damaged_files_fail_as_tag_errors_naming_the_file(mp3: Path, m4a: Path, tmp_path: Path) -> None:
+    """Whatever mutagen raises on a damaged file (a ValueError here, for an atom claiming more bytes than
+    the file holds) comes out as a TagError naming the file."""
+    plain = replace(tag_set(), chapters=())  # chapters would have ffmpeg rewrite the file first
+    damaged = tmp_path / "damaged.m4a"
+    damaged.write_bytes(m4a.read_bytes())
+    write_tags(damaged, plain)
+    data = bytearray(damaged.read_bytes())
+    free = data.rindex(b"free") - 4  # the padding after the tags: its size now overruns the file
+    data[free] = 0x84
+    damaged.write_bytes(bytes(data))
+    with pytest.raises(TagError, match=r"damaged\.m4a: cannot write MP4 tags"):
+        write_tags(damaged, plain)
+    cut = tmp_path / "cut.m4a"
+    cut.write_bytes(m4a.read_bytes()[:200])
+    with pytest.raises(TagError, match=r"cut\.m4a: cannot write MP4 tags"):
+        write_tags(cut, plain)
+    noise = tmp_path / "noise.mp3"
+    noise.write_bytes(bytes(range(256)) * 8)
+    with pytest.raises(TagError, match=r"noise\.mp3: cannot read the audio stream"):
+        media_duration(noise)
+    with pytest.raises(TagError, match=r"noise\.mp3: cannot read ID3 tags"):
+        read_tags(noise)
+
+
+def syncsafe(size: int) -> bytes:
+    return bytes((size >> shift) & 0x7F for shift in (21, 14, 7, 0))
+
+
+def id3_tag(*frames: bytes, version: int = 3) -> bytes:
+    body = b"".join(frames)
+    return b"ID3" + bytes((version, 0, 0)) + syncsafe(len(body)) + body
+
+
+def frame(frame_id: bytes, data: bytes, version: int = 3) -> bytes:
+    size = syncsafe(len(data)) if version == 4 else len(data).to_bytes(4, "big")
+    return frame_id + size + b"\0\0" + data
+
+
+def chap(element_id: bytes, start: int, version: int = 3) -> bytes:
+    return frame(b"CHAP", element_id + b"\0" + start.to_bytes(4, "big") + bytes(12), version)
+
+
+@pytest.mark.parametrize(
+    "tag",
+    [
+        pytest.param(b"ID3\x03\x00\x00\x7f\x7f\x7f\x7f" + chap(b"b", 2000) + chap(b"a", 1000), id="claims-256-mb"),
+        pytest.param(
+            b"ID3\x03\x00\x00\x80\x00\x00\x40" + chap(b"b", 2000) + chap(b"a", 1000), id="a-size-byte-with-its-high-bit"
+        ),
+        pytest.param(id3_tag(chap(b"b", 2000), b"CHAP\x00\x01\x00\x00\0\0b\0"), id="the-last-frame-cut-short"),
+        pytest.param(
+            id3_tag(chap(b"b", 2000), chap(b"a", 1000), b"TIT2\x00\x00\x01\x00\0\0\x03T"), id="another-cut-short"
+        ),
+        pytest.param(id3_tag(chap(b"b", 2000), frame(b"CHAP", b"no-terminator")), id="an-element-id-with-no-end"),
+        pytest.param(id3_tag(chap(b"b", 2000), frame(b"CHAP", b"a\0\x01")), id="a-start-time-cut-short"),
+        pytest.param(
+            id3_tag(chap(b"b", 2000, 4), b"CHAP\x00\x00\x00\x90\0\0" + bytes(16), version=4),
+            id="frame-size-not-syncsafe",
+        ),
+        pytest.param(b"ID3\x03", id="a-header-cut-short"),
+    ],
+)
+def test_the_chapter_walker_leaves_hostile_tags_alone(tmp_path: Path, tag: bytes) -> None:
+    path = tmp_path / "hostile.mp3"
+    path.write_bytes(tag)
+    _chapters_in_time_order(path)
+    assert path.read_bytes() == tag
+
+
+@pytest.mark.parametrize("version", [3, 4])
+def test_the_chapter_walker_orders_a_tag_it_reads_whole(tmp_path: Path, version: int) -> None:
+    path = tmp_path / "made.mp3"
+    first, second = chap(b"a", 1000, version), chap(b"b", 2000, version)
+    title = frame(b"TIT2", b"\x03T", version)
+    path.write_bytes(id3_tag(second, title, first, version=version) + bytes(64))
+    _chapters_in_time_order(path)
+    assert path.read_bytes() == id3_tag(first, title, second, version=version) + bytes(64)
