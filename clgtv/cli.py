@@ -17,7 +17,7 @@ from clgtv.secrets import redact
 from clgtv.settings import CLIPS, AudioSettings
 
 # Each command imports its stage where it runs: `clgtv master` on a three-hour recording then
-# carries no boto3, feedgen or Jinja2 in memory, and `clgtv check` starts without numpy or scipy.
+# carries no boto3, feedgen or Jinja2 in memory, and `clgtv check` starts without numpy.
 
 
 class Group(click.Group):

@@ -8,7 +8,7 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from typing import TypeVar
 
-# Below this many items a process pool costs more (about 0.2 s to start) than it saves.
+# Below this many items a process pool costs more to start than it saves (bench/README.md).
 PARALLEL_FROM = 100
 
 T = TypeVar("T")
