@@ -137,12 +137,11 @@ def _process_audio(cache: Cache, recordings: list[Recording], jobs: int | None, 
         directory.mkdir(parents=True, exist_ok=True)
 
     workers = min(jobs or os.cpu_count() or 1, len(todo))
-    parallel = max(1, (os.cpu_count() or 1) // workers)  # the CPUs left to each recording's encoders
 
     def work(recording: Recording) -> Path:
         episode = recording.episode
         log(f"processing {episode.audio.name} ...")
-        report = master(episode.audio, recording.processed, recording.settings, parallel=parallel)
+        report = master(episode.audio, recording.processed, recording.settings)
         cache.report(recording.processed).write_text(json.dumps(report.as_dict(), indent=2) + "\n")
         after = report.after
         log(

@@ -66,6 +66,9 @@ def progress_bar(name: str):
 @click.pass_context
 def cli(ctx: click.Context, root: Path) -> None:
     """Publish CLGdotTV's programmes as podcasts: audio, feeds and pages."""
+    from clgtv.audio import configure_process
+
+    configure_process()
     ctx.obj = root.resolve()
 
 

@@ -1,4 +1,4 @@
-"""Intro, outro and stings: short clips (pydub suits them) joined to the programme stream.
+"""Intro and outro: short clips joined to the programme stream.
 
 The intro's last `crossfade` seconds fade out under the start of the programme; the outro's
 first `crossfade` seconds fade in under its end. The programme streams through untouched in
@@ -8,14 +8,9 @@ between, holding back only the frames the outro will overlap.
 from __future__ import annotations
 
 import math
-import warnings
 from pathlib import Path
 
 import numpy as np
-
-with warnings.catch_warnings():  # pydub looks for ffmpeg on PATH at import; clips never need it
-    warnings.simplefilter("ignore", RuntimeWarning)
-    from pydub import AudioSegment
 
 from clgtv.audio import ffmpeg
 from clgtv.audio.meter import LoudnessMeter
@@ -24,24 +19,21 @@ EDGE_FADE_S = 0.01  # a click-free start and end
 
 
 def load_clip(path: Path, sample_rate: int, channels: int, target_lufs: float) -> np.ndarray:
-    """A clip decoded to the programme's format, at the programme's loudness, edges faded."""
+    """A clip decoded to the programme's format, at the programme's loudness, edges faded.
+
+    In float throughout: a quiet clip with sharp peaks goes over full scale once brought up, and
+    the true-peak limiter, not an integer format, must take those peaks down."""
     samples = np.concatenate(list(ffmpeg.decode(path, sample_rate, channels)))
     meter = LoudnessMeter(sample_rate, channels)
     meter.feed(samples)
     loudness = meter.result().integrated
-    pcm = (np.clip(samples, -1, 1) * (2**31 - 1)).astype("<i4")
-    clip = AudioSegment(pcm.tobytes(), sample_width=4, frame_rate=sample_rate, channels=channels)
-    if math.isfinite(loudness):
-        clip = clip.apply_gain(target_lufs - loudness)
-    fade_ms = round(EDGE_FADE_S * 1000)
-    clip = clip.fade_in(fade_ms).fade_out(fade_ms)
-    data = np.frombuffer(clip.raw_data, dtype="<i4").astype(np.float32) / (2**31 - 1)
-    return data.reshape(-1, channels)
-
-
-def intro_lead(intro: np.ndarray | None, crossfade: int) -> int:
-    """Output frames before the programme's first frame: the intro, less the crossfade."""
-    return len(intro) - min(crossfade, len(intro)) if intro is not None else 0
+    gain = 10 ** ((target_lufs - loudness) / 20) if math.isfinite(loudness) else 1.0
+    fade = np.ones(len(samples), dtype=np.float32)
+    edge = min(round(EDGE_FADE_S * sample_rate), len(samples) // 2)
+    if edge:
+        fade[:edge] = np.linspace(0, 1, edge, endpoint=False, dtype=np.float32)
+        fade[len(samples) - edge :] = np.linspace(1, 0, edge, dtype=np.float32)
+    return samples * (np.float32(gain) * fade)[:, None]
 
 
 class Joiner:

@@ -16,7 +16,7 @@ import shutil
 import subprocess
 import tempfile
 import threading
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
@@ -206,7 +206,6 @@ FORMATS = {
     "mp3": Format("libmp3lame", "mp3", ".mp3", "audio/mpeg", "id3v2_version=0:write_id3v1=0"),
     "m4a": Format("aac", "ipod", ".m4a", "audio/x-m4a", "movflags=+faststart"),
 }
-FRAMES_ONLY = "write_xing=0"  # a stretch of a longer MP3: no Xing/LAME header frame of its own
 
 
 @dataclass(frozen=True)
@@ -215,7 +214,6 @@ class Encoding:
     bitrate: int = 128
     sample_rate: int = 44100
     channels: int = 2
-    frames_only: bool = False  # MP3: see FRAMES_ONLY
 
 
 def encode_argv(out: Path, encoding: Encoding, monitor: bool = False) -> list[str]:
@@ -224,36 +222,14 @@ def encode_argv(out: Path, encoding: Encoding, monitor: bool = False) -> list[st
     With `monitor`, a loopback decoder also decodes the encoded stream as it is made and writes it
     to stdout as float32 PCM, trimmed of the codec's delay: frame n there is input frame n."""
     fmt = FORMATS[encoding.format]
-    options = ":".join(filter(None, [fmt.options, FRAMES_ONLY if encoding.frames_only else ""]))
     argv = [ffmpeg_path(), "-hide_banner", "-nostdin", "-loglevel", "error", "-y"]
     argv += ["-f", "f32le", "-ar", str(encoding.sample_rate), "-ac", str(encoding.channels), "-i", "pipe:0"]
     argv += ["-map", "0:a", "-c:a", fmt.codec, "-b:a", f"{encoding.bitrate}k", "-map_metadata", "-1"]
-    argv += [*_options_argv(options), "-f", fmt.muxer, str(out)]
+    argv += [*_options_argv(fmt.options), "-f", fmt.muxer, str(out)]
     if monitor:
         argv += ["-dec", "0:0", "-filter_complex", "[dec:0]anull[decoded]", "-map", "[decoded]"]
         argv += ["-c:a", "pcm_f32le", "-f", "f32le", "pipe:1"]
     return argv
-
-
-def remux_mp3(stream: Iterable[bytes | memoryview], out: Path) -> None:
-    """Write MP3 frames given as bytes to `out` through ffmpeg's muxer, untouched but for the
-    Xing/LAME header frame it puts in front (frame count, seek table, checksums)."""
-    argv = [ffmpeg_path(), "-hide_banner", "-nostdin", "-loglevel", "error", "-y", "-f", "mp3", "-i", "pipe:0"]
-    argv += ["-map", "0:a", "-c:a", "copy", "-map_metadata", "-1", *_options_argv(FORMATS["mp3"].options)]
-    with tempfile.TemporaryFile() as log:
-        process = subprocess.Popen([*argv, "-f", "mp3", str(out)], stdin=subprocess.PIPE, stderr=log)
-        assert process.stdin is not None
-        try:
-            with contextlib.suppress(BrokenPipeError):
-                for piece in stream:
-                    process.stdin.write(piece)
-                process.stdin.close()
-        except BaseException:  # no muxer left behind to finish a file someone else writes next
-            process.kill()
-            process.wait()
-            raise
-        if process.wait() != 0:
-            raise MediaError(out, _failure(_read_log(log), default="cannot write the joined MP3"))
 
 
 def _options_argv(options: str) -> list[str]:

@@ -2,8 +2,7 @@
 
 measure   one streaming pass, high-passed: BS.1770 loudness, true peak and 100 ms segment energies
 plan      leveller + normalisation gain curve and silence trim, from the segment energies
-render    second streaming pass: high-pass, gain curve, intro/outro, true-peak limiter, encode
-          (render.py; a long MP3 in two spans side by side, their frames joined)
+render    second streaming pass: high-pass, gain curve, intro/outro, true-peak limiter, encode (render.py)
 verify    the encoded file measured by the same meter; if the codec pushed the true peak over
           the ceiling or loudness is off target, render again with the error corrected
           (at most MAX_RENDERS renders in all)
@@ -18,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-from clgtv.audio import ffmpeg, tune_heap
+from clgtv.audio import ffmpeg
 from clgtv.audio.clips import load_clip
 from clgtv.audio.leveller import SEGMENT_S, GainPlan, plan_gain, segment_gains, speech_seconds
 from clgtv.audio.meter import Loudness, LoudnessMeter, measure
@@ -26,7 +25,7 @@ from clgtv.audio.render import Clips, Job, Progress, decoded, render
 from clgtv.errors import MediaError
 from clgtv.settings import AudioSettings
 
-ENGINE_VERSION = "3"
+ENGINE_VERSION = "4"
 SILENCE_LUFS = -70.0
 NEAR_SILENCE_LUFS = -50.0
 LEVEL_TOLERANCE_LU = 0.3
@@ -93,12 +92,8 @@ def analyse(source: Path, settings: AudioSettings, progress: Progress | None = N
     return analysis
 
 
-def master(
-    source: Path, out: Path, settings: AudioSettings, progress: Progress | None = None, parallel: int | None = None
-) -> MasterReport:
-    """Process `source` into `out` (written atomically); report before and after. Up to `parallel`
-    encoders (default: one per CPU) render stretches of a long MP3 side by side."""
-    tune_heap()
+def master(source: Path, out: Path, settings: AudioSettings, progress: Progress | None = None) -> MasterReport:
+    """Process `source` into `out` (written atomically); report before and after."""
     analysis = analyse(source, settings, progress)
     before = analysis.loudness
     if before.duration < MIN_DURATION_S:
@@ -133,7 +128,7 @@ def master(
             renders += 1
             ceiling = settings.true_peak - headroom
             job = Job(source, settings, plan, ceiling, clips, progress)
-            limiting, after = render(job, tmp, parallel or os.cpu_count() or 1)
+            limiting, after = render(job, tmp)
             peak_over = after.true_peak - settings.true_peak
             level_off = target - after.integrated
             settled = peak_over <= 0 and (near_silent or abs(level_off) <= LEVEL_TOLERANCE_LU)

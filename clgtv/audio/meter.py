@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import math
 from array import array
-from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -70,9 +68,6 @@ def k_weighting(sample_rate: int) -> np.ndarray:
     return np.array([shelf, highpass])
 
 
-_PEAKS = ThreadPoolExecutor(max_workers=2, thread_name_prefix="true-peak")
-
-
 class LoudnessMeter:
     """Feed float chunks shaped (frames, channels); ask for the result at the end."""
 
@@ -80,7 +75,7 @@ class LoudnessMeter:
         self.sample_rate = sample_rate
         # float32 filtering: within 0.01 LU of float64 on speech and tones
         self._k_weighting = Biquads(k_weighting(sample_rate), channels)
-        self._weights = np.array(WEIGHTS.get(channels, (1.0,) * channels))
+        self._weights = np.array(WEIGHTS.get(channels, (1.0,) * channels), dtype=np.float32)
         self._true_peak = TruePeak(channels)
         self._peak = 0.0
         self._sample_peak = 0.0
@@ -93,24 +88,12 @@ class LoudnessMeter:
         if not len(chunk):
             return
         chunk = chunk.astype(np.float32, copy=False)
-        peaks = _PEAKS.submit(self._feed_peaks, chunk)  # numpy releases the GIL: both halves run at once
-        weighted = self._k_weighting(chunk)
-        power = np.zeros(len(chunk), dtype=np.float32)
-        for channel, weight in enumerate(self._weights):
-            if weight:
-                power += weight * np.square(weighted[:, channel])
-        peaks.result()
+        self._feed_peaks(chunk)
+        power = np.square(self._k_weighting(chunk)) @ self._weights
         start = self._frames - len(self._pending)
         self._frames += len(chunk)
         self._pending = np.concatenate([self._pending, power])
         self._cut_segments(start)
-
-    def settle(self, chunk: np.ndarray) -> None:
-        """Run the filters over audio just before the stretch this meter measures, without measuring
-        it: a meter started mid-programme then reads as if it had been running all along."""
-        chunk = chunk.astype(np.float32, copy=False)
-        self._k_weighting(chunk)
-        self._true_peak.envelope(chunk, math.inf)
 
     def _feed_peaks(self, chunk: np.ndarray) -> None:
         self._sample_peak = max(self._sample_peak, float(np.abs(chunk).max()))
@@ -138,21 +121,15 @@ class LoudnessMeter:
         return np.array(self._segments), np.array(self._segment_frames)
 
     def result(self) -> Loudness:
-        return LoudnessMeter.combined([self])
-
-    @staticmethod
-    def combined(meters: Sequence[LoudnessMeter]) -> Loudness:
-        """The loudness of consecutive stretches measured by one meter each, as one programme (each
-        stretch but the last a whole number of 100 ms segments long). Ends each meter's true peak."""
-        for meter in meters:
-            meter._peak = max(meter._peak, float(meter._true_peak.flush().max(initial=0.0)))
-        energy, frames = (np.concatenate(part) for part in zip(*(meter.segments() for meter in meters), strict=True))
+        """The loudness of everything fed; ends the true peak (feed nothing after)."""
+        self._peak = max(self._peak, float(self._true_peak.flush().max(initial=0.0)))
+        energy, frames = self.segments()
         return Loudness(
             integrated=integrated_loudness(energy, frames),
             range=_loudness_range(_blocks(energy, frames, 30)),
-            true_peak=_db(max(meter._peak for meter in meters)),
-            sample_peak=_db(max(meter._sample_peak for meter in meters)),
-            duration=sum(meter._frames for meter in meters) / meters[0].sample_rate,
+            true_peak=_db(self._peak),
+            sample_peak=_db(self._sample_peak),
+            duration=self._frames / self.sample_rate,
         )
 
 
