@@ -16,12 +16,11 @@ from pathlib import Path
 
 from clgtv import lint, site
 from clgtv.artwork import cover_jpeg
-from clgtv.audio.ffmpeg import FORMATS
 from clgtv.audio.master import ENGINE_VERSION, master
 from clgtv.content import Content, Programme
 from clgtv.episodes import Episode
 from clgtv.errors import ClgtvError, display_path
-from clgtv.layout import file_digest
+from clgtv.layout import AUDIO_FORMATS, file_digest
 from clgtv.release import Edition, Release, assemble, audio_settings, finished
 from clgtv.settings import CLIPS, AudioSettings, Show, Site
 from clgtv.tags import ChapterMark, TagSet, media_duration, write_tags
@@ -122,7 +121,7 @@ class Cache:
         """The episode's audio settings and where its processed audio is cached (hashes the source once)."""
         settings = audio_settings(show, episode)
         key = self.audio_key(episode.audio, settings)
-        processed = self.root / "audio" / f"{key}{FORMATS[settings.format].suffix}"
+        processed = self.root / "audio" / f"{key}{AUDIO_FORMATS[settings.format].suffix}"
         return Recording(episode, settings, processed)
 
     def report(self, processed: Path) -> Path:
@@ -160,7 +159,8 @@ def _edition(
     content: Content, programme: Programme, recordings: tuple[Recording, ...], cache: Cache, out: Path, jobs: int | None
 ) -> Edition:
     """The programme assembled as `check` sees it, then its images and finished media published."""
-    edition = assemble(content.site, programme, [r.episode for r in recordings], jobs, cache.text)
+    episodes = [r.episode for r in recordings]
+    edition = assemble(content.site, programme, episodes, jobs, cache.text, [r.settings for r in recordings])
     for path, source in edition.images().items():
         _link_or_copy(source, out / path)
     show = programme.show
@@ -215,9 +215,12 @@ def _tagged(cache: Cache, processed: Path, tags: TagSet, version: int) -> Path:
     if not path.is_file():
         path.parent.mkdir(parents=True, exist_ok=True)
         partial = path.with_name(f".{path.stem}.partial{path.suffix}")  # tags go by the suffix
-        shutil.copyfile(processed, partial)
-        write_tags(partial, tags, version)
-        os.replace(partial, path)
+        try:
+            shutil.copyfile(processed, partial)
+            write_tags(partial, tags, version)
+            os.replace(partial, path)
+        finally:
+            partial.unlink(missing_ok=True)  # gone already when it became `path`
     return path
 
 

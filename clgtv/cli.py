@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 import sys
 from pathlib import Path
 
 import click
-import yaml
 
 from clgtv import __version__, content, scaffold
 from clgtv import schema as s
@@ -203,49 +203,61 @@ def serve(root: Path, port: int, host: str, directory: Path | None) -> None:
 
 
 OPTION_NAMES = {"trim_silence": "trim"}  # the audio settings' names on the command line, where shorter
+NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")  # plain decimals: no 0x80, 1_28 or 1:10
+
+
+def _flag(key: str) -> str:
+    """The option of an audio setting: `trim_silence` is --trim."""
+    return "--" + OPTION_NAMES.get(key, key).replace("_", "-")
 
 
 def audio_options(command):
     """One option for each audio setting, from its declaration: the file's converter, default and help."""
     for key, field in reversed(list(s.fields_of(AudioSettings))):
-        flag = OPTION_NAMES.get(key, key).replace("_", "-")
+        flag = _flag(key)
         if field.convert is s.boolean:
-            shown = f"--{flag}" if field.default else f"--no-{flag}"
-            option = click.option(f"--{flag}/--no-{flag}", key, default=None, help=f"{field.help} [default: {shown}]")
+            negative = flag.replace("--", "--no-", 1)
+            shown = flag if field.default else negative
+            option = click.option(f"{flag}/{negative}", key, default=None, help=f"{field.help} [default: {shown}]")
         else:
             shown = "" if field.default is None else f" [default: {field.default}]"
             choices = getattr(field.convert, "choices", None)
             metavar = "[" + "|".join(map(str, choices)) + "]" if choices else "FILE" if key in CLIPS else "NUMBER"
-            option = click.option(f"--{flag}", key, metavar=metavar, help=field.help + shown)
+            option = click.option(flag, key, metavar=metavar, help=field.help + shown)
         command = option(command)
     return command
 
 
 def _audio_settings(given: dict[str, object]) -> AudioSettings:
-    """The options given, converted as the same settings in a YAML file would be; a bad one is an error
-    naming its option."""
+    """The options given, converted by the same settings' converters as in a YAML file (numbers read
+    strictly); a bad one is an error naming its option."""
     values = {}
     for key, field in s.fields_of(AudioSettings):
         if (text := given.get(key)) is None:
             continue
-        flag = "--" + OPTION_NAMES.get(key, key).replace("_", "-")
-        value = text if isinstance(text, bool) or getattr(field.convert, "keeps_source", False) else _scalar(text)
+        flag = _flag(key)
+        value = text if isinstance(text, bool) or getattr(field.convert, "keeps_source", False) else _number(text)
         try:
             values[key] = field.convert(value)
         except s.Invalid as exc:
             raise ClgtvError(f"{flag}: {exc}") from None
-        if key in CLIPS and not Path(values[key]).is_file():
-            raise ClgtvError(f"{flag}: file not found: {values[key]}")
+        if key in CLIPS and (problem := _not_a_file(values[key])):
+            raise ClgtvError(f"{flag}: {problem}")
     return AudioSettings().merged(values, Path.cwd())
 
 
-def _scalar(text: object) -> object:
-    """An option's text read as YAML reads a plain value in a file: 128 a number, mp3 text."""
-    try:
-        value = yaml.safe_load(str(text))
-    except yaml.YAMLError:
+def _number(text: str) -> object:
+    """An option's text as a number when it is a plain decimal (-16, 128, 0.5, -1e0), else the text,
+    for the setting's converter to refuse."""
+    if not NUMBER.fullmatch(text):
         return text
-    return value if isinstance(value, (int, float, str)) else text
+    return float(text) if any(c in text for c in ".eE") else int(text)
+
+
+def _not_a_file(name: str) -> str | None:
+    if Path(name).is_dir():
+        return f"{name} is a folder; expected a file"
+    return None if Path(name).is_file() else f"file not found: {name}"
 
 
 @cli.command()

@@ -7,6 +7,7 @@ A leaf module (standard library only): the build names files with it, the storag
 from __future__ import annotations
 
 import hashlib
+from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 HASH_LENGTH = 10  # hex digits of SHA-256 in a published name
@@ -33,6 +34,16 @@ MEDIA_TYPES = {
     ".css": "text/css",
     ".js": "text/javascript",
 }
+
+
+@dataclass(frozen=True)
+class AudioFormat:
+    suffix: str
+    mime_type: str  # the feed enclosure's type
+
+
+# the audio formats `format:` names (the encoder's facts about each are in clgtv.audio.ffmpeg)
+AUDIO_FORMATS = {"mp3": AudioFormat(".mp3", "audio/mpeg"), "m4a": AudioFormat(".m4a", "audio/x-m4a")}
 CHAPTERS_TYPE = "application/json+chapters"  # Podcasting 2.0 JSON chapters
 TRANSCRIPT_TYPES = {suffix: MEDIA_TYPES[suffix] for suffix in (".vtt", ".srt")}
 WITH_CHARSET = (".xml", ".html", ".txt")
@@ -67,8 +78,12 @@ def episode_image_name(show: str, slug: str, source: Path) -> str:
     return hashed(f"{show}/{slug}/{IMAGE_PREFIX.rstrip('-')}", source)
 
 
+def media_stem(show: str, slug: str) -> str:
+    return f"{show}/{MEDIA_FOLDER}/{slug}"
+
+
 def media_name(show: str, slug: str, source: Path) -> str:
-    return hashed(f"{show}/{MEDIA_FOLDER}/{slug}", source)
+    return hashed(media_stem(show, slug), source)
 
 
 def is_immutable(key: str) -> bool:

@@ -12,10 +12,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from clgtv.audio.ffmpeg import FORMATS
 from clgtv.content import Programme
 from clgtv.episodes import Episode
-from clgtv.layout import MEDIA_FOLDER, artwork_name, episode_image_name, media_name
+from clgtv.layout import AUDIO_FORMATS, artwork_name, episode_image_name, media_name, media_stem
 from clgtv.notes import notes_html, plain_text
 from clgtv.settings import AudioSettings, Show, Site
 from clgtv.textcache import NO_CACHE, TextCache
@@ -97,18 +96,28 @@ def audio_settings(show: Show, episode: Episode) -> AudioSettings:
 
 
 def assemble(
-    site: Site, programme: Programme, episodes: Sequence[Episode], jobs: int | None = None, cache: TextCache = NO_CACHE
+    site: Site,
+    programme: Programme,
+    episodes: Sequence[Episode],
+    jobs: int | None = None,
+    cache: TextCache = NO_CACHE,
+    settings: Sequence[AudioSettings] | None = None,
 ) -> Edition:
-    """`episodes` of `programme` as they go out, with placeholder media facts (see `finished`)."""
+    """`episodes` of `programme` as they go out, with placeholder media facts (see `finished`).
+    `settings`: each episode's audio settings, when the caller has merged them already."""
     show = programme.show
+    if settings is None:
+        settings = [audio_settings(show, episode) for episode in episodes]
     notes = notes_html(episodes, jobs, cache, f"notes/{show.slug}")
-    releases = tuple(_release(show, episode, html) for episode, html in zip(episodes, notes, strict=True))
+    releases = tuple(
+        _release(show, episode, html, audio) for episode, html, audio in zip(episodes, notes, settings, strict=True)
+    )
     return Edition(site, programme, artwork_name(show.slug, show.artwork), releases)
 
 
-def _release(show: Show, episode: Episode, html: str) -> Release:
-    kind = FORMATS[audio_settings(show, episode).format]
-    media = Media(f"{show.slug}/{MEDIA_FOLDER}/{episode.slug}{kind.suffix}", 0, 0.0, kind.mime_type)
+def _release(show: Show, episode: Episode, html: str, audio: AudioSettings) -> Release:
+    kind = AUDIO_FORMATS[audio.format]
+    media = Media(media_stem(show.slug, episode.slug) + kind.suffix, 0, 0.0, kind.mime_type)
     image = episode_image_name(show.slug, episode.slug, episode.image) if episode.image else None
     return Release(episode, media, html, plain_text(html), image)
 

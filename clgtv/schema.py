@@ -237,11 +237,13 @@ def walk(cls: type, prefix: str = "") -> Iterator[tuple[str, Field]]:
 
 
 def build(cls: type, values: dict[str, Any], **derived: Any) -> Any:
-    """A model from validated `values` (keyed as in the YAML); `derived` gives what the loader works out."""
+    """A model from validated `values` (keyed as in the YAML); `derived` gives what the loader works out.
+    A mapping that failed (None, its problems reported) leaves its field the declared default."""
     given = {}
     for key, spec in fields_of(cls):
         value = _lookup(values, key)
-        if value is not _ABSENT and spec.name not in derived:
+        failed = value is None and isinstance(spec.convert, Nested) and not spec.required
+        if value is not _ABSENT and spec.name not in derived and not failed:
             given[spec.name] = value
     return cls(**given, **derived)
 
@@ -405,12 +407,12 @@ def whole(value: Any) -> int:
     return value
 
 
-def whole_at_least(minimum: int) -> Converter:
-    @converter(f"expected a whole number of at least {minimum}")
+def whole_between(low: int, high: int) -> Converter:
+    @converter(f"expected a whole number from {low} to {high}")
     def convert(value: Any) -> int:
         number = whole(value)
-        if number < minimum:
-            raise Invalid(f"expected a whole number of at least {minimum}, got {number}")
+        if not low <= number <= high:
+            raise Invalid(f"expected a whole number from {low} to {high}, got {number}")
         return number
 
     return convert

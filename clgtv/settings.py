@@ -13,6 +13,7 @@ from clgtv import schema as s
 from clgtv.artwork import artwork_problems
 from clgtv.categories import ALL_NAMES
 from clgtv.errors import Problem
+from clgtv.layout import AUDIO_FORMATS
 
 SITE_FILE = "clgtv.yaml"
 SHOW_FILE = "show.yaml"
@@ -29,7 +30,7 @@ class AudioSettings:
         help="integrated loudness target in LUFS [default: -16 stereo, -19 mono]",
     )
     true_peak: float = s.field(s.number_between(-9, 0), default=-1.0, help="true-peak ceiling in dBTP")
-    format: str = s.field(s.one_of("mp3", "m4a"), default="mp3", help="MP3, or AAC in M4A")
+    format: str = s.field(s.one_of(*AUDIO_FORMATS), default="mp3", help="MP3, or AAC in M4A")
     bitrate: int = s.field(s.one_of(64, 96, 112, 128, 160, 192, 256, 320), default=128, help="bitrate in kb/s")
     channels: int = s.field(s.one_of(1, 2), default=2, help="1 mono, 2 stereo")
     sample_rate: int = s.field(s.one_of(22050, 32000, 44100, 48000), default=44100, help="output sample rate in Hz")
@@ -67,16 +68,16 @@ CLIPS = ("intro", "outro")
 AUDIO = s.Nested(AudioSettings, overrides=True)
 
 
-def clip_problems(audio: AudioSettings, named: dict, path: Path, line: int, site: Site) -> list[Problem]:
-    """An intro or outro that `path` (a YAML file) names in `named` and that is missing or lies outside
-    the project. Each file answers for its own clips."""
+def clip_problems(audio: AudioSettings, named: dict, path: Path, key: str, lines: dict, site: Site) -> list[Problem]:
+    """An intro or outro that `path` (a YAML file) names in `named`, under `key`, and that is missing or
+    lies outside the project. Each file answers for its own clips."""
     problems = []
     for clip in CLIPS:
         clip_path = getattr(audio, clip)
         if not named.get(clip) or clip_path is None:
             continue
         if message := site.outside(clip_path) or (None if clip_path.is_file() else f"file not found: {clip_path.name}"):
-            problems.append(Problem(path, line, f"audio.{clip}", message))
+            problems.append(Problem(path, lines.get(f"{key}.{clip}", 1), f"{key}.{clip}", message))
     return problems
 
 
@@ -151,14 +152,6 @@ def target_location(value: Any) -> str:
     return result
 
 
-@s.converter("expected a whole number from 1 to 10")
-def attempts(value: Any) -> int:
-    number = s.whole(value)
-    if not 1 <= number <= 10:
-        raise s.Invalid(f"expected a whole number from 1 to 10, got {number}")
-    return number
-
-
 @dataclass(frozen=True)
 class S3Settings:
     """How to reach an S3-compatible service; credentials come only from the standard AWS chain."""
@@ -168,7 +161,9 @@ class S3Settings:
     addressing_style: str = s.field(
         s.one_of("auto", "path", "virtual"), default="auto", help="path suits MinIO; virtual is bucket.endpoint/key"
     )
-    max_attempts: int = s.field(attempts, default=5, help="attempts per request; transient errors are retried")
+    max_attempts: int = s.field(
+        s.whole_between(1, 10), default=5, help="attempts per request; transient errors are retried"
+    )
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -307,7 +302,7 @@ def load_site(root: Path, problems: list[Problem]) -> Site:
         media_folders=_media_folders(root, values.get("media_folders", ()), path, data, problems),
         lines=s.lines_of(data),
     )
-    problems.extend(clip_problems(site.audio, overrides, path, site.line("defaults"), site))
+    problems.extend(clip_problems(site.audio, overrides, path, "defaults.audio", site.lines, site))
     return site
 
 
@@ -349,7 +344,7 @@ def load_show(directory: Path, site: Site, problems: list[Problem]) -> Show | No
     found = [outside] if (outside := site.outside(artwork)) else artwork_problems(artwork)
     problems.extend(Problem(path, lines.get("artwork", 1), "artwork", m) for m in found)
     audio = site.audio.merged(values.get("audio", {}), directory)
-    problems.extend(clip_problems(audio, values.get("audio", {}), path, lines.get("audio", 1), site))
+    problems.extend(clip_problems(audio, values.get("audio", {}), path, "audio", lines, site))
     if len(problems) > before:
         return None
     return s.build(

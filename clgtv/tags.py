@@ -116,8 +116,8 @@ def write_tags(path: Path, tags: TagSet, version: int = 3) -> None:
                 id3.add(frame)
     with _mutagen(path, "write ID3 tags"):
         id3.save(path, v2_version=version, v1=0)
-        if len(tags.chapters) > 1:
-            _chapters_in_time_order(path)
+    if len(tags.chapters) > 1:
+        _chapters_in_time_order(path)
 
 
 def _text_frame(frame_id: str, value: object, text: Encoding) -> list[Frame]:
@@ -153,21 +153,29 @@ _ID3_FRAMES: dict[str, Callable[[str, object, Encoding], list[Frame]]] = {
 
 def _write_mp4(path: Path, tags: TagSet) -> None:
     if tags.chapters:
-        chaptered = path.with_name(f".{path.name}.chapters.m4a")
-        try:
-            write_chapters(path, chaptered, [(c.start, c.end, c.title) for c in tags.chapters])
-            chaptered.replace(path)
-        except ClgtvError as exc:
-            chaptered.unlink(missing_ok=True)
-            raise TagError(path, f"cannot write chapters ({exc})") from exc
+        _write_mp4_chapters(path, tags.chapters)
+    atoms = {
+        atom: _atom(atom, value) for field in FIELDS if (value := getattr(tags, field.source)) for atom in field.mp4
+    }
     with _mutagen(path, "write MP4 tags"):
         mp4 = MP4(path)
         mp4.delete()
-        for field in FIELDS:
-            if value := getattr(tags, field.source):
-                for atom in field.mp4:
-                    mp4[atom] = _atom(atom, value)
+        mp4.update(atoms)
         mp4.save()
+
+
+def _write_mp4_chapters(path: Path, chapters: tuple[ChapterMark, ...]) -> None:
+    """ffmpeg copies the file with the chapters added; the copy replaces it."""
+    chaptered = path.with_name(f".{path.name}.chapters.m4a")
+    try:
+        try:
+            write_chapters(path, chaptered, [(c.start, c.end, c.title) for c in chapters])
+        except ClgtvError as exc:
+            raise TagError(path, f"cannot write chapters ({exc})") from exc
+        with _mutagen(path, "write chapters"):
+            chaptered.replace(path)
+    finally:
+        chaptered.unlink(missing_ok=True)  # gone already when it replaced `path`
 
 
 def _atom(atom: str, value: object) -> object:

@@ -143,11 +143,28 @@ def test_every_problem_is_reported_at_once(run, project: Path) -> None:
     show.write_text(show.read_text().replace("podcasts@clgdottv.example", "not-an-email"))
     lines = check_lines(run, project)
     assert lines == [
-        f"{EPISODE}:5: season: expected a whole number of at least 1, got 0",
+        f"{EPISODE}:5: season: expected a whole number from 1 to 65535, got 0",
         f"{EPISODE}:8: type: expected one of: full, trailer, bonus; got 'episode'",
         f"{EPISODE}:9: explicit: expected one of: true, false; got 'maybe'",
         f'{EPISODE}:10: chapters: the first chapter must start at "0:00:00"',
         f"{SHOW}:6: owner.email: expected an email address like podcasts@example.org, got 'not-an-email'",
+    ]
+
+
+@pytest.mark.parametrize("key", ["season", "episode"])
+def test_numbers_an_m4a_cannot_carry_fail_at_their_line(run, project: Path, key: str) -> None:
+    write_episode(project, **{key: 65536}, processing="{format: m4a}")
+    line = 5 if key == "season" else 6
+    assert check_lines(run, project) == [f"{EPISODE}:{line}: {key}: expected a whole number from 1 to 65535, got 65536"]
+    write_episode(project, **{key: 65535}, processing="{format: m4a}")
+    assert run(project, "check").exit_code == 0
+
+
+def test_a_bad_field_in_a_chapter_is_the_only_problem(run, project: Path) -> None:
+    chapters = '\n  - start: "0:00:00"\n    title: Welcome\n    url: notaurl\n  - start: "0:01:00"\n    title: Next'
+    write_episode(project, chapters=chapters)
+    assert check_lines(run, project) == [
+        f"{EPISODE}:11: chapters[1].url: expected a web address starting with https:// or http://, got 'notaurl'"
     ]
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -9,7 +11,7 @@ from click.testing import CliRunner
 from conftest import make_tone
 from mutagen.mp3 import MP3
 
-from clgtv.cli import cli
+from clgtv.cli import _audio_settings, cli
 from clgtv.schema import fields_of
 from clgtv.settings import AudioSettings
 
@@ -37,6 +39,18 @@ def test_all_design_commands_exist() -> None:
         (["--channels", "3"], "error: --channels: expected one of: 1, 2; got 3"),
         (["--crossfade", "9"], "error: --crossfade: expected a number between 0 and 5, got 9"),
         (["--intro", "nowhere.wav"], "error: --intro: file not found: nowhere.wav"),
+        (["--intro", "."], "error: --intro: . is a folder; expected a file"),
+        (["--bitrate", "0x80"], "error: --bitrate: expected one of: 64, 96, 112, 128, 160, 192, 256, 320; got '0x80'"),
+        (["--bitrate", "1_28"], "error: --bitrate: expected one of: 64, 96, 112, 128, 160, 192, 256, 320; got '1_28'"),
+        (["--highpass", "1:10"], "error: --highpass: expected a number between 0 and 200, got '1:10'"),
+        (
+            ["--sample-rate", "0b1010110001000100"],
+            "error: --sample-rate: expected one of: 22050, 32000, 44100, 48000; got '0b1010110001000100'",
+        ),
+        (
+            ["--true-peak", "-1e0", "--crossfade", ".inf"],
+            "error: --crossfade: expected a number between 0 and 5, got '.inf'",
+        ),
     ],
 )
 def test_master_checks_its_options_as_the_files_are_checked(
@@ -70,3 +84,40 @@ def test_master_help_shows_the_declared_defaults() -> None:
         elif field.default is not None:
             assert f"{field.help} [default: {field.default}]" in shown
     assert "--bitrate [64|96|112|128|160|192|256|320]" in shown
+
+
+@pytest.mark.parametrize(
+    ("options", "expected"),
+    [
+        (["--true-peak", "-1e0"], {"true_peak": -1.0}),
+        (
+            ["--target-lufs", "-16", "--crossfade", "0.5", "--highpass", "+80"],
+            {"target_lufs": -16.0, "crossfade": 0.5, "highpass": 80.0},
+        ),
+        (
+            ["--bitrate", "128", "--max-boost", "1.5E1", "--max-cut", ".5"],
+            {"bitrate": 128, "max_boost": 15.0, "max_cut": 0.5},
+        ),
+    ],
+)
+def test_master_reads_plain_decimal_numbers(options: list[str], expected: dict[str, object]) -> None:
+    settings = cli.commands["master"].make_context("master", ["in.wav", "out.mp3", *options]).params
+    given = _audio_settings({k: v for k, v in settings.items() if k not in ("source", "output", "as_json")})
+    assert {key: getattr(given, key) for key in expected} == expected
+
+
+NUMPY_FREE = """
+import sys
+from click.testing import CliRunner
+import clgtv.lint, clgtv.content, clgtv.cli
+print("numpy" in sys.modules)
+result = CliRunner().invoke(clgtv.cli.cli, ["--root", sys.argv[1], "check"])
+assert result.exit_code == 0, result.output
+print("numpy" in sys.modules)
+"""
+
+
+def test_check_runs_without_numpy(project: Path) -> None:
+    """`clgtv check` lints content: the audio engine's numpy stays unloaded (a fresh interpreter)."""
+    found = subprocess.run([sys.executable, "-c", NUMPY_FREE, str(project)], capture_output=True, text=True, check=True)
+    assert found.stdout == "False\nFalse\n"

@@ -11,7 +11,7 @@ from conftest import episode_text
 from clgtv import content
 from clgtv import schema as s
 from clgtv.episodes import Chapter, Episode
-from clgtv.settings import AudioSettings, Location, Person, S3Settings, Show, Site
+from clgtv.settings import AudioSettings, Location, Person, S3Settings, Show, Site, load_site
 
 
 def test_a_declared_field_is_in_the_schema_with_its_default_and_help() -> None:
@@ -66,3 +66,14 @@ def test_models_carry_the_line_of_each_field(project: Path) -> None:
     assert episode.line("transcript") == 1  # not written
     copy = pickle.loads(pickle.dumps(episode))
     assert copy == episode and copy.line("guid") == 7  # page workers get the lines too
+
+
+def test_a_mapping_that_fails_leaves_the_declared_default(project: Path) -> None:
+    """A broken clgtv.yaml still gives a whole Site to check the rest against; the problem is reported."""
+    site_file = project / "clgtv.yaml"
+    site_file.write_text(site_file.read_text() + "s3:\n  max_attempts: 99\n")
+    problems: list = []
+    site = load_site(project, problems)
+    assert site.s3 == S3Settings()
+    assert [(p.line, p.field) for p in problems] == [(site.line("s3.max_attempts"), "s3.max_attempts")]
+    assert site.line("s3.max_attempts") > 1

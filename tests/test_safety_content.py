@@ -96,7 +96,7 @@ def test_symlinked_artwork_recording_and_intro_that_leave_the_project(run, proje
     assert problems(run, project) == [
         f"{EPISODE}:4: audio: {outside('2026-10-01-test.wav', away / '2026-10-01-test.wav')}",
         f"{SHOW}:1: artwork: {outside('artwork.jpg', away / 'artwork.jpg')}",
-        f"{SHOW}:12: audio.intro: {outside('intro.wav', away / 'intro.wav')}",
+        f"{SHOW}:15: audio.intro: {outside('intro.wav', away / 'intro.wav')}",
     ]
 
 
@@ -458,7 +458,7 @@ def test_a_site_wide_intro_outside_the_project_is_blamed_on_the_site_file(run, p
     make_tone(tmp_path / "x.wav", seconds=1)
     site = project / SITE
     site.write_text(site.read_text() + f"defaults:\n  audio:\n    intro: {tmp_path / 'x.wav'}\n")
-    assert problems(run, project) == [f"{SITE}:4: audio.intro: {outside('x.wav', tmp_path / 'x.wav')}"]
+    assert problems(run, project) == [f"{SITE}:6: defaults.audio.intro: {outside('x.wav', tmp_path / 'x.wav')}"]
 
 
 def test_a_number_in_a_list_keeps_its_text_in_the_hint(run, project: Path) -> None:

@@ -14,6 +14,7 @@ from mutagen.mp4 import MP4
 from PIL import Image
 
 from clgtv.audio.ffmpeg import ffmpeg_path
+from clgtv.build import Cache, _tagged
 from clgtv.errors import TagError
 from clgtv.tags import FIELDS, ChapterMark, TagSet, _chapters_in_time_order, media_duration, read_tags, write_tags
 
@@ -73,18 +74,25 @@ def tagged(mp3: Path, tmp_path: Path, version: int) -> Path:
     return path
 
 
-def ffmpeg_chapters(path: Path) -> list[tuple[int, int, str]]:
-    """Chapters as ffmpeg's demuxer lists them, in file order (from the CHAP frames; ffmpeg ignores
-    CTOC and moves every time 25 ms earlier, by the encoder delay): (start ms, end ms, title)."""
+def ffmetadata_chapters(path: Path) -> list[dict[str, str]]:
+    """Each chapter's fields as ffmpeg's demuxer lists them, in file order."""
     out = subprocess.run(
         [ffmpeg_path(), "-hide_banner", "-nostdin", "-i", str(path), "-f", "ffmetadata", "-"],
         capture_output=True,
         text=True,
         check=True,
     ).stdout
+    return [
+        dict(line.split("=", 1) for line in block.strip().splitlines() if "=" in line)
+        for block in out.split("[CHAPTER]")[1:]
+    ]
+
+
+def ffmpeg_chapters(path: Path) -> list[tuple[int, int, str]]:
+    """An MP3's chapters as ffmpeg lists them, in file order (from the CHAP frames; ffmpeg ignores
+    CTOC and moves every time 25 ms earlier, by the encoder delay): (start ms, end ms, title)."""
     chapters = []
-    for block in out.split("[CHAPTER]")[1:]:
-        fields = dict(line.split("=", 1) for line in block.strip().splitlines() if "=" in line)
+    for fields in ffmetadata_chapters(path):
         assert fields["TIMEBASE"] == "1/1000"
         chapters.append((int(fields["START"]), int(fields["END"]), fields["title"]))
     return chapters
@@ -193,14 +201,7 @@ def test_every_field_of_the_table_is_written_in_both_formats(mp3: Path, m4a: Pat
         "disk": [(2, 0)],
         "covr": [cover()],
     }
-    listed = subprocess.run(
-        [ffmpeg_path(), "-hide_banner", "-nostdin", "-i", str(path), "-f", "ffmetadata", "-"],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
-    chapters = [block.split("title=", 1)[1].splitlines()[0] for block in listed.split("[CHAPTER]")[1:]]
-    assert chapters == [c.title for c in CHAPTERS]
+    assert [fields["title"] for fields in ffmetadata_chapters(path)] == [c.title for c in CHAPTERS]
 
 
 def markdown_table() -> str:
@@ -241,6 +242,14 @@ def test_damaged_files_fail_as_tag_errors_naming_the_file(mp3: Path, m4a: Path, 
         media_duration(noise)
     with pytest.raises(TagError, match=r"noise\.mp3: cannot read ID3 tags"):
         read_tags(noise)
+
+
+def test_a_failed_tagging_leaves_no_partial_file(m4a: Path, tmp_path: Path) -> None:
+    """mutagen refuses an M4A track number beyond 16 bits as it saves: the half-made copy is removed."""
+    cache = Cache(tmp_path / "cache")
+    with pytest.raises(TagError, match=r"\.partial\.m4a: cannot write MP4 tags"):
+        _tagged(cache, m4a, replace(tag_set(), track=70000), 3)
+    assert list((cache.root / "tagged").iterdir()) == []
 
 
 def syncsafe(size: int) -> bytes:

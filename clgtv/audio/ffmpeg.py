@@ -195,16 +195,16 @@ def decode_argv(path: Path, sample_rate: int, channels: int, window: Window | No
 
 @dataclass(frozen=True)
 class Format:
+    """How ffmpeg encodes one of layout.AUDIO_FORMATS."""
+
     codec: str
     muxer: str
-    suffix: str
-    mime_type: str
     options: str = ""
 
 
 FORMATS = {
-    "mp3": Format("libmp3lame", "mp3", ".mp3", "audio/mpeg", "id3v2_version=0:write_id3v1=0"),
-    "m4a": Format("aac", "ipod", ".m4a", "audio/x-m4a", "movflags=+faststart"),
+    "mp3": Format("libmp3lame", "mp3", "id3v2_version=0:write_id3v1=0"),
+    "m4a": Format("aac", "ipod", "movflags=+faststart"),
 }
 
 
