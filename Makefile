@@ -13,6 +13,8 @@ STAMP := $(VENV)/.installed-stamp
 TEST_STAMP := $(VENV)/.installed-test-stamp
 BENCH_STAMP := $(VENV)/.installed-bench-stamp
 SOURCES := clgtv tests scripts bench
+VOICES := /usr/share/asterisk/sounds/en_US_f_Allison /usr/share/doc/asterisk-core-sounds-en/core-sounds-en.txt.gz
+VOICE_PACKAGES := asterisk-core-sounds-en-g722 asterisk-core-sounds-en
 
 .DEFAULT_GOAL := help
 .PHONY: help install check build publish serve test lint format bench clean
@@ -64,8 +66,13 @@ $(BENCH_STAMP): $(TEST_STAMP)
 	$(BIN)/python -m pip install --quiet -e '.[test,bench]'
 	@touch $@
 
-bench: $(BENCH_STAMP) ## Run the benchmarks under bench/ (about 15 minutes; see bench/README.md)
+bench: $(BENCH_STAMP) $(VOICES) ## Run the benchmarks under bench/ (about 15 minutes; see bench/README.md)
 	$(BIN)/python bench/run.py
+
+# the audio bench mixes real recorded voices: Debian's Asterisk prompts and, in a second package, their texts
+$(VOICES) &:
+	@command -v apt-get >/dev/null || { echo "make bench needs Debian's $(VOICE_PACKAGES): install them"; exit 1; }
+	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(VOICE_PACKAGES)
 
 clean: ## Remove build/ (the cache and staging site; keeps public/ and .venv)
 	rm -rf build
