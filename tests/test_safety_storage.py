@@ -304,14 +304,19 @@ def test_a_lock_not_refreshed_for_minutes_is_taken_over_from_any_machine(target,
     assert target.read(LOCK_KEY) is None  # released
 
 
+def taken_over(target) -> list[str]:
+    """What taking and releasing the lock at NOW warned, the lock already written to `target`."""
+    warnings: list[str] = []
+    with locked(target, warnings.append, now=lambda: NOW):
+        pass
+    return warnings
+
+
 def test_stale_after_is_configurable(target, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(sync, "STALE_AFTER", dt.timedelta(seconds=30))
     created = NOW - dt.timedelta(seconds=31)
     target.write(LOCK_KEY, foreign_lock(created, created))
-    warnings: list[str] = []
-    with locked(target, warnings.append, now=lambda: NOW):
-        pass
-    assert warnings == [
+    assert taken_over(target) == [
         f"warning: {target}: taking over a stale lock from producer@ci-runner, pid 4242, "
         f"since {created.isoformat()} (not refreshed for 30 seconds)"
     ]
@@ -320,10 +325,7 @@ def test_stale_after_is_configurable(target, monkeypatch: pytest.MonkeyPatch) ->
 def test_a_lock_from_a_clock_far_in_the_future_does_not_block_for_ever(tmp_path: Path) -> None:
     target = folder_target(tmp_path)
     target.write(LOCK_KEY, foreign_lock(NOW, NOW + dt.timedelta(days=365)))
-    warnings: list[str] = []
-    with locked(target, warnings.append, now=lambda: NOW):
-        pass
-    assert warnings == [
+    assert taken_over(target) == [
         f"warning: {target}: taking over a stale lock from producer@ci-runner, pid 4242, "
         f"since {NOW.isoformat()} (refreshed 525600 minutes in the future)"
     ]
@@ -335,10 +337,7 @@ def test_a_lock_whose_process_here_has_ended_is_stale_at_once(tmp_path: Path) ->
     target = folder_target(tmp_path)
     here = socket.gethostname()
     target.write(LOCK_KEY, Lock(f"producer@{here}", here, dead.pid, NOW.isoformat(), "theirs").refresh(NOW).encode())
-    warnings: list[str] = []
-    with locked(target, warnings.append, now=lambda: NOW):
-        pass
-    assert warnings == [
+    assert taken_over(target) == [
         f"warning: {target}: taking over a stale lock from producer@{here}, pid {dead.pid}, "
         f"since {NOW.isoformat()} (its process {dead.pid} on this machine has ended)"
     ]
@@ -366,10 +365,7 @@ def test_a_lock_whose_process_here_has_ended_is_stale_at_once(tmp_path: Path) ->
 def test_an_unreadable_lock_is_taken_over_with_a_warning(tmp_path: Path, body: bytes) -> None:
     target = folder_target(tmp_path)
     target.write(LOCK_KEY, body)
-    warnings: list[str] = []
-    with locked(target, warnings.append, now=lambda: NOW):
-        pass
-    assert warnings == [f"warning: {target}: taking over a stale lock (unreadable)"]
+    assert taken_over(target) == [f"warning: {target}: taking over a stale lock (unreadable)"]
     assert target.read(LOCK_KEY) is None
 
 
