@@ -25,7 +25,7 @@ class Media:
     path: str  # relative to the site root, e.g. "show/media/slug-0123456789.mp3"
     length: int  # bytes, exactly as served
     duration: float  # seconds
-    mime_type: str = "audio/mpeg"
+    mime_type: str
 
 
 @dataclass(frozen=True)

@@ -520,7 +520,6 @@ class Nested:
 
     model: type
     many: bool = False
-    allow_text: str | None = None  # a lone string becomes {allow_text: value}
     overrides: bool = False
 
     @property
@@ -533,12 +532,8 @@ class Nested:
         if not isinstance(value, list):
             ctx.add(line, name, f"expected a list, got {describe(value)}")
             return ()
-        items = []
-        for index, item in enumerate(value, start=1):
-            if self.allow_text and isinstance(item, str):
-                item = {self.allow_text: item}
-            items.append(self._one(item, ctx, f"{name}[{index}].", line))
-        return tuple(item for item in items if item is not None)
+        items = tuple(self._one(item, ctx, f"{name}[{index}].", line) for index, item in enumerate(value, start=1))
+        return None if None in items else items  # a list with an item left out would pass for a whole one
 
     def _one(self, value: Any, ctx: Context, prefix: str, line: int) -> Any:
         before = len(ctx.problems)

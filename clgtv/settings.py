@@ -293,14 +293,15 @@ def load_site(root: Path, problems: list[Problem]) -> Site:
     data = read_yaml_file(path, problems)
     values = s.validate(data, s.schema_of(Site), s.Context(path, problems)) if data is not None else {}
     overrides = values.get("defaults", {}).get("audio", {})
+    lines = s.lines_of(data)
     site = s.build(
         Site,
         {"title": "", **values},  # a broken clgtv.yaml still gives the folders the rest is checked against
         root=root,
         base_url=_base_url(values.get("base_url"), problems).rstrip("/") + "/",
         audio=AudioSettings().merged(overrides, root),
-        media_folders=_media_folders(root, values.get("media_folders", ()), path, data, problems),
-        lines=s.lines_of(data),
+        media_folders=_media_folders(root, values.get("media_folders", ()), path, lines, problems),
+        lines=lines,
     )
     problems.extend(clip_problems(site.audio, overrides, path, "defaults.audio", site.lines, site))
     return site
@@ -318,8 +319,8 @@ def _base_url(configured: str | None, problems: list[Problem]) -> str:
         return "http://localhost:8000/"
 
 
-def _media_folders(root: Path, names: tuple[str, ...], path: Path, data: Any, problems: list[Problem]) -> tuple:
-    line = getattr(data, "lines", {}).get("media_folders", 1)
+def _media_folders(root: Path, names: tuple[str, ...], path: Path, lines: dict, problems: list[Problem]) -> tuple:
+    line = lines.get("media_folders", 1)
     folders = []
     for name in names:
         folder = (root / Path(name).expanduser()).resolve()
