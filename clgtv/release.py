@@ -29,12 +29,21 @@ class Media:
 
 
 @dataclass(frozen=True)
+class Transcript:
+    """The transcript file an episode goes out with: the host's, or one the recogniser made."""
+
+    source: Path  # a .vtt or .srt file
+    automatic: bool = False  # made by the recogniser, not corrected by a person
+
+
+@dataclass(frozen=True)
 class Release:
     episode: Episode
     media: Media
     notes_html: str
     notes_text: str  # the show notes as plain text
     image_path: str | None = None  # the episode's own artwork, when it has one
+    transcript: Transcript | None = None
 
     @property
     def description(self) -> str:
@@ -51,11 +60,11 @@ class Release:
 
     @property
     def transcript_path(self) -> str | None:
-        return f"{self.page_path}transcript.vtt" if self.episode.transcript else None
+        return f"{self.page_path}transcript.vtt" if self.transcript else None
 
     @property
     def srt_path(self) -> str | None:
-        return f"{self.page_path}transcript.srt" if self.episode.transcript else None
+        return f"{self.page_path}transcript.srt" if self.transcript else None
 
 
 @dataclass(frozen=True)
@@ -119,7 +128,8 @@ def _release(show: Show, episode: Episode, html: str, audio: AudioSettings) -> R
     kind = AUDIO_FORMATS[audio.format]
     media = Media(media_stem(show.slug, episode.slug) + kind.suffix, 0, 0.0, kind.mime_type)
     image = episode_image_name(show.slug, episode.slug, episode.image) if episode.image else None
-    return Release(episode, media, html, plain_text(html), image)
+    transcript = Transcript(episode.transcript) if episode.transcript else None
+    return Release(episode, media, html, plain_text(html), image, transcript)
 
 
 def finished(release: Release, file: Path, duration: float) -> Release:

@@ -69,8 +69,8 @@ def _render_episode(templates: Path, out: Path, cache: TextCache, page: tuple[di
     directory = out / release.page_path
     directory.mkdir(parents=True, exist_ok=True)
     cues_html = ""
-    if release.episode.transcript:
-        vtt, srt, cues_html = transcript_files(release.episode.transcript, cache)
+    if release.transcript:
+        vtt, srt, cues_html = transcript_files(release.transcript.source, cache)
         _write(directory / "transcript.vtt", vtt, mkdir=False)
         _write(directory / "transcript.srt", srt, mkdir=False)
     if release.episode.chapters:
