@@ -14,19 +14,20 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
-from clgtv import lint, site
+from clgtv import lint, site, transcription
 from clgtv.artwork import cover_jpeg
 from clgtv.audio.master import ENGINE_VERSION, master
 from clgtv.content import Content, Programme
 from clgtv.episodes import Episode
 from clgtv.errors import ClgtvError, display_path
 from clgtv.layout import AUDIO_FORMATS, file_digest
-from clgtv.release import Edition, Release, assemble, audio_settings, finished
+from clgtv.release import Edition, Release, Transcript, assemble, audio_settings, finished
 from clgtv.settings import CLIPS, AudioSettings, Show, Site
 from clgtv.tags import ChapterMark, TagSet, media_duration, write_tags
 from clgtv.textcache import TextCache
 
 Log = Callable[[str], None]
+Progress = Callable[[str, float], None]
 
 
 @dataclass(frozen=True)
@@ -68,15 +69,25 @@ def build(
     jobs: int | None = None,
     now: dt.datetime | None = None,
     log: Log = lambda _: None,
+    progress: Progress | None = None,
 ) -> BuildResult:
+    """`progress`: a progress bar for the transcriptions (on a terminal); `log` gets plain lines."""
     now = now or dt.datetime.now(dt.UTC)
     programmes = content.select(shows)
     cache = Cache(content.site.build_dir / "cache")
     due = {p.show.slug: tuple(cache.recording(p.show, e) for e in p.due(now)) for p in programmes}
     processed = _process_audio(cache, [r for recordings in due.values() for r in recordings], jobs, log)
+    wanted = [
+        found
+        for p in programmes
+        for r in due[p.show.slug]
+        if (found := transcription.job(content.site, p.show, r.episode, r.processed))
+    ]
+    cpus = jobs or os.cpu_count() or 1
+    transcripts = transcription.transcribe_all(wanted, cache.root, cpus, log, progress) if wanted else {}
     staging = content.site.build_dir / "site.new"
     shutil.rmtree(staging, ignore_errors=True)
-    editions = tuple(_edition(content, p, due[p.show.slug], cache, staging, jobs) for p in programmes)
+    editions = tuple(_edition(content, p, due[p.show.slug], cache, staging, jobs, transcripts) for p in programmes)
     site.render_all(content.site, editions, staging, jobs, cache.text)
     lint.check_built(editions, staging, log)  # raises ContentError: a feed apps would refuse never goes out
     site_dir = content.site.build_dir / "site"
@@ -156,9 +167,16 @@ def _process_audio(cache: Cache, recordings: list[Recording], jobs: int | None, 
 
 
 def _edition(
-    content: Content, programme: Programme, recordings: tuple[Recording, ...], cache: Cache, out: Path, jobs: int | None
+    content: Content,
+    programme: Programme,
+    recordings: tuple[Recording, ...],
+    cache: Cache,
+    out: Path,
+    jobs: int | None,
+    transcripts: dict[Path, Transcript | None],
 ) -> Edition:
-    """The programme assembled as `check` sees it, then its images and finished media published."""
+    """The programme assembled as `check` sees it, then its images, finished media and automatic
+    transcripts (none where no speech was heard) in place of the placeholders."""
     episodes = [r.episode for r in recordings]
     edition = assemble(content.site, programme, episodes, jobs, cache.text, [r.settings for r in recordings])
     for path, source in edition.images().items():
@@ -167,10 +185,16 @@ def _edition(
     cover = cover_jpeg(show.artwork)
     feed_url = content.site.url(edition.feed_path)
     releases = tuple(
-        _finish(show, release, recording.processed, cover, feed_url, cache, out)
+        _finish(show, _transcribed(release, transcripts), recording.processed, cover, feed_url, cache, out)
         for release, recording in zip(edition.releases, recordings, strict=True)
     )
     return replace(edition, releases=releases)
+
+
+def _transcribed(release: Release, transcripts: dict[Path, Transcript | None]) -> Release:
+    if release.transcript is None or not release.transcript.is_pending:
+        return release
+    return replace(release, transcript=transcripts[release.episode.path])
 
 
 def _finish(

@@ -45,14 +45,14 @@ def say(message: str) -> None:
     click.echo(printable(redact(message)), err=True)
 
 
-def progress_bar(name: str):
-    """A one-line progress bar on stderr, only when a person is watching."""
+def progress_bar(name: str, last: str = "rendering"):
+    """A one-line progress bar on stderr, only when a person is watching; it ends at stage `last`."""
     if not sys.stderr.isatty():
         return None
 
     def show(stage: str, fraction: float) -> None:
         filled = round(fraction * 30)
-        end = "\n" if stage == "rendering" and fraction >= 1 else ""
+        end = "\n" if stage == last and fraction >= 1 else ""
         click.echo(f"\r{name}: {stage:<9} [{'#' * filled}{'.' * (30 - filled)}] {fraction:4.0%}", err=True, nl=False)
         if end:
             click.echo("", err=True)
@@ -114,7 +114,10 @@ def new(root: Path, show: str, title: str) -> None:
     click.echo(display_path(path))
 
 
-JOBS_HELP = "Recordings processed, and for large programmes pages rendered, at once (default: CPUs)."
+JOBS_HELP = (
+    "CPUs to use (default: all): recordings processed at once, then shared by the transcriptions, "
+    "and page-rendering processes for large programmes."
+)
 
 
 @cli.command()
@@ -131,7 +134,7 @@ def build(root: Path, shows: tuple[str, ...], jobs: int | None) -> None:
 
     loaded = content.load(root)
     with building(loaded.site):
-        result = build_site(loaded, shows, jobs=jobs, log=say)
+        result = build_site(loaded, shows, jobs=jobs, log=say, progress=progress_bar("transcribing", "done"))
     _summarise(result)
 
 
@@ -157,7 +160,7 @@ def publish(root: Path, target: str | None, dry_run: bool, prune: bool, jobs: in
     if problems := guid_problems(loaded, destination):
         raise ContentError(problems)
     with building(loaded.site):
-        result = build_site(loaded, jobs=jobs, log=say)
+        result = build_site(loaded, jobs=jobs, log=say, progress=progress_bar("transcribing", "done"))
         _summarise(result)
         live = sys.stderr if sys.stderr.isatty() else None
         plan = sync(result.site_dir, destination, dry_run, prune, log=say, live=live)

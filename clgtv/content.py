@@ -8,9 +8,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from clgtv.episodes import Episode, discover, read_episode
+from clgtv.episodes import Episode, discover, read_episode, transcription_settings, transcription_source
 from clgtv.errors import ContentError, Problem, display_path
-from clgtv.settings import SHOW_FILE, SITE_FILE, Show, Site, load_show, load_site
+from clgtv.recogniser import english_only
+from clgtv.settings import SHOW_FILE, SITE_FILE, Show, Site, load_show, load_site, whisper_code
 
 
 @dataclass(frozen=True)
@@ -71,6 +72,7 @@ def load(root: Path) -> Content:
         if show is not None:
             programmes.append(Programme(show, episodes))
     problems.extend(_duplicates(programmes))
+    problems.extend(_transcription_problems(site, programmes))
     if problems:
         raise ContentError(problems)
     return Content(site, tuple(programmes))
@@ -127,3 +129,35 @@ def _duplicates(programmes: list[Programme]) -> list[Problem]:
 
 def _clash(episode: Episode, field: str, message: str, first: Episode) -> Problem:
     return Problem(episode.path, episode.line(field), field, f"{message} {display_path(first.path)}")
+
+
+def _transcription_problems(site: Site, programmes: list[Programme]) -> list[Problem]:
+    """For each episode that gets an automatic transcript: a language Whisper cannot transcribe, or an
+    English-only model asked for another language, at the line that set it (each reported once)."""
+    problems: dict[tuple, Problem] = {}
+    for programme in programmes:
+        show = programme.show
+        for episode in programme.episodes:
+            settings = transcription_settings(show, episode)
+            if episode.transcript or not settings.enabled:
+                continue
+            language = settings.language or whisper_code(show.language)
+            if language is None:
+                path, line, field = (
+                    (show.path, show.line("language"), "language")
+                    if "language" in show.lines
+                    else (site.path, site.line("defaults.language"), "defaults.language")
+                )
+                message = (
+                    f"Whisper cannot transcribe '{show.language}', so {show.slug}'s episodes cannot get automatic "
+                    "transcripts; set transcription.language to the language spoken, or transcription.enabled: false"
+                )
+                problems.setdefault((path, line), Problem(path, line, field, message))
+            elif english_only(settings.model) and language != "en":
+                path, line, field = transcription_source(site, show, episode, "model")
+                message = (
+                    f"{settings.model} transcribes English only, but the language is '{language}'; "
+                    "choose a multilingual model such as small or large-v3-turbo"
+                )
+                problems.setdefault((path, line), Problem(path, line, field, message))
+    return list(problems.values())

@@ -11,7 +11,18 @@ from typing import Any
 from clgtv import schema as s
 from clgtv.artwork import artwork_problems
 from clgtv.errors import Problem
-from clgtv.settings import AUDIO, CLIPS, PEOPLE, Person, Shared, Site
+from clgtv.settings import (
+    AUDIO,
+    CLIPS,
+    PEOPLE,
+    TRANSCRIPTION,
+    Person,
+    Shared,
+    Show,
+    Site,
+    TranscriptionSettings,
+    model_problems,
+)
 
 FILENAME = re.compile(r"(?P<date>\d{4}-\d{2}-\d{2})-(?P<slug>[a-z0-9]+(?:-[a-z0-9]+)*)\.md")
 TRANSCRIPT_SUFFIXES = (".vtt", ".srt")
@@ -65,10 +76,27 @@ class Episode(s.Read, Shared):
     soundbites: tuple[Soundbite, ...] = s.field(s.Nested(Soundbite, many=True), default=(), help="highlights")
     # audio settings overriding the show's, as (name, value) pairs: immutable, and pickled to page workers
     processing: tuple[tuple[str, Any], ...] = s.field(AUDIO, default=(), help="audio settings for this episode")
+    transcription: tuple[tuple[str, Any], ...] = s.field(
+        TRANSCRIPTION, default=(), help="transcription settings for this episode"
+    )
 
     def is_due(self, now: dt.datetime) -> bool:
         """Published, and its date has come (a future date means scheduled)."""
         return self.status == "published" and self.date <= now
+
+
+def transcription_settings(show: Show, episode: Episode) -> TranscriptionSettings:
+    """The show's transcription settings with the episode's own overrides."""
+    return show.transcription.merged(dict(episode.transcription), episode.path.parent)
+
+
+def transcription_source(site: Site, show: Show, episode: Episode, key: str) -> tuple[Path, int, str]:
+    """Where the transcription setting `key` that applies to `episode` is written, as (file, line,
+    field): the episode file, else show.yaml, else clgtv.yaml; show.yaml's first line if nowhere."""
+    for source, prefix in ((episode, "transcription"), (show, "transcription"), (site, "defaults.transcription")):
+        if (name := f"{prefix}.{key}") in source.lines:
+            return source.path, source.lines[name], name
+    return show.path, 1, f"transcription.{key}"
 
 
 def split_front_matter(text: str) -> tuple[str, str, int] | None:
@@ -120,6 +148,10 @@ def read_episode(path: Path, site: Site, problems: list[Problem]) -> Episode | N
     processing = values.get("processing", {})
     for clip in CLIPS:
         files.find(processing.get(clip), "processing", required=True, field=f"processing.{clip}")
+    spoken = values.get("transcription", {})
+    ctx.problems.extend(
+        model_problems(TranscriptionSettings().merged(spoken, path.parent), spoken, path, "transcription", lines, site)
+    )
     image = files.find(values.get("image"), "image", required=False)
     if image:
         for message in artwork_problems(image):
@@ -137,6 +169,7 @@ def read_episode(path: Path, site: Site, problems: list[Problem]) -> Episode | N
         notes=body.strip(),
         image=image,
         processing=tuple(processing.items()),
+        transcription=tuple(spoken.items()),
         lines=lines,
     )
 

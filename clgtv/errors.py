@@ -57,6 +57,10 @@ class TagError(FileError):
     """mutagen could not read or write tags."""
 
 
+class ModelError(FileError):
+    """A speech-recognition model is missing, damaged, or not the one it should be."""
+
+
 class StorageError(ClgtvError):
     """The publishing target refused or failed an operation."""
 

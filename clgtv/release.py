@@ -3,7 +3,9 @@
 `clgtv check` and `clgtv build` assemble the same Edition: artwork and image names, show notes as
 HTML and plain text, media names and types from each episode's audio settings. Only the media facts
 differ: `check` keeps the placeholders `assemble` gives (no size, no duration, no hash in the name),
-`build` replaces them with the finished files' (`finished`).
+`build` replaces them with the finished files' (`finished`). So with transcripts: an episode that
+will get an automatic one carries the placeholder `Transcript.pending()` (so `check` lints the feed
+with its transcript tags), which `build` replaces with the recogniser's file, or with none.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from clgtv.content import Programme
-from clgtv.episodes import Episode
+from clgtv.episodes import Episode, transcription_settings
 from clgtv.layout import AUDIO_FORMATS, artwork_name, episode_image_name, media_name, media_stem
 from clgtv.notes import notes_html, plain_text
 from clgtv.settings import AudioSettings, Show, Site
@@ -34,6 +36,18 @@ class Transcript:
 
     source: Path  # a .vtt or .srt file
     automatic: bool = False  # made by the recogniser, not corrected by a person
+
+    @classmethod
+    def pending(cls) -> Transcript:
+        """The automatic transcript `build` will make: a placeholder no file stands behind."""
+        return cls(PENDING, automatic=True)
+
+    @property
+    def is_pending(self) -> bool:
+        return self.source == PENDING
+
+
+PENDING = Path("(the automatic transcript clgtv build makes)")
 
 
 @dataclass(frozen=True)
@@ -129,6 +143,8 @@ def _release(show: Show, episode: Episode, html: str, audio: AudioSettings) -> R
     media = Media(media_stem(show.slug, episode.slug) + kind.suffix, 0, 0.0, kind.mime_type)
     image = episode_image_name(show.slug, episode.slug, episode.image) if episode.image else None
     transcript = Transcript(episode.transcript) if episode.transcript else None
+    if transcript is None and transcription_settings(show, episode).enabled:
+        transcript = Transcript.pending()
     return Release(episode, media, html, plain_text(html), image, transcript)
 
 

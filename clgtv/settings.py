@@ -14,6 +14,7 @@ from clgtv.artwork import artwork_problems
 from clgtv.categories import ALL_NAMES
 from clgtv.errors import Problem
 from clgtv.layout import AUDIO_FORMATS
+from clgtv.recogniser import LANGUAGES, NAMED, PACKAGED  # no faster-whisper, numpy or ffmpeg: check stays light
 
 SITE_FILE = "clgtv.yaml"
 SHOW_FILE = "show.yaml"
@@ -112,6 +113,74 @@ osm = s.matching(r"[NWR]\d+(#\d+)?", "expected an OpenStreetMap id like R146656"
 country = s.matching(r"[A-Za-z]{2}", "expected a two-letter country code like gb", max_length=2, lower=True)
 language = s.matching(r"[a-zA-Z]{2,3}(-[a-zA-Z0-9]{2,8})*", "expected a language code like en or en-GB", max_length=16)
 
+# language tags whose Whisper code differs from their primary subtag
+WHISPER_ALIASES = {"jv": "jw", "nb": "no", "iw": "he", "in": "id", "ji": "yi"}
+
+
+def whisper_code(tag: str) -> str | None:
+    """Whisper's code for a language tag (`en-GB` is `en`), or None when Whisper does not know it."""
+    primary = tag.split("-", 1)[0].lower()
+    primary = WHISPER_ALIASES.get(primary, primary)
+    return primary if primary in LANGUAGES else None
+
+
+@s.converter("expected a language code Whisper transcribes, like en, cy or fr", textual=True)
+def whisper_language(value: Any) -> str:
+    tag = language(value)
+    if (code := whisper_code(tag)) is None:
+        raise s.Invalid(f"Whisper cannot transcribe '{tag}'; expected one of its languages, like en, cy or fr")
+    return code
+
+
+@dataclass(frozen=True)
+class TranscriptionSettings:
+    """How an episode without a transcript file gets one; site defaults < show.yaml < the episode's."""
+
+    enabled: bool = s.field(s.boolean, default=True, help="make a transcript for episodes without a transcript file")
+    model: str = s.field(
+        s.file_name,
+        default=PACKAGED,
+        help="base (installed with clgtv), a model name such as small.en (downloaded once), or a model folder",
+    )
+    language: str | None = s.field(
+        whisper_language, default=None, help="the language spoken [default: the programme's language]"
+    )
+    beam_size: int = s.field(
+        s.whole_between(1, 10), default=5, help="beams the recogniser searches: more is slower, a little more exact"
+    )
+    vocabulary: tuple[str, ...] = s.field(
+        s.ListOf(s.text(128)), default=(), help="names and terms to spell as written here, like Northcoders"
+    )
+
+    def merged(self, overrides: dict[str, Any], base: Path) -> TranscriptionSettings:
+        """These settings with `overrides` applied: a model folder is relative to `base`, and a
+        vocabulary adds to the one it is merged into."""
+        values = {k: v for k, v in overrides.items() if v is not None}
+        if "model" in values and values["model"] not in NAMED:
+            values["model"] = str((base / values["model"]).resolve())
+        if "vocabulary" in values:
+            values["vocabulary"] = tuple(dict.fromkeys((*self.vocabulary, *values["vocabulary"])))
+        return replace(self, **values)
+
+
+TRANSCRIPTION = s.Nested(TranscriptionSettings, overrides=True)
+
+
+def model_problems(
+    settings: TranscriptionSettings, named: dict, path: Path, key: str, lines: dict, site: Site
+) -> list[Problem]:
+    """A model folder that `path` names under `key` and that is missing or outside the project."""
+    written = named.get("model")
+    if not written or written in NAMED:
+        return []
+    folder = Path(settings.model)
+    message = site.outside(folder) or (
+        None
+        if folder.is_dir()
+        else f"'{written}' is neither a model name ({', '.join(NAMED[:8])}, ...) nor a folder (looked for {folder})"
+    )
+    return [Problem(path, lines.get(f"{key}.model", 1), f"{key}.model", message)] if message else []
+
 
 @dataclass(frozen=True)
 class Location:
@@ -178,6 +247,12 @@ class Site(s.Read):
     )
     audio: AudioSettings = s.field(
         AUDIO, default=AudioSettings(), key="defaults.audio", help="audio settings for every programme"
+    )
+    transcription: TranscriptionSettings = s.field(
+        TRANSCRIPTION,
+        default=TranscriptionSettings(),
+        key="defaults.transcription",
+        help="transcription settings for every programme",
     )
     s3: S3Settings = s.field(s.Nested(S3Settings), default=S3Settings(), help="how to reach an S3-compatible service")
     # resolved; recordings kept outside git (a NAS, a shared drive)
@@ -260,6 +335,9 @@ class Show(s.Read, Shared):
     funding: tuple[Funding, ...] = s.field(s.Nested(Funding, many=True), default=(), help="ways to support it")
     locked: bool = s.field(s.boolean, default=False, help="ask other platforms not to import the feed")
     audio: AudioSettings = s.field(AUDIO, derived=True, help="audio settings for this programme")
+    transcription: TranscriptionSettings = s.field(
+        TRANSCRIPTION, derived=True, help="transcription settings for this programme"
+    )
     new_feed_url: str | None = s.field(s.url, default=None, help="the feed's new address, after a move")
     block: bool = s.field(s.boolean, default=False, help="ask Apple Podcasts to hide the programme")
     complete: bool = s.field(s.boolean, default=False, help="no more episodes will be published")
@@ -293,6 +371,7 @@ def load_site(root: Path, problems: list[Problem]) -> Site:
     data = read_yaml_file(path, problems)
     values = s.validate(data, s.schema_of(Site), s.Context(path, problems)) if data is not None else {}
     overrides = values.get("defaults", {}).get("audio", {})
+    spoken = values.get("defaults", {}).get("transcription", {})
     lines = s.lines_of(data)
     site = s.build(
         Site,
@@ -300,10 +379,12 @@ def load_site(root: Path, problems: list[Problem]) -> Site:
         root=root,
         base_url=_base_url(values.get("base_url"), problems).rstrip("/") + "/",
         audio=AudioSettings().merged(overrides, root),
+        transcription=TranscriptionSettings().merged(spoken, root),
         media_folders=_media_folders(root, values.get("media_folders", ()), path, lines, problems),
         lines=lines,
     )
     problems.extend(clip_problems(site.audio, overrides, path, "defaults.audio", site.lines, site))
+    problems.extend(model_problems(site.transcription, spoken, path, "defaults.transcription", site.lines, site))
     return site
 
 
@@ -346,6 +427,9 @@ def load_show(directory: Path, site: Site, problems: list[Problem]) -> Show | No
     problems.extend(Problem(path, lines.get("artwork", 1), "artwork", m) for m in found)
     audio = site.audio.merged(values.get("audio", {}), directory)
     problems.extend(clip_problems(audio, values.get("audio", {}), path, "audio", lines, site))
+    spoken = values.get("transcription", {})
+    transcription = site.transcription.merged(spoken, directory)
+    problems.extend(model_problems(transcription, spoken, path, "transcription", lines, site))
     if len(problems) > before:
         return None
     return s.build(
@@ -356,5 +440,6 @@ def load_show(directory: Path, site: Site, problems: list[Problem]) -> Show | No
         language=values.get("language", site.language),
         artwork=artwork,
         audio=audio,
+        transcription=transcription,
         lines=lines,
     )

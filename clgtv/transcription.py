@@ -1,0 +1,369 @@
+"""Automatic transcripts: processed audio in, caption-sized WebVTT cues out, cached like the audio.
+
+A due episode with no `transcript:` file, and transcription on, is transcribed from its processed
+audio by the recogniser (clgtv/recogniser.py). A glossary of the names in its metadata (its people,
+the programme's and site's titles, its title and chapter titles, the `vocabulary`) steers Whisper to
+spell them as the hosts do. The words become cues of at most two lines of about 42 characters and a
+few seconds each, broken at sentence ends and pauses, written as WebVTT into build/cache/transcripts/.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import threading
+import time
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+from clgtv import recogniser
+from clgtv.episodes import Episode, transcription_settings, transcription_source
+from clgtv.errors import ContentError, Problem
+from clgtv.recogniser import Heard, Model, Recogniser, Word
+from clgtv.release import Transcript
+from clgtv.settings import Show, Site, TranscriptionSettings, whisper_code
+from clgtv.transcripts import Cue, vtt_and_srt
+
+VERSION = 1  # of the glossary and the cue rules below: part of the cache key
+MAX_LINE = 42  # characters per caption line (BBC and Netflix guidelines: 37-42)
+MAX_CUE_S = 6.0  # a cue ends before a word that would take it past this
+HARD_MAX_CUE_S = 7.0  # and never lasts longer than this, whatever the word timings
+MIN_CUE_S = 1.0  # a shorter cue is held on screen until the next one starts, up to this long
+PAUSE_S = 0.6  # a pause this long between words ends a cue
+SENTENCE_ENDS = (".", "?", "!", "…")
+CLAUSE_ENDS = (",", ";", ":", "—", "–")
+ABBREVIATIONS = {"mr.", "mrs.", "ms.", "dr.", "st.", "prof.", "cllr."}
+MAX_GLOSSARY_CHARS = 320  # about 80 tokens: Whisper's prompt and its output share 448 tokens per window
+
+Log = Callable[[str], None]
+Progress = Callable[[str, float], None]  # a stage and the fraction done, as `clgtv master` reports
+
+
+@dataclass(frozen=True)
+class Job:
+    """One due episode to give an automatic transcript: where its processed audio is, what steers
+    the recogniser, and where the result is cached."""
+
+    site: Site
+    show: Show
+    episode: Episode
+    processed: Path  # the processed audio (build/cache/audio/<key>.mp3)
+    settings: TranscriptionSettings  # merged: clgtv.yaml < show.yaml < the episode
+    language: str  # Whisper's code
+    glossary: str
+
+    def key(self, model: Model) -> str:
+        """The cache key: processed audio (its name is its content key), model, settings, glossary."""
+        described = [VERSION, model.identity, self.language, self.settings.beam_size, self.glossary]
+        digest = hashlib.sha256(json.dumps(described).encode())
+        digest.update(self.processed.name.encode())
+        return digest.hexdigest()[:32]
+
+
+def job(site: Site, show: Show, episode: Episode, processed: Path) -> Job | None:
+    """The transcription `episode` needs, or None: it has a transcript file, or transcription is off."""
+    settings = transcription_settings(show, episode)
+    if episode.transcript or not settings.enabled:
+        return None
+    language = settings.language or whisper_code(show.language) or "en"  # content.load refused the rest
+    return Job(site, show, episode, processed, settings, language, glossary(site, show, episode, settings))
+
+
+def glossary(site: Site, show: Show, episode: Episode, settings: TranscriptionSettings) -> str:
+    """The names Whisper should spell as the metadata does, as one short line it reads before each
+    30-second window ("Glossary: Vicky Sargent, Northcoders, ..."): the vocabulary, the people, the
+    titles, the chapter titles, in that order, as many as fit in MAX_GLOSSARY_CHARS.
+
+    A line read before every window steers all of a long programme alike (an initial prompt is soon
+    pushed out of Whisper's context), and a short labelled list is not echoed back as speech."""
+    terms = [
+        *settings.vocabulary,
+        *(person.name for person in (*episode.people, *show.people)),
+        show.title,
+        site.title,
+        episode.title,
+        *(chapter.title for chapter in episode.chapters),
+    ]
+    chosen: dict[str, str] = {}
+    length = len("Glossary: .")
+    for term in terms:
+        if term.casefold() in chosen or length + len(term) + 2 > MAX_GLOSSARY_CHARS:
+            continue
+        chosen[term.casefold()] = term
+        length += len(term) + 2
+    return f"Glossary: {', '.join(chosen.values())}." if chosen else ""
+
+
+# --- cues ------------------------------------------------------------------------------
+
+
+def cues(words: Sequence[Word]) -> list[Cue]:
+    """Caption-sized cues from timed words: at most two lines of MAX_LINE characters, at most
+    MAX_CUE_S long, ended at sentence ends and pauses; a cue that must end mid-sentence ends at a
+    clause (a comma) in its second half where it has one."""
+    groups: list[list[Word]] = []
+    current: list[Word] = []
+    for word in words:
+        if current and _natural_break(current[-1], word):
+            groups.append(current)
+            current = []
+        while current and not _room_for(current, word):
+            cut = _clause_cut(current)
+            groups.append(current[:cut])
+            current = current[cut:]
+        current.append(word)
+    if current:
+        groups.append(current)
+    return _timed(groups)
+
+
+def _natural_break(last: Word, word: Word) -> bool:
+    return word.start - last.end >= PAUSE_S or _ends_sentence(last.text)
+
+
+def _ends_sentence(text: str) -> bool:
+    return text.rstrip("\"'”’)").endswith(SENTENCE_ENDS) and text.casefold() not in ABBREVIATIONS
+
+
+def _room_for(current: list[Word], word: Word) -> bool:
+    return word.end - current[0].start <= MAX_CUE_S and _layout([*current, word]) is not None
+
+
+def _clause_cut(current: list[Word]) -> int:
+    """Where to end a cue that is full: after its last clause end in the second half, else at the end."""
+    for index in range(len(current) - 1, len(current) // 2 - 1, -1):
+        if index < len(current) - 1 and current[index].text.endswith(CLAUSE_ENDS):
+            return index + 1
+    return len(current)
+
+
+def _layout(words: Sequence[Word]) -> str | None:
+    """The words as one line, or two balanced lines, of at most MAX_LINE characters; None if they do
+    not fit. Of the ways to break into two lines, the most even, preferring a break after punctuation."""
+    texts = [w.text for w in words]
+    whole = " ".join(texts)
+    if len(whole) <= MAX_LINE:
+        return whole
+    best: tuple[int, int, int] | None = None
+    for cut in range(1, len(texts)):
+        first, second = " ".join(texts[:cut]), " ".join(texts[cut:])
+        if len(first) <= MAX_LINE and len(second) <= MAX_LINE:
+            score = (max(len(first), len(second)) - (6 if texts[cut - 1].endswith(CLAUSE_ENDS) else 0), len(first), cut)
+            best = min(best, score) if best else score
+    if best is None:
+        return whole if len(texts) == 1 else None  # a single word longer than a line stands alone
+    cut = best[2]
+    return " ".join(texts[:cut]) + "\n" + " ".join(texts[cut:])
+
+
+def _timed(groups: list[list[Word]]) -> list[Cue]:
+    """Cues from word groups: from the first word's start to the last word's end, a short cue held up
+    to MIN_CUE_S (never into the next), and none longer than HARD_MAX_CUE_S."""
+    result = []
+    for index, group in enumerate(groups):
+        start = group[0].start
+        following = groups[index + 1][0].start if index + 1 < len(groups) else None
+        end = max(group[-1].end, start + min(MIN_CUE_S, (following - start) if following else MIN_CUE_S))
+        if following is not None:
+            end = min(end, max(following, start))
+        end = min(max(end, start + 0.001), start + HARD_MAX_CUE_S)
+        result.append(Cue(round(start, 3), round(end, 3), None, _layout(group) or " ".join(w.text for w in group)))
+    return result
+
+
+# --- transcribing ----------------------------------------------------------------------
+
+
+def transcribe(
+    model: Recogniser, processed: Path, job: Job, progress: Callable[[float], None] | None = None
+) -> tuple[list[Cue], Heard]:
+    """One episode's processed audio, heard and cut into cues."""
+    audio = recogniser.decode(processed)
+    heard = model.transcribe(audio, processed, job.language, job.settings.beam_size, job.glossary, progress)
+    return cues(heard.words), heard
+
+
+def vtt(cue_list: list[Cue]) -> str:
+    return vtt_and_srt(cue_list)[0]
+
+
+@dataclass(frozen=True)
+class Result:
+    """An automatic transcript in the cache: its WebVTT (absent when no speech was heard) and report."""
+
+    vtt: Path
+    report: Path
+
+    @property
+    def transcript(self) -> Transcript | None:
+        return Transcript(self.vtt, automatic=True) if self.vtt.is_file() else None
+
+    @property
+    def done(self) -> bool:
+        return self.report.is_file()
+
+
+def cached(cache: Path, key: str) -> Result:
+    folder = cache / "transcripts"
+    return Result(folder / f"{key}.vtt", folder / f"{key}.json")
+
+
+def transcribe_all(
+    jobs: Sequence[Job], cache: Path, cpus: int, log: Log, progress: Progress | None = None
+) -> dict[Path, Transcript | None]:
+    """Each job's automatic transcript (None where no speech was heard: warned), by episode file,
+    made where the cache lacks it. `cache` is build/cache. The cpus are shared: as many
+    transcriptions at once as there are cpus (at most), each on cpus // that many threads."""
+    models = {name: _model(name, cache, [j for j in jobs if j.settings.model == name]) for name in _names(jobs)}
+    results = {j.episode.path: cached(cache, j.key(models[j.settings.model])) for j in jobs}
+    todo: dict[Path, Job] = {}
+    for each in jobs:  # one transcription per distinct result
+        result = results[each.episode.path]
+        if not result.done:
+            todo.setdefault(result.report, each)
+    if todo:
+        _run(list(todo.values()), models, results, cache, cpus, log, progress)
+    transcripts = {}
+    for each in jobs:
+        transcripts[each.episode.path] = results[each.episode.path].transcript
+        if transcripts[each.episode.path] is None:
+            log(f"warning: {_shown(each.episode.audio)}: {NO_SPEECH}")
+    return transcripts
+
+
+NO_SPEECH = (
+    "no speech recognised, so the episode goes out without a transcript; listen to the recording, "
+    "or give the episode a transcript file"
+)
+
+
+def _shown(path: Path) -> str:
+    from clgtv.errors import display_path
+
+    return display_path(path)
+
+
+def _names(jobs: Sequence[Job]) -> list[str]:
+    return list(dict.fromkeys(j.settings.model for j in jobs))
+
+
+def _model(name: str, cache: Path, users: list[Job]) -> Model:
+    """The model `name`; one that cannot be had is a problem at the line that names it."""
+    try:
+        return recogniser.find(name, cache / "models")
+    except recogniser.NotDownloaded as exc:
+        first = users[0]
+        path, line, field = transcription_source(first.site, first.show, first.episode, "model")
+        message = (
+            f"{exc.name} is not downloaded yet, and cannot be downloaded now ({exc.reason}); connect this "
+            f"machine to the internet once so clgtv can download it into {_shown(exc.path)}, or set model: "
+            "to a folder holding a faster-whisper model"
+        )
+        raise ContentError([Problem(path, line, field, message)]) from None
+
+
+def _run(
+    todo: list[Job],
+    models: dict[str, Model],
+    results: dict[Path, Result],
+    cache: Path,
+    cpus: int,
+    log: Log,
+    progress: Progress | None,
+) -> None:
+    workers = max(1, min(cpus, len(todo)))
+    threads = max(1, cpus // workers)
+    loaded = {name: _loaded(models[name], cache, threads, workers, todo) for name in _names(todo)}
+    meter = _Meter(todo, progress)
+    held: list[str] = []  # on a terminal, lines wait for the progress bar to finish
+    say = held.append if progress else log
+
+    def work(each: Job) -> None:
+        name = each.episode.audio.name
+        say(f"transcribing {name} ...")
+        began = time.monotonic()
+        found, heard = transcribe(loaded[each.settings.model], each.processed, each, meter.reporter(each))
+        elapsed = time.monotonic() - began
+        _store(results[each.episode.path], found, heard, models[each.settings.model], elapsed)
+        meter.finished(each)
+        words = len(heard.words)
+        say(f"  {name}: {len(found)} cues, {words} words from {heard.duration:.1f} s in {elapsed:.1f} s")
+
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        list(pool.map(work, todo))
+    for line in held:
+        log(line)
+
+
+def _loaded(model: Model, cache: Path, threads: int, workers: int, todo: list[Job]) -> Recogniser:
+    loaded = recogniser.load(model, cache / "models", threads, workers)
+    for each in todo:
+        if each.settings.model == model.name and each.language not in loaded.languages:
+            path, line, field = transcription_source(each.site, each.show, each.episode, "model")
+            message = f"this model does not transcribe '{each.language}'; choose a multilingual model such as small"
+            raise ContentError([Problem(path, line, field, message)])
+    return loaded
+
+
+def _store(result: Result, found: list[Cue], heard: Heard, model: Model, elapsed: float) -> None:
+    """The cues, then the report: the report's presence says the transcription is done."""
+    result.report.parent.mkdir(parents=True, exist_ok=True)
+    if found:
+        _write(result.vtt, vtt(found))
+    report = {
+        "model": model.identity,
+        "language": heard.language,
+        "duration": round(heard.duration, 3),
+        "speech": round(heard.speech, 3),
+        "words": len(heard.words),
+        "cues": len(found),
+        "seconds": round(elapsed, 3),
+    }
+    _write(result.report, json.dumps(report, indent=2) + "\n")
+
+
+def _write(path: Path, text: str) -> None:
+    partial = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.partial")
+    try:
+        partial.write_text(text, encoding="utf-8")
+        os.replace(partial, path)
+    finally:
+        partial.unlink(missing_ok=True)
+
+
+class _Meter:
+    """One progress figure for the transcriptions running at once, weighted by their lengths."""
+
+    def __init__(self, todo: list[Job], progress: Progress | None):
+        from clgtv.tags import media_duration
+
+        self.progress = progress
+        self.lengths = {j.episode.path: media_duration(j.processed) for j in todo} if progress else {}
+        self.done = dict.fromkeys(self.lengths, 0.0)
+        self.count, self.finished_count = len(todo), 0
+        self.lock = threading.Lock()
+
+    def reporter(self, each: Job) -> Callable[[float], None] | None:
+        if not self.progress:
+            return None
+        return lambda fraction: self._update(each.episode.path, fraction)
+
+    def _update(self, path: Path, fraction: float) -> None:
+        assert self.progress is not None
+        with self.lock:
+            self.done[path] = fraction * self.lengths[path]
+            total = sum(self.lengths.values()) or 1.0
+            stage = f"{self.finished_count}/{self.count}"
+            self.progress(stage, min(sum(self.done.values()) / total, 1.0))
+
+    def finished(self, each: Job) -> None:
+        if not self.progress:
+            return
+        with self.lock:
+            self.finished_count += 1
+        self._update(each.episode.path, 1.0)
+        if self.finished_count == self.count:
+            self.progress("done", 1.0)
