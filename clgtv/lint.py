@@ -185,7 +185,15 @@ def _looks_like_mp3(head: bytes) -> bool:
     return head[:3] == b"ID3" or (len(head) > 1 and head[0] == 0xFF and head[1] & 0xE0 == 0xE0)
 
 
+NO_TRANSCRIPT = (
+    "the episode has no transcript; WCAG 2.2 success criterion 1.2.1 (audio-only) asks for one: "
+    "give it a transcript file, or turn transcription on (transcription: enabled: true)"
+)
+
+
 def _podcast_item(item: etree._Element, guid: str | None, duration: int | None) -> Iterator[Finding]:
+    if not item.findall("podcast:transcript", NS):
+        yield Finding("warning", guid, "transcript", NO_TRANSCRIPT)
     for transcript in item.findall("podcast:transcript", NS):
         if not transcript.get("url") or not transcript.get("type"):
             yield Finding("error", guid, "transcript", "<podcast:transcript> needs a url and a type")
@@ -315,13 +323,19 @@ def check_built(editions: tuple[Edition, ...], site_dir: Path, log: Callable[[st
         raise ContentError(errors)
 
 
+# where a finding about a field the host has not written is pinned instead: the first of these written
+NEAREST = {"transcript": ("transcription.enabled", "transcription", "audio")}
+
+
 def _sort(edition: Edition, found: list[Finding], errors: list[Problem], warnings: list[Problem]) -> None:
     by_guid = {r.episode.guid: r.episode for r in edition.releases}
     for finding in found:
         source = by_guid.get(finding.guid or "", edition.programme.show)
         if finding.field == "base_url":
             source = edition.site
-        problem = Problem(source.path, source.line(finding.field), finding.field, finding.message)
+        keys = (finding.field, *NEAREST.get(finding.field, ()))
+        line = next((source.lines[key] for key in keys if key in source.lines), 1)
+        problem = Problem(source.path, line, finding.field, finding.message)
         (errors if finding.level == "error" else warnings).append(problem)
 
 

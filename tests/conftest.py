@@ -61,7 +61,7 @@ language: en-GB
 categories:
   - Government
   - Business > Non-Profit
-explicit: false
+transcription: {enabled: false}  # tests/test_transcription.py turns it on
 audio:
   target_lufs: -16
   true_peak: -1
