@@ -54,7 +54,7 @@ format: $(TEST_STAMP) ## Format the code with ruff
 	$(BIN)/ruff check --fix $(SOURCES)
 	$(BIN)/ruff format $(SOURCES)
 
-test: $(TEST_STAMP) $(CHROMIUM) lint ## Lint, then run the test suite (installs Debian's chromium if missing)
+test: $(TEST_STAMP) $(CHROMIUM) $(VOICES) lint ## Lint, then run the test suite (installs Debian's chromium and voices if missing)
 	CLGTV_CHROMIUM=$(CHROMIUM) $(BIN)/python -m pytest $(PYTEST_ARGS)
 
 # the browser tests drive a real headless Chromium; Debian's package, installed once
@@ -69,9 +69,10 @@ $(BENCH_STAMP): $(TEST_STAMP)
 bench: $(BENCH_STAMP) $(VOICES) ## Run the benchmarks under bench/ (about 15 minutes; see bench/README.md)
 	$(BIN)/python bench/run.py
 
-# the audio bench mixes real recorded voices: Debian's Asterisk prompts and, in a second package, their texts
+# real recorded voices, for the transcription tests (word error rate) and the audio bench's panel:
+# Debian's Asterisk prompts and, in a second package, their texts
 $(VOICES) &:
-	@command -v apt-get >/dev/null || { echo "make bench needs Debian's $(VOICE_PACKAGES): install them"; exit 1; }
+	@command -v apt-get >/dev/null || { echo "make test and make bench need Debian's $(VOICE_PACKAGES): install them"; exit 1; }
 	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(VOICE_PACKAGES)
 
 clean: ## Remove build/ (the cache and staging site; keeps public/ and .venv)

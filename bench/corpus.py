@@ -13,7 +13,6 @@ packages give the same bytes.
 from __future__ import annotations
 
 import argparse
-import gzip
 import subprocess
 import sys
 import wave
@@ -26,15 +25,15 @@ import numpy as np
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(REPO / "tests"))
+
+from speech import prompts as asterisk_prompts  # noqa: E402 - the tests read the same voices
 
 from clgtv.audio.ffmpeg import ffmpeg_path  # noqa: E402
 
 VERSION = 1  # of the recipe below: part of the file name, so a change builds a new panel
 RATE = 48000
 FULL_SCALE = 2**23 - 1  # 24-bit
-ASTERISK = Path("/usr/share/asterisk/sounds/en_US_f_Allison")
-ASTERISK_TEXTS = Path("/usr/share/doc/asterisk-core-sounds-en/core-sounds-en.txt.gz")
-MIN_WORDS = 5  # prompts shorter than a sentence ("Activated.") do not sound like talk
 READINGS = ("two_cities", "endgame_nagg_nell", "beckett")  # the wheel's other sounds are chimes and a clone test
 SPEECH_RMS_DBFS = -23.0  # every voice's speech is scaled to this before its speaker's level
 NOISE_DBFS = -58.0
@@ -87,17 +86,11 @@ def _speech_scaled(samples: np.ndarray) -> np.ndarray:
 
 def prompts() -> list[np.ndarray]:
     """Every Asterisk prompt whose text is a sentence or more of speech, in the texts' order."""
-    if not ASTERISK.is_dir() or not ASTERISK_TEXTS.is_file():
-        raise SystemExit("apt-get install asterisk-core-sounds-en-g722 asterisk-core-sounds-en (make bench does)")
-    with gzip.open(ASTERISK_TEXTS, "rt", encoding="utf-8") as texts:
-        lines = [line.partition(":") for line in texts if not line.startswith(";")]
-    paths = [ASTERISK / f"{name.strip()}.g722" for name, _, text in lines if _spoken(text)]
-    return [_speech_scaled(_decoded(["-f", "g722", "-i", str(path)])) for path in paths if path.is_file()]
-
-
-def _spoken(text: str) -> bool:
-    """A sentence or more of words, not a sound described in brackets ("[ascending tones]")."""
-    return not text.lstrip().startswith("[") and len(text.split()) >= MIN_WORDS
+    try:
+        found = asterisk_prompts()
+    except FileNotFoundError as exc:
+        raise SystemExit(str(exc)) from None
+    return [_speech_scaled(_decoded(["-f", "g722", "-i", str(prompt.path)])) for prompt in found]
 
 
 def readings() -> dict[str, np.ndarray]:

@@ -76,15 +76,16 @@ def build(
     programmes = content.select(shows)
     cache = Cache(content.site.build_dir / "cache")
     due = {p.show.slug: tuple(cache.recording(p.show, e) for e in p.due(now)) for p in programmes}
-    processed = _process_audio(cache, [r for recordings in due.values() for r in recordings], jobs, log)
     wanted = [
         found
         for p in programmes
         for r in due[p.show.slug]
         if (found := transcription.job(content.site, p.show, r.episode, r.processed))
     ]
+    models = transcription.models(wanted, cache.root)  # before the audio: a model that cannot be had stops here
+    processed = _process_audio(cache, [r for recordings in due.values() for r in recordings], jobs, log)
     cpus = jobs or os.cpu_count() or 1
-    transcripts = transcription.transcribe_all(wanted, cache.root, cpus, log, progress) if wanted else {}
+    transcripts = transcription.transcribe_all(wanted, models, cache.root, cpus, log, progress) if wanted else {}
     staging = content.site.build_dir / "site.new"
     shutil.rmtree(staging, ignore_errors=True)
     editions = tuple(_edition(content, p, due[p.show.slug], cache, staging, jobs, transcripts) for p in programmes)

@@ -68,7 +68,7 @@ LANGUAGES = (
     "tr", "tt", "uk", "ur", "uz", "vi", "yi", "yo", "zh", "yue",
 )  # fmt: skip
 MODEL_FILES = ("model.bin", "config.json", "tokenizer.json")  # and vocabulary.txt or .json
-MIN_WORD_S = 0.05  # a stretch with words shorter than this on average is not speech but a hallucination
+INSTANT_S = 0.02  # a "word" this short is not spoken: Whisper puts words it invents at a window's end
 
 
 def english_only(name: str) -> bool:
@@ -248,8 +248,14 @@ def downloaded(name: str, cache: Path) -> Path:
 
 
 def _reason(exc: BaseException) -> str:
-    text = str(exc).strip().splitlines()
-    return text[0][:200] if text else exc.__class__.__name__
+    """The first line of a library's message, its first sentence if that line runs long."""
+    lines = str(exc).strip().splitlines()
+    if not lines:
+        return exc.__class__.__name__
+    first = lines[0]
+    if len(first) > 160 and ". " in first:
+        first = first[: first.index(". ")]
+    return first[:240].rstrip(".")
 
 
 def folder_digest(folder: Path, cache: Path) -> str:
@@ -327,7 +333,7 @@ class Recogniser:
     """One loaded model. `transcribe` may be called from `workers` threads at once."""
 
     def __init__(self, model: Model, folder: Path, threads: int = 0, workers: int = 1):
-        self.model, self.folder = model, folder
+        self.model, self.folder, self.threads, self.workers = model, folder, threads, workers
         self.device, self.compute_type = _device()
         self._whisper = _load(folder, self.device, self.compute_type, threads, workers)
 
@@ -336,15 +342,18 @@ class Recogniser:
         return tuple(self._whisper.supported_languages)
 
     def options(self, language: str, beam_size: int = 5, hotwords: str | None = None) -> dict[str, Any]:
-        """The options clgtv gives faster-whisper's `transcribe`: word timestamps on, and Silero's
+        """The options clgtv gives faster-whisper's `transcribe`: word timestamps on; Silero's
         voice-activity detector (shipped in faster-whisper's wheel) skipping what is not speech, so
-        music, applause and silence never reach Whisper to be "heard" as words."""
+        music, applause and silence never reach Whisper to be "heard" as words; `hotwords` read before
+        every 30-second window; and each window heard afresh, not conditioned on the text before it,
+        so one misheard window cannot start a loop that repeats itself to the end."""
         return {
             "language": language,
             "beam_size": beam_size,
             "word_timestamps": True,
             "vad_filter": True,
             "hotwords": hotwords or None,
+            "condition_on_previous_text": False,
         }
 
     def transcribe(
@@ -377,9 +386,9 @@ class Recogniser:
 
 
 def _spoken(words: Iterable[Any]) -> list[Word]:
-    """faster-whisper's words as Words, unless they are a hallucination: at the end of a window that
-    holds little sound, Whisper may "hear" a phrase (often its prompt, or "Thank you.") squeezed into
-    a fraction of a second, far faster than anyone speaks."""
+    """One segment's words as Words, unless they are a hallucination: at the end of a window that holds
+    little sound, Whisper may "hear" a phrase (its prompt, "Thank you.", a word over and over) that
+    word alignment squeezes into no time at all. A segment with half its words of no length is that."""
     heard: list[Word] = []
     for word in words:
         text = word.word
@@ -391,7 +400,8 @@ def _spoken(words: Iterable[Any]) -> list[Word]:
             heard.append(merged)
         elif text.strip():
             heard.append(Word(float(word.start), float(word.end), text.strip(), float(word.probability)))
-    if len(heard) >= 3 and (heard[-1].end - heard[0].start) / len(heard) < MIN_WORD_S:
+    instants = sum(word.end - word.start < INSTANT_S for word in heard)
+    if len(heard) >= 3 and instants * 2 >= len(heard):
         return []
     return heard
 
@@ -427,7 +437,12 @@ def _load(folder: Path, device: str, compute_type: str, threads: int, workers: i
         raise ModelError(folder / culprit, f"damaged: cannot be loaded as a Whisper model ({reason})") from exc
 
 
-@functools.lru_cache(maxsize=2)
 def load(model: Model, cache: Path, threads: int = 0, workers: int = 1) -> Recogniser:
-    """`model` loaded (the packaged one joined first), once per process for the same arguments."""
-    return Recogniser(model, model.prepare(cache), threads, workers)
+    """`model` loaded (the packaged one joined into `cache` first): once per process for the same
+    model folder, threads and workers."""
+    return _loaded(model, model.prepare(cache).resolve(), threads, workers)
+
+
+@functools.lru_cache(maxsize=2)
+def _loaded(model: Model, folder: Path, threads: int, workers: int) -> Recogniser:
+    return Recogniser(model, folder, threads, workers)

@@ -211,13 +211,23 @@ def cached(cache: Path, key: str) -> Result:
     return Result(folder / f"{key}.vtt", folder / f"{key}.json")
 
 
+def models(jobs: Sequence[Job], cache: Path) -> dict[str, Model]:
+    """The models the jobs name, found (a named one downloaded if missing) before any audio is
+    processed, so a model that cannot be had stops the build at once. `cache` is build/cache."""
+    return {name: _model(name, cache, [j for j in jobs if j.settings.model == name]) for name in _names(jobs)}
+
+
 def transcribe_all(
-    jobs: Sequence[Job], cache: Path, cpus: int, log: Log, progress: Progress | None = None
+    jobs: Sequence[Job],
+    models: dict[str, Model],
+    cache: Path,
+    cpus: int,
+    log: Log,
+    progress: Progress | None = None,
 ) -> dict[Path, Transcript | None]:
     """Each job's automatic transcript (None where no speech was heard: warned), by episode file,
     made where the cache lacks it. `cache` is build/cache. The cpus are shared: as many
     transcriptions at once as there are cpus (at most), each on cpus // that many threads."""
-    models = {name: _model(name, cache, [j for j in jobs if j.settings.model == name]) for name in _names(jobs)}
     results = {j.episode.path: cached(cache, j.key(models[j.settings.model])) for j in jobs}
     todo: dict[Path, Job] = {}
     for each in jobs:  # one transcription per distinct result
@@ -287,7 +297,7 @@ def _run(
         began = time.monotonic()
         found, heard = transcribe(loaded[each.settings.model], each.processed, each, meter.reporter(each))
         elapsed = time.monotonic() - began
-        _store(results[each.episode.path], found, heard, models[each.settings.model], elapsed)
+        _store(results[each.episode.path], found, heard, loaded[each.settings.model], elapsed)
         meter.finished(each)
         words = len(heard.words)
         say(f"  {name}: {len(found)} cues, {words} words from {heard.duration:.1f} s in {elapsed:.1f} s")
@@ -308,13 +318,14 @@ def _loaded(model: Model, cache: Path, threads: int, workers: int, todo: list[Jo
     return loaded
 
 
-def _store(result: Result, found: list[Cue], heard: Heard, model: Model, elapsed: float) -> None:
+def _store(result: Result, found: list[Cue], heard: Heard, model: Recogniser, elapsed: float) -> None:
     """The cues, then the report: the report's presence says the transcription is done."""
     result.report.parent.mkdir(parents=True, exist_ok=True)
     if found:
         _write(result.vtt, vtt(found))
     report = {
-        "model": model.identity,
+        "model": model.model.identity,
+        "device": f"{model.device} {model.compute_type}, {model.workers} at once on {model.threads} threads each",
         "language": heard.language,
         "duration": round(heard.duration, 3),
         "speech": round(heard.speech, 3),

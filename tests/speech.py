@@ -1,0 +1,58 @@
+"""Real human speech with its text: Allison Smith's Asterisk prompts (Debian's
+asterisk-core-sounds-en-g722, 16 kHz G.722), their texts in asterisk-core-sounds-en. The transcription
+tests and the audio bench (bench/corpus.py) read them here; `make test` and `make bench` install them.
+"""
+
+from __future__ import annotations
+
+import gzip
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+ASTERISK = Path("/usr/share/asterisk/sounds/en_US_f_Allison")
+ASTERISK_TEXTS = Path("/usr/share/doc/asterisk-core-sounds-en/core-sounds-en.txt.gz")
+PACKAGES = "asterisk-core-sounds-en-g722 asterisk-core-sounds-en"
+MIN_WORDS = 5  # prompts shorter than a sentence ("Activated.") do not sound like talk
+
+
+@dataclass(frozen=True)
+class Prompt:
+    path: Path  # a .g722 file (ffmpeg reads it with -f g722)
+    text: str  # what Allison says in it
+
+
+def prompts() -> list[Prompt]:
+    """Every prompt whose text is a sentence or more of speech, in the texts' order; FileNotFoundError
+    (saying what to install) when the packages are missing."""
+    if not ASTERISK.is_dir() or not ASTERISK_TEXTS.is_file():
+        raise FileNotFoundError(f"apt-get install {PACKAGES} (make test and make bench do)")
+    with gzip.open(ASTERISK_TEXTS, "rt", encoding="utf-8") as texts:
+        lines = [line.partition(":") for line in texts if not line.startswith(";")]
+    found = [Prompt(ASTERISK / f"{name.strip()}.g722", text.strip()) for name, _, text in lines if _spoken(text)]
+    return [prompt for prompt in found if prompt.path.is_file()]
+
+
+def _spoken(text: str) -> bool:
+    """A sentence or more of words, not a sound described in brackets ("[ascending tones]")."""
+    return not text.lstrip().startswith("[") and len(text.split()) >= MIN_WORDS
+
+
+NUMBERS = ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten"]
+
+
+def words(text: str) -> list[str]:
+    """Text as words to compare: lower case, hyphens as spaces, digits as words, punctuation gone."""
+    text = re.sub(r"\b(\d|10)\b", lambda found: NUMBERS[int(found[1])], text.lower().replace("-", " "))
+    return re.sub(r"[^\w' ]", " ", text).split()
+
+
+def word_error_rate(reference: str, heard: str) -> float:
+    """(substitutions + deletions + insertions) / words in the reference: Levenshtein over words."""
+    said, got = words(reference), words(heard)
+    row = list(range(len(got) + 1))
+    for i, word in enumerate(said, start=1):
+        diagonal, row[0] = row[0], i
+        for j, other in enumerate(got, start=1):
+            diagonal, row[j] = row[j], min(row[j] + 1, row[j - 1] + 1, diagonal + (word != other))
+    return row[-1] / max(len(said), 1)
