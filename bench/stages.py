@@ -17,7 +17,7 @@ float32 files made beforehand, untimed, in build/bench/stages/ (deleted at the e
   render: decode         ffmpeg decoding and resampling the WAV to 44.1 kHz, to /dev/null
   render: process        high-pass, gains, joiner and true-peak limiter (Python) on that audio
   render: LAME           ffmpeg's libmp3lame encoding the processed audio from a raw file
-  monitor: decode        ffmpeg decoding that MP3 to /dev/null (clgtv does it in the encoder)
+  monitor: decode        ffmpeg decoding that MP3 to /dev/null (clgtv decodes the encoder's stream)
   monitor: meter         the loudness meter (Python) on the decoded MP3
 """
 

@@ -21,7 +21,7 @@ from pathlib import Path
 
 from clgtv import recogniser
 from clgtv.episodes import Episode, transcription_settings, transcription_source
-from clgtv.errors import ContentError, Problem
+from clgtv.errors import ContentError, Problem, display_path
 from clgtv.recogniser import Heard, Model, Recogniser, Word
 from clgtv.release import Transcript
 from clgtv.settings import Show, Site, TranscriptionSettings, whisper_code
@@ -240,7 +240,7 @@ def transcribe_all(
     for each in jobs:
         transcripts[each.episode.path] = results[each.episode.path].transcript
         if transcripts[each.episode.path] is None:
-            log(f"warning: {_shown(each.episode.audio)}: {NO_SPEECH}")
+            log(f"warning: {display_path(each.episode.audio)}: {NO_SPEECH}")
     return transcripts
 
 
@@ -248,12 +248,6 @@ NO_SPEECH = (
     "no speech recognised, so the episode goes out without a transcript; listen to the recording, "
     "or give the episode a transcript file"
 )
-
-
-def _shown(path: Path) -> str:
-    from clgtv.errors import display_path
-
-    return display_path(path)
 
 
 def _names(jobs: Sequence[Job]) -> list[str]:
@@ -269,7 +263,7 @@ def _model(name: str, cache: Path, users: list[Job]) -> Model:
         path, line, field = transcription_source(first.site, first.show, first.episode, "model")
         message = (
             f"{exc.name} is not downloaded yet, and cannot be downloaded now ({exc.reason}); connect this "
-            f"machine to the internet once so clgtv can download it into {_shown(exc.path)}, or set model: "
+            f"machine to the internet once so clgtv can download it into {display_path(exc.path)}, or set model: "
             "to a folder holding a faster-whisper model"
         )
         raise ContentError([Problem(path, line, field, message)]) from None

@@ -3,6 +3,7 @@ Real audio, real ffmpeg, the real command line."""
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import subprocess
 import sys
@@ -13,7 +14,7 @@ import pytest
 from conftest import REPO, ebur128, ffmpeg, ffmpeg_path
 
 from clgtv.audio.clips import load_clip
-from clgtv.audio.ffmpeg import decode
+from clgtv.audio.ffmpeg import FORMATS, Encoder, Encoding, decode
 from clgtv.audio.master import master
 from clgtv.audio.meter import LoudnessMeter
 from clgtv.settings import AudioSettings
@@ -88,3 +89,48 @@ def test_the_limiter_takes_a_peaky_intro_under_the_ceiling(peaky_intro: Path, tm
     level = np.abs(intro).max(axis=1)
     flat = (level[1:] > 0.5) & (np.abs(np.diff(level)) < 1e-6)  # a clipped run is flat at its top
     assert not flat.any()
+
+
+def speech(seconds: float, channels: int) -> np.ndarray:
+    """The sample speech, looped to `seconds`, with the given channels."""
+    chunks = list(decode(SPEECH, RATE, channels))
+    looped = np.concatenate(chunks * int(np.ceil(seconds * RATE / sum(map(len, chunks)))))
+    return looped[: round(seconds * RATE)]
+
+
+def file_loudness(path: Path, channels: int):
+    meter = LoudnessMeter(RATE, channels)
+    for chunk in decode(path, RATE, channels):
+        meter.feed(chunk)
+    return meter.result()
+
+
+@pytest.mark.parametrize("channels", [1, 2])
+@pytest.mark.parametrize("fmt", ["mp3", "m4a"])
+def test_the_monitor_hears_exactly_what_the_finished_file_decodes_to(fmt: str, channels: int, tmp_path: Path) -> None:
+    """The encoded stream's decoder gives the codec's delay first and its padding last: trimmed, the
+    monitor is handed the file's own decoded frames, every one, bit for bit."""
+    audio = speech(13.7, channels)  # not a whole number of codec frames
+    out = tmp_path / f"we|ird [name]: it's.{fmt}"  # the tee muxer's list syntax, escaped
+    heard: list[np.ndarray] = []
+    with Encoder(out, Encoding(fmt, 96, RATE, channels), monitor=heard.append) as encoder:
+        for start in range(0, len(audio), 30000):
+            encoder.write(audio[start : start + 30000])
+    assert encoder.heard_exactly
+    assert np.array_equal(np.concatenate(heard), np.concatenate(list(decode(out, RATE, channels))))
+
+
+def test_a_wrong_codec_delay_is_caught_and_the_file_measured_instead(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    audio = speech(6.0, 2)
+    out = tmp_path / "out.mp3"
+    wrong = dataclasses.replace(FORMATS["mp3"], delay=FORMATS["mp3"].delay + 1)
+    monkeypatch.setitem(FORMATS, "mp3", wrong)
+    meter = LoudnessMeter(RATE, 2)
+    with Encoder(out, Encoding("mp3", 128, RATE, 2), monitor=meter.feed) as encoder:
+        encoder.write(audio)
+    assert not encoder.heard_exactly
+    source = write_float_wav(tmp_path / "in.wav", audio)
+    report = master(source, tmp_path / "mastered.mp3", AudioSettings())
+    assert report.after == file_loudness(tmp_path / "mastered.mp3", 2)  # measured: not the misaligned monitor's

@@ -30,8 +30,9 @@ CHUNK_SECONDS = 2.0
 BACKGROUND_NICENESS = 10
 MONITOR_CHUNK = 65536  # frames
 MONITOR_QUEUE_S = 12.0
+HEARD_FRAMES = 8192  # the monitor's first frames, kept to check its alignment against the file
 SAMPLE = np.dtype("<f4")
-MIN_VERSION = (7, 1)  # loopback decoders (-dec): the encoder measures its own output
+MIN_VERSION = (7, 1)  # the threaded pipeline clgtv is run and tested with; older releases are refused
 
 
 @functools.cache
@@ -185,7 +186,8 @@ def decode_argv(path: Path, sample_rate: int, channels: int, window: Window | No
     `window` decodes only that stretch."""
     argv = [ffmpeg_path(), "-hide_banner", "-nostdin", "-loglevel", "error"]
     if window:
-        argv += ["-ss", f"{window[0]:.3f}"]
+        if window[0]:  # seeking to 0 is not a no-op: MP4's AAC then decodes from another state
+            argv += ["-ss", f"{window[0]:.3f}"]
         if window[1] is not None:
             argv += ["-t", f"{window[1]:.3f}"]
     argv += ["-i", str(path)]
@@ -195,16 +197,21 @@ def decode_argv(path: Path, sample_rate: int, channels: int, window: Window | No
 
 @dataclass(frozen=True)
 class Format:
-    """How ffmpeg encodes one of layout.AUDIO_FORMATS."""
+    """How ffmpeg encodes one of layout.AUDIO_FORMATS, and how its monitoring copy streams.
+
+    The file carries its codec's delay (a LAME tag, an MP4 edit list) and a decoder skips it; the
+    stream copy cannot, so its decoder gives `delay` frames before input frame 0."""
 
     codec: str
     muxer: str
-    options: str = ""
+    options: str
+    stream: tuple[str, str]  # the muxer and demuxer of the encoded packets as a stream on a pipe
+    delay: int  # frames
 
 
 FORMATS = {
-    "mp3": Format("libmp3lame", "mp3", "id3v2_version=0:write_id3v1=0"),
-    "m4a": Format("aac", "ipod", "movflags=+faststart"),
+    "mp3": Format("libmp3lame", "mp3", "id3v2_version=0:write_id3v1=0", ("mp3", "mp3"), 576 + 529),  # LAME + decoder
+    "m4a": Format("aac", "ipod", "movflags=+faststart", ("adts", "aac"), 1024),
 }
 
 
@@ -219,17 +226,26 @@ class Encoding:
 def encode_argv(out: Path, encoding: Encoding, monitor: bool = False) -> list[str]:
     """argv that encodes float32 PCM from stdin with no tags (mutagen writes them).
 
-    With `monitor`, a loopback decoder also decodes the encoded stream as it is made and writes it
-    to stdout as float32 PCM, trimmed of the codec's delay: frame n there is input frame n."""
+    With `monitor`, the encoded packets also go to stdout, as `Format.stream`, for a decoder to hear."""
     fmt = FORMATS[encoding.format]
     argv = [ffmpeg_path(), "-hide_banner", "-nostdin", "-loglevel", "error", "-y"]
     argv += ["-f", "f32le", "-ar", str(encoding.sample_rate), "-ac", str(encoding.channels), "-i", "pipe:0"]
     argv += ["-map", "0:a", "-c:a", fmt.codec, "-b:a", f"{encoding.bitrate}k", "-map_metadata", "-1"]
-    argv += [*_options_argv(fmt.options), "-f", fmt.muxer, str(out)]
-    if monitor:
-        argv += ["-dec", "0:0", "-filter_complex", "[dec:0]anull[decoded]", "-map", "[decoded]"]
-        argv += ["-c:a", "pcm_f32le", "-f", "f32le", "pipe:1"]
-    return argv
+    if monitor:  # the tee muxer: the same packets to the file and to the pipe
+        return [*argv, "-f", "tee", f"[f={fmt.muxer}:{fmt.options}]{_tee_escaped(out)}|[f={fmt.stream[0]}]pipe:1"]
+    return [*argv, *_options_argv(fmt.options), "-f", fmt.muxer, str(out)]
+
+
+def stream_decode_argv(encoding: Encoding) -> list[str]:
+    """argv that decodes `encode_argv(..., monitor=True)`'s stdout to float32 PCM (codec delay included)."""
+    argv = [ffmpeg_path(), "-hide_banner", "-nostdin", "-loglevel", "error"]
+    argv += ["-f", FORMATS[encoding.format].stream[1], "-i", "pipe:0", "-ac", str(encoding.channels)]
+    return [*argv, "-ar", str(encoding.sample_rate), "-f", "f32le", "-c:a", "pcm_f32le", "pipe:1"]
+
+
+def _tee_escaped(path: Path) -> str:
+    """A file name for the tee muxer's list, whatever characters it holds (`file:`: never a protocol)."""
+    return re.sub(r"([\\'|\[\]:])", r"\\\1", f"file:{path}")
 
 
 def _options_argv(options: str) -> list[str]:
@@ -350,12 +366,17 @@ def _read_into(stream: IO[bytes], buffer: bytearray) -> int:
 class Encoder:
     """A running ffmpeg encoder fed float32 chunks; `close()` waits and raises MediaError on failure.
 
-    Given a `monitor`, the encoded result is decoded again as it is made (ffmpeg's loopback decoder,
-    in the encoder's own process) and each decoded chunk is handed to `monitor` on a thread: the
-    finished file is measured without a second pass over it."""
+    Given a `monitor`, the encoded packets are also decoded as they are made, by a second ffmpeg
+    reading the encoder's stdout (niced: it yields the CPU to the encoder), and each decoded chunk is
+    handed to `monitor` on a thread, codec delay and padding trimmed: frame n there is input frame n.
+    The finished file is measured without a second pass over it; `heard_exactly` says afterwards
+    whether the monitor's first frames are the finished file's own (the delay is right)."""
 
     def __init__(self, out: Path, encoding: Encoding, monitor: Callable[[np.ndarray], None] | None = None):
         self.out = out
+        self.written = 0  # frames, counted before they reach the pipe
+        self.heard_exactly = False
+        self._encoding = encoding
         self._log = tempfile.TemporaryFile()  # noqa: SIM115 - lives as long as the process
         stdout = subprocess.PIPE if monitor else subprocess.DEVNULL
         argv = encode_argv(out, encoding, monitor=monitor is not None)
@@ -363,7 +384,8 @@ class Encoder:
         _widen_pipe(self._process.stdin)
         self._monitor: _Monitor | None = None
         try:
-            self._monitor = _Monitor(self._process, encoding, monitor, out) if monitor else None
+            if monitor:
+                self._monitor = _Monitor(out, self._process.stdout, encoding, monitor, lambda: self.written)
         except BaseException:
             self.abort()
             raise
@@ -381,6 +403,7 @@ class Encoder:
         if not len(chunk):
             return
         assert self._process.stdin is not None
+        self.written += len(chunk)
         try:
             self._process.stdin.write(memoryview(np.ascontiguousarray(chunk, dtype=SAMPLE)).cast("B"))
         except BrokenPipeError:
@@ -388,47 +411,66 @@ class Encoder:
 
     def close(self) -> None:
         self._end(early=False)
+        if self._monitor:
+            rate, channels = self._encoding.sample_rate, self._encoding.channels
+            heard = self._monitor.heard
+            with contextlib.closing(decode(self.out, rate, channels, window=(0.0, len(heard) / rate + 0.1))) as start:
+                self.heard_exactly = np.array_equal(next(start, heard[:0])[: len(heard)], heard)
 
     def _end(self, early: bool) -> None:
         if self._process.stdin and not self._process.stdin.closed:
             with contextlib.suppress(BrokenPipeError):
                 self._process.stdin.close()
-        if self._monitor:
-            self._monitor.finish()
         code = self._process.wait()
         log = _read_log(self._log)
         self._log.close()
-        if self._monitor and self._monitor.error:
-            raise self._monitor.error
+        if self._monitor:
+            self._monitor.finish(self.written)
         if code != 0 or early:
             raise MediaError(self.out, _failure(log, default="the encoder stopped early" if early else "ffmpeg failed"))
+        if self._monitor and self._monitor.error:
+            raise self._monitor.error
 
     def abort(self) -> None:
         self._process.kill()
-        if self._monitor:
-            self._monitor.finish()
         self._process.wait()
+        if self._monitor:
+            self._monitor.abort()
         self._log.close()
 
 
 class _Monitor:
-    """Hands the encoder's decoded output to a callback, on threads of its own.
+    """A decoder of an encoder's stream, and the threads that hand what it decodes to a callback.
 
-    One thread only empties the pipe into a queue and another runs the callback: a pipe holds three
-    seconds of PCM, and an encoder whose decoded output is not read stops encoding."""
+    One thread only empties the decoder's pipe into a queue and another runs the callback: a pipe
+    holds three seconds of PCM, and a decoder whose output is not read stops the encoder in turn."""
 
     def __init__(
-        self, encoder: subprocess.Popen, encoding: Encoding, callback: Callable[[np.ndarray], None], out: Path
+        self,
+        out: Path,
+        stream: IO[bytes] | None,
+        encoding: Encoding,
+        callback: Callable[[np.ndarray], None],
+        written: Callable[[], int],
     ):
-        self._encoder = encoder
+        assert stream is not None
         self._out = out
         self._channels = encoding.channels
+        self._skip = FORMATS[encoding.format].delay
         self._callback = callback
+        self._written = written
+        self._log = tempfile.TemporaryFile()  # noqa: SIM115 - lives as long as the decoder
+        _widen_pipe(stream)  # a minute of MP3: the encoder does not wait for the decoder
+        argv = stream_decode_argv(encoding)
+        self._decoder = subprocess.Popen(argv, stdin=stream, stdout=subprocess.PIPE, stderr=self._log)
+        stream.close()  # the decoder holds it now
+        _yield_to_encoder(self._decoder)
         # at most MONITOR_QUEUE_S of decoded audio waits for the callback
         chunks = max(1, round(MONITOR_QUEUE_S * encoding.sample_rate / MONITOR_CHUNK))
         self._queue: queue.Queue[np.ndarray | None] = queue.Queue(maxsize=chunks)
+        self.heard = np.zeros((0, self._channels), dtype=SAMPLE)  # the first HEARD_FRAMES handed on
+        self.fed = 0
         self.error: BaseException | None = None
-        _widen_pipe(encoder.stdout)
         self._threads = [
             threading.Thread(target=self._read, name="encoder-monitor-read", daemon=True),
             threading.Thread(target=self._measure, name="encoder-monitor", daemon=True),
@@ -437,14 +479,13 @@ class _Monitor:
             thread.start()
 
     def _read(self) -> None:
-        decoded = self._encoder.stdout
+        decoded = self._decoder.stdout
         assert decoded is not None
         try:
             for chunk in _pcm_chunks(decoded, self._channels, MONITOR_CHUNK * SAMPLE.itemsize * self._channels):
                 self._queue.put(chunk)
         except BaseException as exc:  # handed to the caller by the Encoder
-            self.error = MediaError(self._out, f"cannot read the encoder's decoded output: {exc}")
-            self._encoder.kill()
+            self._fail(MediaError(self._out, f"cannot read the encoder's decoded output: {exc}"))
         finally:
             decoded.close()
             self._queue.put(None)
@@ -452,19 +493,42 @@ class _Monitor:
     def _measure(self) -> None:
         with contextlib.suppress(AttributeError, OSError):  # Linux: a thread has its own niceness
             os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), BACKGROUND_NICENESS)
-        failed = False
+        skip = self._skip
         while (chunk := self._queue.get()) is not None:
-            if failed:
+            if self.error:
                 continue  # keep draining, so that the reader can finish
+            chunk, skip = chunk[skip:], max(skip - len(chunk), 0)
+            # input frame n reaches the encoder before its decoded frame n exists: past that is padding
+            chunk = chunk[: max(self._written() - self.fed, 0)]
+            if len(self.heard) < HEARD_FRAMES:
+                self.heard = np.concatenate([self.heard, chunk[: HEARD_FRAMES - len(self.heard)]])
+            self.fed += len(chunk)
             try:
                 self._callback(chunk)
             except BaseException as exc:  # handed to the caller by the Encoder
-                self.error, failed = exc, True
-                self._encoder.kill()
+                self._fail(exc)
 
-    def finish(self) -> None:
+    def _fail(self, error: BaseException) -> None:
+        self.error = self.error or error
+        self._decoder.kill()
+
+    def finish(self, written: int) -> None:
+        """Wait for the decoder and the threads; then `error` says what went wrong, if anything did."""
+        if self._log.closed:
+            return  # finished already
+        code = self._decoder.wait()
         for thread in self._threads:
             thread.join()
+        log = _read_log(self._log)
+        self._log.close()
+        if not self.error and code != 0:
+            self.error = MediaError(self._out, _failure(log, "the encoder's output could not be decoded"))
+        elif not self.error and self.fed != written:
+            self.error = MediaError(self._out, f"the encoder's output decoded short ({self.fed} of {written} frames)")
+
+    def abort(self) -> None:
+        self._decoder.kill()
+        self.finish(self.fed)
 
 
 def write_chapters(path: Path, out: Path, chapters: Sequence[tuple[float, float, str]]) -> None:

@@ -128,7 +128,8 @@ def master(source: Path, out: Path, settings: AudioSettings, progress: Progress 
             renders += 1
             ceiling = settings.true_peak - headroom
             job = Job(source, settings, plan, ceiling, clips, progress)
-            limiting, after = render(job, tmp)
+            limiting, heard = render(job, tmp)
+            after = heard if heard is not None else measure(tmp)
             peak_over = after.true_peak - settings.true_peak
             level_off = target - after.integrated
             settled = peak_over <= 0 and (near_silent or abs(level_off) <= LEVEL_TOLERANCE_LU)

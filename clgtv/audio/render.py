@@ -1,8 +1,8 @@
 """The render: the source through the high-pass and the gain plan, intro and outro, and the true-peak
 limiter into one encoder, and the encoded result measured as it is made.
 
-Three processes run at once: ffmpeg decoding, Python filtering, and ffmpeg encoding (whose loopback
-decoder hands the encoded audio back to the meter). One encoder renders every file, so the output
+Four processes run at once: ffmpeg decoding, Python filtering, ffmpeg encoding, and ffmpeg decoding
+the encoded stream for the meter. One encoder renders every file, so the output
 is the same bytes on any machine.
 """
 
@@ -51,8 +51,9 @@ class Job:
     progress: Progress | None
 
 
-def render(job: Job, out: Path) -> tuple[float, Loudness]:
-    """Render `job` into `out`; return the deepest limiting in dB and the encoded result's loudness."""
+def render(job: Job, out: Path) -> tuple[float, Loudness | None]:
+    """Render `job` into `out`; return the deepest limiting in dB and the encoded result's loudness
+    (None when the monitor's audio is not provably the file's: measure the file instead)."""
     settings, plan = job.settings, job.plan
     rate, channels = settings.sample_rate, settings.channels
     joiner = Joiner(*job.clips, round(settings.crossfade * rate), rate, channels)
@@ -73,7 +74,7 @@ def render(job: Job, out: Path) -> tuple[float, Loudness]:
                 job.progress("rendering", min(position / total, 1.0))
         encoder.write(limiter.process(joiner.finish()))
         encoder.write(limiter.flush())
-    return limiter.max_reduction_db, meter.result()
+    return limiter.max_reduction_db, meter.result() if encoder.heard_exactly else None
 
 
 def _within(chunk: np.ndarray, here: int, low: int, high: int | None) -> np.ndarray:
