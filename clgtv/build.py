@@ -83,7 +83,7 @@ def build(
         if (found := transcription.job(content.site, p.show, r.episode, r.processed))
     ]
     models = transcription.models(wanted, cache.root)  # before the audio: a model that cannot be had stops here
-    processed = _process_audio(cache, [r for recordings in due.values() for r in recordings], jobs, log)
+    processed = process_audio(cache, [r for recordings in due.values() for r in recordings], jobs, log)
     cpus = jobs or os.cpu_count() or 1
     transcripts = transcription.transcribe_all(wanted, models, cache.root, cpus, log, progress) if wanted else {}
     staging = content.site.build_dir / "site.new"
@@ -140,7 +140,8 @@ class Cache:
         return processed.with_suffix(".json")
 
 
-def _process_audio(cache: Cache, recordings: list[Recording], jobs: int | None, log: Log) -> tuple[Path, ...]:
+def process_audio(cache: Cache, recordings: list[Recording], jobs: int | None, log: Log) -> tuple[Path, ...]:
+    """Process the recordings the cache lacks, `jobs` at once (also for `clgtv transcribe`); the sources processed."""
     todo = {r.processed: r for r in recordings if not r.processed.is_file()}  # one job per distinct result
     if not todo:
         return ()

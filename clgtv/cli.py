@@ -139,6 +139,28 @@ def build(root: Path, shows: tuple[str, ...], jobs: int | None) -> None:
 
 
 @cli.command()
+@click.argument("episodes", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--overwrite", is_flag=True, help="Replace an existing draft with a new one, losing its corrections.")
+@click.option("-j", "--jobs", type=click.IntRange(min=1), help="CPUs to use (default: all), as for build.")
+@click.pass_obj
+def transcribe(root: Path, episodes: tuple[Path, ...], overwrite: bool, jobs: int | None) -> None:
+    """Transcribe each EPISODE's recording into a draft transcript next to its file, for a host to correct.
+
+    Writes episodes/<show>/<episode>.vtt and adds `transcript:` naming it to the episode file; from
+    then on that file, as corrected, is the episode's published transcript. An existing draft is
+    never replaced unless you pass --overwrite.
+
+    Example: clgtv transcribe episodes/clgdottv-podcast/2026-10-02-inclusive-digital-economy.md
+    """
+    from clgtv.build import building
+    from clgtv.drafts import transcribe as write_drafts
+
+    loaded = content.load(root)
+    with building(loaded.site):
+        write_drafts(loaded, episodes, overwrite, jobs, log=say, progress=progress_bar("transcribing", "done"))
+
+
+@cli.command()
 @click.option("--target", help="Folder or s3://bucket/prefix (default: target in clgtv.yaml, else public).")
 @click.option("--dry-run", is_flag=True, help="Build and print the plan (uploads, deletions); change nothing.")
 @click.option("--prune", is_flag=True, help="Delete published files that are no longer built.")

@@ -63,10 +63,11 @@ class Job:
         return digest.hexdigest()[:32]
 
 
-def job(site: Site, show: Show, episode: Episode, processed: Path) -> Job | None:
-    """The transcription `episode` needs, or None: it has a transcript file, or transcription is off."""
+def job(site: Site, show: Show, episode: Episode, processed: Path, asked: bool = False) -> Job | None:
+    """The transcription `episode` needs, or None: it has a transcript file, or transcription is off.
+    `asked`: a host asked for it (`clgtv transcribe`), so it is made whatever the episode has."""
     settings = transcription_settings(show, episode)
-    if episode.transcript or not settings.enabled:
+    if not asked and (episode.transcript or not settings.enabled):
         return None
     language = settings.language or whisper_code(show.language) or "en"  # content.load refused the rest
     return Job(site, show, episode, processed, settings, language, glossary(site, show, episode, settings))
