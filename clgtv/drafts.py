@@ -12,6 +12,7 @@ and a `transcript:` naming another file is never changed.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 from collections.abc import Callable, Sequence
@@ -41,6 +42,7 @@ never overwrites it (only clgtv transcribe --overwrite would). This note is not
 published; you may delete it.
 """
 EXAMPLE_SPEAKER = "Name"
+LAYOUT = "episodes/<show>/<YYYY-MM-DD>-<title>.md"
 SIMPLE_NAME = re.compile(r"[^\W\d_][\w .'’]*")  # safe to show inside the note
 EMPTY = re.compile(r"transcript:[ \t]*(?:(?:~|null|Null|NULL|''|\"\")[ \t]*)?(?P<comment>#.*)?")
 NO_SPEECH = (
@@ -140,10 +142,7 @@ def plan(content: Content, paths: Sequence[Path], overwrite: bool) -> list[Draft
 def _not_an_episode(path: Path, site: Site) -> str:
     if not path.exists():
         return "file not found"
-    return (
-        f"not an episode file of the project in {display_path(site.root)}; expected "
-        "episodes/<show>/<YYYY-MM-DD>-<title>.md"
-    )
+    return f"not an episode file of the project at {site.root}; episode files are {LAYOUT} in it"
 
 
 def _refusals(site: Site, draft: Draft, overwrite: bool) -> list[Problem]:
@@ -289,7 +288,7 @@ def write(draft: Draft, cues: list[Cue], overwrite: bool) -> Written:
                 raise
     finally:
         for partial, _ in staged:
-            partial.unlink(missing_ok=True)
+            _remove(partial)
     return Written(draft.path, draft.episode.path, len(cues), text is not None)
 
 
@@ -308,9 +307,14 @@ def _staged(target: Path, text: str, mode: int | None = None) -> Path:
         if mode is not None:
             os.chmod(partial, mode & 0o7777)
     except OSError as exc:
-        partial.unlink(missing_ok=True)
+        _remove(partial)
         raise FileError(target, f"cannot write ({exc.strerror or exc.__class__.__name__})") from exc
     return partial
+
+
+def _remove(partial: Path) -> None:
+    with contextlib.suppress(OSError):  # on a read-only disk even a missing file cannot be unlinked
+        partial.unlink(missing_ok=True)
 
 
 def _move(partial: Path, target: Path) -> None:

@@ -95,6 +95,22 @@ def make_project(root: Path) -> Path:
     return root
 
 
+@pytest.fixture(scope="session")
+def models(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A build/cache/models with the packaged model joined once, shared by every project in the session."""
+    from clgtv import recogniser
+
+    cache = tmp_path_factory.mktemp("models")
+    recogniser.packaged_model(cache)
+    return cache
+
+
+def share_models(root: Path, models: Path) -> None:
+    """Point a project's build/cache/models at the session's joined model (loaded once per process)."""
+    (root / "build" / "cache").mkdir(parents=True, exist_ok=True)
+    (root / "build" / "cache" / "models").symlink_to(models, target_is_directory=True)
+
+
 def cli_ok(root: Path, *args: str):
     """Run the CLI in-process against a project folder and require success."""
     result = CliRunner().invoke(cli, ["--root", str(root), *args], catch_exceptions=False)

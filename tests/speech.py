@@ -7,8 +7,14 @@ from __future__ import annotations
 
 import gzip
 import re
+import subprocess
+import wave
 from dataclasses import dataclass
 from pathlib import Path
+
+import numpy as np
+
+from clgtv.audio.ffmpeg import ffmpeg_path
 
 ASTERISK = Path("/usr/share/asterisk/sounds/en_US_f_Allison")
 ASTERISK_TEXTS = Path("/usr/share/doc/asterisk-core-sounds-en/core-sounds-en.txt.gz")
@@ -36,6 +42,30 @@ def prompts() -> list[Prompt]:
 def _spoken(text: str) -> bool:
     """A sentence or more of words, not a sound described in brackets ("[ascending tones]")."""
     return not text.lstrip().startswith("[") and len(text.split()) >= MIN_WORDS
+
+
+def joined_prompts(path: Path, seconds: float) -> str:
+    """Allison's prompts one after another (those with no digits, in their order) as a 16 kHz WAV of
+    about `seconds`; returns what she says."""
+    texts, parts, total = [], [], 0
+    gap = np.zeros(6400, dtype=np.float32)  # 0.4 s
+    for prompt in prompts():
+        if any(c.isdigit() for c in prompt.text):
+            continue
+        argv = [ffmpeg_path(), "-v", "error", "-f", "g722", "-i", str(prompt.path), "-f", "f32le", "-ac", "1", "-"]
+        samples = np.frombuffer(subprocess.run(argv, capture_output=True, check=True).stdout, dtype=np.float32)
+        parts += [samples, gap]
+        texts.append(prompt.text)
+        total += len(samples) + len(gap)
+        if total >= seconds * 16000:
+            break
+    pcm = (np.clip(np.concatenate([gap, *parts]), -1, 1) * 32767).astype("<i2")
+    with wave.open(str(path), "wb") as out:
+        out.setnchannels(1)
+        out.setsampwidth(2)
+        out.setframerate(16000)
+        out.writeframes(pcm.tobytes())
+    return " ".join(texts)
 
 
 NUMBERS = ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten"]

@@ -9,20 +9,16 @@ import io
 import json
 import os
 import shutil
-import subprocess
-import wave
 from pathlib import Path
 
 import feedparser
-import numpy as np
 import podcastparser
 import pytest
-from conftest import REPO, cli_ok, episode_text, make_tone, snapshot
+from conftest import REPO, cli_ok, episode_text, make_tone, share_models, snapshot
 from lxml import etree
-from speech import prompts, word_error_rate, words
+from speech import joined_prompts, word_error_rate, words
 
 from clgtv import content, recogniser, transcription
-from clgtv.audio.ffmpeg import ffmpeg_path
 from clgtv.build import Cache
 from clgtv.lint import NO_TRANSCRIPT
 from clgtv.recogniser import PACKAGED, PACKAGED_FILES, Word
@@ -43,49 +39,12 @@ def _in_the_project(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPa
         monkeypatch.chdir(request.getfixturevalue("project"))
 
 
-# --- fixtures: one joined model, one loaded model, one project transcribed -----------------
-
-
-@pytest.fixture(scope="session")
-def models(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A build/cache/models with the packaged model joined once, shared by every project here."""
-    cache = tmp_path_factory.mktemp("models")
-    recogniser.packaged_model(cache)
-    return cache
+# --- fixtures: one loaded model (the joined one is conftest's), one project transcribed -----
 
 
 @pytest.fixture(scope="session")
 def whisper(models: Path) -> recogniser.Recogniser:
     return recogniser.load(recogniser.find(PACKAGED, models), models, threads=2)
-
-
-def share_models(root: Path, models: Path) -> None:
-    (root / "build" / "cache").mkdir(parents=True, exist_ok=True)
-    (root / "build" / "cache" / "models").symlink_to(models, target_is_directory=True)
-
-
-def joined_prompts(path: Path, seconds: float) -> str:
-    """Allison's prompts one after another (those with no digits, in their order) as a 16 kHz WAV of
-    about `seconds`; returns what she says."""
-    texts, parts, total = [], [], 0
-    gap = np.zeros(6400, dtype=np.float32)  # 0.4 s
-    for prompt in prompts():
-        if any(c.isdigit() for c in prompt.text):
-            continue
-        argv = [ffmpeg_path(), "-v", "error", "-f", "g722", "-i", str(prompt.path), "-f", "f32le", "-ac", "1", "-"]
-        samples = np.frombuffer(subprocess.run(argv, capture_output=True, check=True).stdout, dtype=np.float32)
-        parts += [samples, gap]
-        texts.append(prompt.text)
-        total += len(samples) + len(gap)
-        if total >= seconds * 16000:
-            break
-    pcm = (np.clip(np.concatenate([gap, *parts]), -1, 1) * 32767).astype("<i2")
-    with wave.open(str(path), "wb") as out:
-        out.setnchannels(1)
-        out.setsampwidth(2)
-        out.setframerate(16000)
-        out.writeframes(pcm.tobytes())
-    return " ".join(texts)
 
 
 VOICES_EPISODE = """\
