@@ -51,6 +51,7 @@ def voiced(tmp_path_factory: pytest.TempPathFactory, models: Path) -> tuple[Path
     root = make_project(tmp_path_factory.mktemp("voiced") / "project")
     said = joined_prompts(root / SHOW / "2026-10-01-test.wav", SPEECH_S)
     (root / EPISODE).write_text(HOSTS_EPISODE)
+    (root / EPISODE).chmod(0o640)  # a host's choice, kept
     share_models(root, models)
     with pytest.MonkeyPatch.context() as patch:
         patch.chdir(root)
@@ -87,6 +88,7 @@ def test_the_draft_goes_next_to_the_episode_and_one_line_points_at_it(voiced) ->
     root, output, _ = voiced
     assert "transcription: {enabled: false}" in (root / SHOW / "show.yaml").read_text()
     assert (root / EPISODE).read_text() == POINTED  # every other byte as the host wrote it
+    assert (root / EPISODE).stat().st_mode & 0o777 == 0o640
     assert output.splitlines()[-1].startswith(
         f"{DRAFT}: draft transcript of {len(read_cues(root / DRAFT))} cues written; "
         f"transcript: 2026-10-01-test.vtt added to {EPISODE}. Correct it in a text editor"
