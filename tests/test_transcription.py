@@ -232,10 +232,11 @@ def test_the_packaged_model_is_the_verified_whisper_base(models: Path) -> None:
 
 
 def test_a_verified_model_is_not_read_again(models: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    def no_hashing(path: Path) -> str:
-        raise AssertionError(f"{path} hashed again")
+    def no_reading(path: object, *_: object) -> None:
+        raise AssertionError(f"{path} read again")
 
-    monkeypatch.setattr(recogniser, "_sha256", no_hashing)
+    for reader in ("_sha256", "_join", "_copy_verified"):  # neither hashed nor joined from the wheels again
+        monkeypatch.setattr(recogniser, reader, no_reading)
     assert recogniser.packaged_model(models).is_dir()
 
 
