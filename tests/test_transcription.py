@@ -364,6 +364,23 @@ def test_no_speech_warns_and_publishes_no_transcript(run, project: Path, models:
     assert b"podcast:transcript" not in (project / "public/test-show/feed.xml").read_bytes()
 
 
+def test_a_lost_or_damaged_cached_transcript_is_made_again(run, project: Path, models: Path) -> None:
+    """Never published damaged, nor taken for a recording with no speech: a cached WebVTT that is gone
+    or cut short is transcribed again."""
+    transcribe_in(project)
+    share_models(project, models)
+    joined_prompts(project / "episodes/test-show/2026-10-01-test.wav", 3)
+    assert run(project, "build").exit_code == 0
+    vtt = next((project / "build/cache/transcripts").glob("*.vtt"))
+    made = vtt.read_bytes()
+    for damage in (vtt.unlink, lambda: vtt.write_bytes(made[: len(made) // 2])):
+        damage()
+        result = run(project, "build")
+        assert result.exit_code == 0 and "transcribing 2026-10-01-test.wav ..." in result.output, result.output
+        assert vtt.read_bytes() == made
+        assert (project / "build/site/test-show/test/transcript.vtt").is_file()
+
+
 def test_check_sees_the_transcript_tags_when_transcription_is_on(run, project: Path) -> None:
     assert f"warning: {EPISODE}:4: transcript: {NO_TRANSCRIPT}" in run(project, "check").output.splitlines()
     transcribe_in(project)
