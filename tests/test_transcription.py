@@ -301,6 +301,19 @@ def test_a_damaged_model_folder_stops_the_build_and_publishes_nothing(
     assert not (project / "build/site").exists()
 
 
+def test_a_model_folder_without_its_vocabulary_is_refused_naming_the_file(models: Path, tmp_path: Path) -> None:
+    """Before any audio is processed, and naming the file that is missing, not model.bin."""
+    good = recogniser.packaged_model(models)
+    folder = tmp_path / "model"
+    folder.mkdir()
+    for name in recogniser.MODEL_FILES:
+        os.link(good / name, folder / name)
+    with pytest.raises(recogniser.ModelError) as raised:
+        recogniser.find(str(folder), tmp_path / "cache")
+    assert raised.value.path == folder / "vocabulary.txt"
+    assert raised.value.message.startswith("missing; a faster-whisper model folder holds")
+
+
 # --- bad input -----------------------------------------------------------------------------
 
 
