@@ -287,10 +287,12 @@ def _model_files(folder: Path) -> list[Path]:
         raise ModelError(folder, "not found: expected a folder holding a faster-whisper model")
     files = [folder / name for name in MODEL_FILES]
     vocabulary = [folder / name for name in ("vocabulary.txt", "vocabulary.json") if (folder / name).is_file()]
+    why = f"missing; a faster-whisper model folder holds {', '.join(MODEL_FILES)} and vocabulary.txt"
     for path in files:
         if not path.is_file():
-            why = f"missing; a faster-whisper model folder holds {', '.join(MODEL_FILES)} and vocabulary.txt"
             raise ModelError(path, why)
+    if not vocabulary:  # else CTranslate2 fails to load it, and its message names no file
+        raise ModelError(folder / "vocabulary.txt", why)
     extra = [folder / "preprocessor_config.json"] if (folder / "preprocessor_config.json").is_file() else []
     return sorted([*files, *vocabulary, *extra])
 

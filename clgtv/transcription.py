@@ -204,7 +204,15 @@ class Result:
 
     @property
     def done(self) -> bool:
-        return self.report.is_file()
+        """Whether the report is whole and the WebVTT it describes is there byte for byte: a cache file
+        lost or damaged is made again, never published or taken for a recording with no speech."""
+        try:
+            report = json.loads(self.report.read_text(encoding="utf-8"))
+            if not report["cues"]:
+                return not self.vtt.exists()
+            return hashlib.sha256(self.vtt.read_bytes()).hexdigest() == report["vtt_sha256"]
+        except (OSError, ValueError, KeyError, TypeError):
+            return False
 
 
 def cached(cache: Path, key: str) -> Result:
@@ -314,10 +322,13 @@ def _loaded(model: Model, cache: Path, threads: int, workers: int, todo: list[Jo
 
 
 def _store(result: Result, found: list[Cue], heard: Heard, model: Recogniser, elapsed: float) -> None:
-    """The cues, then the report: the report's presence says the transcription is done."""
+    """The cues, then the report: a whole report, with the WebVTT's SHA-256, says the transcription is done."""
     result.report.parent.mkdir(parents=True, exist_ok=True)
+    text = vtt(found) if found else ""
     if found:
-        _write(result.vtt, vtt(found))
+        _write(result.vtt, text)
+    else:
+        result.vtt.unlink(missing_ok=True)
     report = {
         "model": model.model.identity,
         "device": f"{model.device} {model.compute_type}, {model.workers} at once on {model.threads} threads each",
@@ -326,6 +337,7 @@ def _store(result: Result, found: list[Cue], heard: Heard, model: Recogniser, el
         "speech": round(heard.speech, 3),
         "words": len(heard.words),
         "cues": len(found),
+        "vtt_sha256": hashlib.sha256(text.encode("utf-8")).hexdigest() if found else None,
         "seconds": round(elapsed, 3),
     }
     _write(result.report, json.dumps(report, indent=2) + "\n")

@@ -191,10 +191,11 @@ def test_the_packaged_model_is_the_verified_whisper_base(models: Path) -> None:
 
 
 def test_a_verified_model_is_not_read_again(models: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    def no_hashing(path: Path) -> str:
-        raise AssertionError(f"{path} hashed again")
+    def no_reading(path: object, *_: object) -> None:
+        raise AssertionError(f"{path} read again")
 
-    monkeypatch.setattr(recogniser, "_sha256", no_hashing)
+    for reader in ("_sha256", "_join", "_copy_verified"):  # neither hashed nor joined from the wheels again
+        monkeypatch.setattr(recogniser, reader, no_reading)
     assert recogniser.packaged_model(models).is_dir()
 
 
@@ -259,6 +260,19 @@ def test_a_damaged_model_folder_stops_the_build_and_publishes_nothing(
     assert not (project / "build/site").exists()
 
 
+def test_a_model_folder_without_its_vocabulary_is_refused_naming_the_file(models: Path, tmp_path: Path) -> None:
+    """Before any audio is processed, and naming the file that is missing, not model.bin."""
+    good = recogniser.packaged_model(models)
+    folder = tmp_path / "model"
+    folder.mkdir()
+    for name in recogniser.MODEL_FILES:
+        os.link(good / name, folder / name)
+    with pytest.raises(recogniser.ModelError) as raised:
+        recogniser.find(str(folder), tmp_path / "cache")
+    assert raised.value.path == folder / "vocabulary.txt"
+    assert raised.value.message.startswith("missing; a faster-whisper model folder holds")
+
+
 # --- bad input -----------------------------------------------------------------------------
 
 
@@ -320,6 +334,23 @@ def test_no_speech_warns_and_publishes_no_transcript(run, project: Path, models:
     assert f"warning: {EPISODE}:4: transcript: {NO_TRANSCRIPT}" in lines
     assert not list((project / "public").rglob("transcript.*"))
     assert b"podcast:transcript" not in (project / "public/test-show/feed.xml").read_bytes()
+
+
+def test_a_lost_or_damaged_cached_transcript_is_made_again(run, project: Path, models: Path) -> None:
+    """Never published damaged, nor taken for a recording with no speech: a cached WebVTT that is gone
+    or cut short is transcribed again."""
+    transcribe_in(project)
+    share_models(project, models)
+    joined_prompts(project / "episodes/test-show/2026-10-01-test.wav", 3)
+    assert run(project, "build").exit_code == 0
+    vtt = next((project / "build/cache/transcripts").glob("*.vtt"))
+    made = vtt.read_bytes()
+    for damage in (vtt.unlink, lambda: vtt.write_bytes(made[: len(made) // 2])):
+        damage()
+        result = run(project, "build")
+        assert result.exit_code == 0 and "transcribing 2026-10-01-test.wav ..." in result.output, result.output
+        assert vtt.read_bytes() == made
+        assert (project / "build/site/test-show/test/transcript.vtt").is_file()
 
 
 def test_check_sees_the_transcript_tags_when_transcription_is_on(run, project: Path) -> None:
