@@ -32,7 +32,7 @@ from clgtv.schema import ILLEGAL
 from clgtv.settings import Location, Person
 
 if TYPE_CHECKING:  # the assembler uses this module's text rules: only the types come back
-    from clgtv.release import Edition, Release
+    from clgtv.release import Edition, Release, Transcript
 
 ITUNES_NS = "http://www.itunes.com/dtds/podcast-1.0.dtd"
 PODCAST_NS = "https://podcastindex.org/namespace/1.0"
@@ -193,9 +193,8 @@ def _add_item(fg: FeedGenerator, edition: Edition, release: Release) -> None:
         extras.add(ITUNES_NS, "explicit", _bool(episode.explicit))
     if release.chapters_path:
         extras.add(PODCAST_NS, "chapters", url=site.url(release.chapters_path), type=CHAPTERS_TYPE)
-    for path in (release.transcript_path, release.srt_path):
-        if path:
-            extras.add(PODCAST_NS, "transcript", url=site.url(path), type=TRANSCRIPT_TYPES[PurePosixPath(path).suffix])
+    if release.transcript:
+        _transcripts(extras, edition, release, release.transcript)
     if episode.season:
         extras.add(PODCAST_NS, "season", str(episode.season))
     if episode.number:
@@ -206,6 +205,16 @@ def _add_item(fg: FeedGenerator, edition: Edition, release: Release) -> None:
     _license(extras, episode.license, episode.license_url)
     _location(extras, episode.location)
     _people(extras, episode.people)
+
+
+def _transcripts(extras: EntryExtras, edition: Edition, release: Release, transcript: Transcript) -> None:
+    """One podcast:transcript per format, WebVTT last and with rel="captions": feedparser and podcastparser keep
+    only the last of repeated tags, and WebVTT is what Apple Podcasts ingests and browsers show as captions."""
+    language = transcript.language or edition.programme.show.language
+    for path in (release.json_path, release.srt_path, release.transcript_path):
+        kind = TRANSCRIPT_TYPES[PurePosixPath(str(path)).suffix]
+        captions = {"rel": "captions"} if kind == TRANSCRIPT_TYPES[".vtt"] else {}
+        extras.add(PODCAST_NS, "transcript", url=edition.site.url(str(path)), type=kind, language=language, **captions)
 
 
 def _people(extras: _Elements, people: tuple[Person, ...]) -> None:

@@ -45,7 +45,7 @@ class AudioFormat:
 # the audio formats `format:` names (the encoder's facts about each are in clgtv.audio.ffmpeg)
 AUDIO_FORMATS = {"mp3": AudioFormat(".mp3", "audio/mpeg"), "m4a": AudioFormat(".m4a", "audio/x-m4a")}
 CHAPTERS_TYPE = "application/json+chapters"  # Podcasting 2.0 JSON chapters
-TRANSCRIPT_TYPES = {suffix: MEDIA_TYPES[suffix] for suffix in (".vtt", ".srt")}
+TRANSCRIPT_TYPES = {suffix: MEDIA_TYPES[suffix] for suffix in (".vtt", ".srt", ".json")}  # as the feed says
 WITH_CHARSET = (".xml", ".html", ".txt")
 DEFAULT_TYPE = "application/octet-stream"
 

@@ -36,6 +36,7 @@ class Transcript:
 
     source: Path  # a .vtt or .srt file
     automatic: bool = False  # made by the recogniser, not corrected by a person
+    language: str | None = None  # when it is not the programme's (the feed then says so)
 
     @classmethod
     def pending(cls) -> Transcript:
@@ -79,6 +80,11 @@ class Release:
     @property
     def srt_path(self) -> str | None:
         return f"{self.page_path}transcript.srt" if self.transcript else None
+
+    @property
+    def json_path(self) -> str | None:
+        """The Podcasting 2.0 JSON transcript."""
+        return f"{self.page_path}transcript.json" if self.transcript else None
 
 
 @dataclass(frozen=True)

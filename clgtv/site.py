@@ -17,7 +17,7 @@ from clgtv.pool import map_ordered
 from clgtv.release import Edition, Release
 from clgtv.settings import Site
 from clgtv.textcache import NO_CACHE, TextCache
-from clgtv.transcripts import Cue, parse_cues, read_bytes, vtt_and_srt
+from clgtv.transcripts import Cue, json_transcript, parse_cues, read_bytes, vtt_and_srt
 
 STATIC = "static"
 
@@ -70,9 +70,10 @@ def _render_episode(templates: Path, out: Path, cache: TextCache, page: tuple[di
     directory.mkdir(parents=True, exist_ok=True)
     cues_html = ""
     if release.transcript:
-        vtt, srt, cues_html = transcript_files(release.transcript.source, cache)
+        vtt, srt, segments, cues_html = transcript_files(release.transcript.source, cache)
         _write(directory / "transcript.vtt", vtt, mkdir=False)
         _write(directory / "transcript.srt", srt, mkdir=False)
+        _write(directory / "transcript.json", segments, mkdir=False)
     if release.episode.chapters:
         _write(directory / "chapters.json", chapters_json(release), mkdir=False)
     html_page = (
@@ -83,14 +84,15 @@ def _render_episode(templates: Path, out: Path, cache: TextCache, page: tuple[di
     _write(directory / "index.html", html_page, mkdir=False)
 
 
-def transcript_files(path: Path, cache: TextCache = NO_CACHE) -> tuple[str, str, str]:
-    """A transcript as WebVTT, as SRT and as the page's HTML: from `cache` when it has this file's bytes."""
+def transcript_files(path: Path, cache: TextCache = NO_CACHE) -> tuple[str, str, str, str]:
+    """A transcript as WebVTT, SRT, Podcasting 2.0 JSON and the page's HTML: from `cache` when it has this
+    file's bytes."""
     data = read_bytes(path)
     name = f"transcripts/{textcache.key(data)}"
-    if isinstance(kept := cache.get(name), list) and len(kept) == 3:
+    if isinstance(kept := cache.get(name), list) and len(kept) == 4:
         return tuple(kept)
     cues = parse_cues(data, path)
-    made = (*vtt_and_srt(cues), transcript_html(cues))
+    made = (*vtt_and_srt(cues), json_transcript(cues), transcript_html(cues))
     cache.put(name, made)
     return made
 

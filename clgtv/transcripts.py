@@ -1,14 +1,15 @@
-"""Transcripts: WebVTT or SRT in, WebVTT and SRT out, cues for the episode page.
+"""Transcripts: WebVTT or SRT in; WebVTT, SRT and the Podcasting 2.0 JSON transcript out; cues for the episode page.
 
 Any bytes give cues or a FileError naming the file: UTF-8 only (a BOM is fine); characters XML cannot
 carry are dropped (see clgtv.feed). WebVTT output escapes `&`, `<` and `>`; SRT, which has no escapes
 but is shown with its tags by many players, gets the plain-text rule, and `-->` is broken so that no cue
-text reads as a timing line.
+text reads as a timing line. The JSON transcript is plain text too: the plain-text rule applies.
 """
 
 from __future__ import annotations
 
 import html
+import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -99,6 +100,18 @@ def vtt_and_srt(cues: list[Cue]) -> tuple[str, str]:
         speaker = f"{_srt(cue.speaker)}: " if cue.speaker else ""
         srt.append(f"{number}\n{timing.replace('.', ',')}\n{speaker}{_srt(cue.text)}\n")
     return "\n".join(vtt), "\n".join(srt)
+
+
+def json_transcript(cues: list[Cue]) -> str:
+    """The cues as a Podcasting 2.0 JSON transcript (version 1.0.0): one segment per cue, times in seconds."""
+    segments = []
+    for cue in cues:
+        segment: dict = {"startTime": round(cue.start, 3), "endTime": round(cue.end, 3), "body": plain(cue.text)}
+        if cue.speaker:
+            segment["speaker"] = plain(cue.speaker)
+        segments.append(segment)
+    lines = ",\n".join(json.dumps(segment, ensure_ascii=False) for segment in segments)  # a segment a line
+    return f'{{"version": "1.0.0", "segments": [\n{lines}\n]}}\n'
 
 
 def _srt(text: str) -> str:

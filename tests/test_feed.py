@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import uuid
+from dataclasses import replace
 from pathlib import Path
 
 import feedparser
@@ -14,8 +15,8 @@ from lxml import etree
 from mutagen.mp3 import MP3
 
 from clgtv import content, lint
-from clgtv.feed import fit_bytes, podcast_guid, render_feed
-from clgtv.release import Edition, assemble
+from clgtv.feed import PODCAST_NS, fit_bytes, podcast_guid, render_feed
+from clgtv.release import Edition, Transcript, assemble
 from clgtv.textcache import NO_CACHE, TextCache
 
 NS = lint.NS | {"content": "http://purl.org/rss/1.0/modules/content/"}
@@ -197,6 +198,7 @@ def test_item_tags(rich: Path) -> None:
         "podcast:chapters/@type": "application/json+chapters",
         "podcast:transcript[@type='text/vtt']/@url": page + "transcript.vtt",
         "podcast:transcript[@type='application/x-subrip']/@url": page + "transcript.srt",
+        "podcast:transcript[@type='application/json']/@url": page + "transcript.json",
         "podcast:soundbite/@startTime": "1.0",
         "podcast:soundbite/@duration": "2.5",
         "podcast:soundbite/text()": "The best bit",
@@ -243,6 +245,36 @@ def test_hostile_text_survives_feedparser_and_podcastparser(rich: Path) -> None:
     # podcastparser 0.6 maps podcast:* only under the namespace's old GitHub URI, not the canonical one
     # we use (as the spec says), so gPodder reads no transcript or chapters link from any canonical feed
     assert "transcript_url" not in via_gpodder["episodes"][0]
+
+
+OLD_PODCAST_NS = "https://github.com/Podcastindex-org/podcast-namespace/blob/main/docs/1.0.md"
+
+
+def test_transcripts_in_every_format_webvtt_last_as_captions(rich: Path) -> None:
+    root = preview_feed(rich)
+    tags = item(root.find("channel"), HOSTILE_GUID).findall("podcast:transcript", NS)
+    page = BASE + "test-show/hostile/"
+    assert [dict(tag.attrib) for tag in tags] == [
+        {"url": page + "transcript.json", "type": "application/json", "language": "en-GB"},
+        {"url": page + "transcript.srt", "type": "application/x-subrip", "language": "en-GB"},
+        {"url": page + "transcript.vtt", "type": "text/vtt", "language": "en-GB", "rel": "captions"},
+    ]
+    # readers that keep one of repeated tags keep the last: WebVTT, in feedparser and in podcastparser
+    xml = etree.tostring(root, xml_declaration=True, encoding="UTF-8")
+    parsed = feedparser.parse(xml)
+    assert parsed.entries[0].podcast_transcript == {**tags[-1].attrib}
+    # podcastparser knows podcast:* only under the namespace's old GitHub URI: give it the feed in that
+    renamed = xml.replace(PODCAST_NS.encode(), OLD_PODCAST_NS.encode())
+    via_gpodder = podcastparser.parse(BASE + "test-show/feed.xml", io.BytesIO(renamed))
+    assert via_gpodder["episodes"][0]["transcript_url"] == page + "transcript.vtt"
+
+
+def test_a_transcript_in_another_language_says_so(rich: Path) -> None:
+    (edition,) = preview(rich)
+    release = next(r for r in edition.releases if r.transcript)
+    welsh = replace(release, transcript=Transcript(release.transcript.source, automatic=True, language="cy"))
+    root = etree.fromstring(render_feed(replace(edition, releases=(welsh,))))
+    assert root.xpath("channel/item/podcast:transcript/@language", namespaces=NS) == ["cy", "cy", "cy"]
 
 
 def test_descriptions_fit_in_4000_bytes(project: Path) -> None:
@@ -300,7 +332,7 @@ def test_published_items_by_xpath(published: Path) -> None:
             media = public / one(node, "enclosure/@url").removeprefix(BASE_SAMPLES)
             assert one(node, "itunes:duration/text()") == str(round(MP3(media).info.length))
             assert one(node, "enclosure/@length") == str(media.stat().st_size)
-            for kind, suffix in (("text/vtt", "vtt"), ("application/x-subrip", "srt")):
+            for kind, suffix in (("text/vtt", "vtt"), ("application/x-subrip", "srt"), ("application/json", "json")):
                 url = one(node, f"podcast:transcript[@type='{kind}']/@url")
                 assert url.endswith(f"transcript.{suffix}") and (public / url.removeprefix(BASE_SAMPLES)).is_file()
             assert (public / one(node, "itunes:image/@href").removeprefix(BASE_SAMPLES)).is_file()
