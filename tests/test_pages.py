@@ -170,7 +170,7 @@ def test_pages_rendered_in_parallel_are_the_same_bytes(tmp_path: Path, pool_alwa
     assert pool_always == []
     parallel = files(render(root, tmp_path / "parallel", jobs=2))
     assert pool_always == [2, 2]  # one pool for the notes, one for the episode pages
-    assert len(serial) == 1 + 2 + 6 * 3 + 2  # home; feed, programme page; page, VTT, SRT per episode; static
+    assert len(serial) == 1 + 2 + 6 * 4 + 2  # home; feed, programme page; page, VTT, SRT, JSON per episode; static
     assert parallel == serial
     page = html.fromstring(serial["test-show/e3/index.html"])
     assert "Notes of episode 3" in page.xpath("//section[@class='notes']")[0].text_content()

@@ -154,7 +154,7 @@ def test_the_feed_and_page_carry_the_automatic_transcript(studio) -> None:
     item = next(i for i in etree.fromstring(feed).iter("item") if i.findtext("title") == "Real voices")
     links = [t.get("url") for t in item.iter("{https://podcastindex.org/namespace/1.0}transcript")]
     page = "http://localhost:8000/clgdottv-podcast/real-voices/"
-    assert sorted(links) == [f"{page}transcript.srt", f"{page}transcript.vtt"]
+    assert links == [f"{page}transcript.json", f"{page}transcript.srt", f"{page}transcript.vtt"]  # WebVTT last
     assert "Real voices" in [e.title for e in feedparser.parse(feed).entries]
     assert "Real voices" in [e["title"] for e in podcastparser.parse("feed.xml", io.BytesIO(feed))["episodes"]]
     cached = root / "build/cache/transcripts"
