@@ -57,6 +57,10 @@ class TagError(FileError):
     """mutagen could not read or write tags."""
 
 
+class SearchError(FileError):
+    """Pagefind could not be run, or could not index the site."""
+
+
 class StorageError(ClgtvError):
     """The publishing target refused or failed an operation."""
 
