@@ -1,14 +1,15 @@
 """Benchmark: rendering one programme of 1,000 episodes, with the audio already made.
 
 Reads 1,000 episode files (notes, chapters, people, a 300-cue transcript each by default, every one
-different), then renders the feed, every page, chapters.json, transcript.vtt and .srt, and lints the
-feed against the media files, as `clgtv build` does once its audio cache is warm. Audio processing
+different), then renders the feed, every page, chapters.json, transcript.vtt, .srt and .json and the
+search index (Pagefind), and lints the feed against the media files, as `clgtv build` does once its
+audio cache is warm. Audio processing
 and tagging are left out (cached); one tiny real MP3 stands in, hard-linked, for every episode's media.
 
 It renders twice into fresh folders: first with an empty text cache (the first build of these
 episodes), then again with the cache the first render left (a re-render, as every later build does:
 pages, feeds and side files are all written again; show notes and transcripts that did not change
-are not converted again).
+are not converted again, and the search index of unchanged pages is copied from the cache).
 
     python bench/render.py [--episodes 1000] [--cues 300] [--target 5]
 

@@ -12,6 +12,8 @@ from pathlib import Path, PurePosixPath
 
 HASH_LENGTH = 10  # hex digits of SHA-256 in a published name
 MEDIA_FOLDER = "media"
+SEARCH_FOLDER = "pagefind"  # the search index and Pagefind's scripts (clgtv.search)
+SEARCH_ENTRY = f"{SEARCH_FOLDER}/pagefind-entry.json"  # names the index's other files, as a feed names media
 ARTWORK_PREFIX = "artwork-"
 IMAGE_PREFIX = "image-"
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
-from clgtv import textcache
+from clgtv import search, textcache
 from clgtv.feed import plain, render_feed
 from clgtv.pool import map_ordered
 from clgtv.release import Edition, Release
@@ -20,6 +20,7 @@ from clgtv.textcache import NO_CACHE, TextCache
 from clgtv.transcripts import Cue, json_transcript, parse_cues, read_bytes, vtt_and_srt
 
 STATIC = "static"
+SEARCH_PAGE = "search/index.html"
 
 
 def clock(value: float) -> str:
@@ -48,7 +49,8 @@ def render_all(
     site: Site, editions: tuple[Edition, ...], out: Path, jobs: int | None = None, cache: TextCache = NO_CACHE
 ) -> None:
     """Write the home page, then per programme its feed, its page and every episode's page and side files
-    (those in a process pool when there are many; transcripts kept in `cache`)."""
+    (those in a process pool when there are many; transcripts kept in `cache`), then the search page, and
+    index every page for it (clgtv.search)."""
     templates = site.root / "templates"
     env = environment(templates)
     _copy_static(templates / STATIC, out)
@@ -62,6 +64,8 @@ def render_all(
         lean = replace(edition, programme=replace(edition.programme, episodes=()), releases=())
         episode_pages += [({**context, "edition": lean, "root": "../../"}, release) for release in edition.releases]
     map_ordered(partial(_render_episode, templates, out, cache), episode_pages, jobs)
+    _write(out / SEARCH_PAGE, env.get_template("search.html").render(site=site, root="../"))
+    search.index_site(out, site.language, cache)  # last: it reads every page
 
 
 def _render_episode(templates: Path, out: Path, cache: TextCache, page: tuple[dict, Release]) -> None:
@@ -99,13 +103,32 @@ def transcript_files(path: Path, cache: TextCache = NO_CACHE) -> tuple[str, str,
 
 def transcript_html(cues: list[Cue]) -> str:
     """The transcript's paragraphs, built here rather than in a template loop: an hour holds hundreds of
-    cues, and Jinja's per-value escaping costs far more (bench/README.md)."""
-    return "\n".join(
-        f'<p dir="auto"><button type="button" class="seek stamp" data-start="{cue.start!r}">'
-        f'<span class="visually-hidden">Play from </span>{clock(cue.start)}</button> '
-        f"{f'<strong>{escape(cue.speaker)}:</strong> ' if cue.speaker else ''}{escape(cue.text)}</p>"
-        for cue in cues
-    )
+    cues, and Jinja's per-value escaping costs far more (bench/README.md).
+
+    Plain text without JavaScript: each cue's time is a stamp, which player.js makes a button that seeks.
+    Each cue's id (`t-` and its start in whole seconds) is the moment's address: search results and
+    shared links open the episode there."""
+    taken: set[str] = set()
+    paragraphs = []
+    for cue in cues:
+        anchor = cue_id(cue.start, taken)
+        speaker = f"<strong>{escape(cue.speaker)}:</strong> " if cue.speaker else ""
+        paragraphs.append(
+            f'<p id="{anchor}" class="cue" data-start="{cue.start!r}" dir="auto">'
+            f'<span class="stamp" data-pagefind-ignore>{clock(cue.start)}</span> {speaker}{escape(cue.text)}</p>'
+        )
+    return "\n".join(paragraphs)
+
+
+def cue_id(start: float, taken: set[str]) -> str:
+    """`t-754` for a cue at 754.2 s; `t-754-2` for the second cue starting in that second."""
+    anchor = base = f"t-{int(start)}"
+    count = 1
+    while anchor in taken:
+        count += 1
+        anchor = f"{base}-{count}"
+    taken.add(anchor)
+    return anchor
 
 
 def chapters_json(release: Release) -> str:

@@ -1,6 +1,6 @@
-"""Text derived from the content (show notes as HTML; transcripts as WebVTT, SRT and page HTML), kept in
-build/cache by a digest of its source and of the code that derives it, so that a re-render redoes only what
-changed. An entry that is missing or unreadable is simply derived again."""
+"""Text derived from the content (show notes as HTML; transcripts as WebVTT, SRT, JSON and page HTML; the
+search index), kept in build/cache by a digest of its source and of the code that derives it, so that a
+re-render redoes only what changed. An entry that is missing or unreadable is simply derived again."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from pathlib import Path
 
 import markdown_it
 
-_CODE = ("notes.py", "site.py", "transcripts.py", "feed.py", "textcache.py")  # the modules whose output is cached
+_CODE = ("notes.py", "site.py", "transcripts.py", "feed.py", "search.py", "textcache.py")  # whose output is cached
 
 
 @cache
@@ -42,6 +42,13 @@ class TextCache:
             return json.loads((self.root / f"{name}.json").read_text(encoding="utf-8"))
         except (OSError, ValueError):
             return None
+
+    def folder(self, name: str) -> Path | None:
+        """Where an entry of many files (the search index) is kept; None when nothing is kept."""
+        if self.root is None:
+            return None
+        (self.root / name).parent.mkdir(parents=True, exist_ok=True)
+        return self.root / name
 
     def put(self, name: str, value: object) -> None:
         """Write atomically: page workers may put the same entry at once, and a build may be interrupted."""

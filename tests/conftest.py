@@ -118,6 +118,12 @@ def cli_ok(root: Path, *args: str):
     return result
 
 
+def search_index(folder: Path) -> set[str]:
+    """The search index's files in a built or published site: some are replaced whenever a page's words change
+    (the old ones are then no longer built, like an old MP3)."""
+    return {p.relative_to(folder).as_posix() for p in (folder / "pagefind").rglob("*") if p.is_file()}
+
+
 def snapshot(folder: Path) -> dict[str, bytes]:
     """Every file below a folder: what a failed run must leave exactly as it was."""
     return {p.relative_to(folder).as_posix(): p.read_bytes() for p in folder.rglob("*") if p.is_file()}

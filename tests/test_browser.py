@@ -1,5 +1,6 @@
-"""The published pages in real headless Chromium (Debian's, driven by Playwright): player, chapters,
-transcript, accessibility (axe-core from the axe-playwright-python wheel) and hostile show notes."""
+"""The published pages in real headless Chromium (Debian's, driven by Playwright): player, chapters, the
+interactive transcript, search, accessibility (axe-core from the axe-playwright-python wheel) and hostile
+show notes. One browser for the session; each test gets a fresh context."""
 
 from __future__ import annotations
 
@@ -7,15 +8,19 @@ import os
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import axe_playwright_python as axe_package
 import pytest
+from conftest import make_project, make_tone
 from lxml import etree
 from playwright import sync_api
 from test_pages import publish_rich
 
+from clgtv import build, content, site
+from clgtv.release import Edition, Transcript
 from clgtv.server import make_server
 
 # `make test` installs Debian's chromium when it is missing; a missing browser fails, never skips
@@ -40,7 +45,7 @@ def serving(directory: Path) -> Iterator[str]:
         server.server_close()
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def browser():
     assert CHROMIUM.is_file(), f"{CHROMIUM} not found: run `make test` (it installs chromium) or set CLGTV_CHROMIUM"
     with sync_api.sync_playwright() as playwright:
@@ -61,16 +66,68 @@ def hostile(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         yield base
 
 
-@pytest.fixture
-def page(browser):
-    context = browser.new_context()
-    page = context.new_page()
+def watched(page):
     page.errors = []
+    page.requested = []
     page.on("console", lambda m: m.type == "error" and page.errors.append(f"console: {m.text}"))
     page.on("pageerror", lambda e: page.errors.append(f"page error: {e}"))
     page.on("requestfailed", lambda r: page.errors.append(f"request failed: {r.url}"))
-    yield page
+    page.on("request", lambda r: page.requested.append(r.url))
+    return page
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context()
+    yield watched(context.new_page())
     context.close()
+
+
+@pytest.fixture
+def open_page(browser):
+    """A page in a context of one's own: `open_page(reduced_motion="reduce")`, `java_script_enabled=False`."""
+    contexts = []
+
+    def made(**options):
+        contexts.append(browser.new_context(**options))
+        return watched(contexts[-1].new_page())
+
+    yield made
+    for context in contexts:
+        context.close()
+
+
+CUES = 60  # a minute of one-second cues: enough to scroll the transcript's box
+SPOKEN_ONLY = "zebrafish"  # said in cue 45 of the automatic transcript, written nowhere else
+
+
+def long_transcript(path: Path) -> Path:
+    lines = ["WEBVTT", ""]
+    for n in range(CUES):
+        text = f"Line {n} of the automatic transcript" + (f", where a {SPOKEN_ONLY} swims by." if n == 45 else ".")
+        lines += [f"00:00:{n:02d}.250 --> 00:00:{n + 1:02d}.250" if n < 59 else "00:00:59.250 --> 00:01:00.000"]
+        lines += [f"<v Speaker {n % 3 + 1}>{text}", ""]
+    path.write_text("\n".join(lines))
+    return path
+
+
+@pytest.fixture(scope="module")
+def automatic(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A built project whose one episode (a minute of real audio) goes out with an automatic transcript of
+    60 cues, given to its Release as the recogniser's build stage will: Transcript(path, automatic=True)."""
+    root = make_project(tmp_path_factory.mktemp("automatic") / "project")
+    make_tone(root / "episodes/test-show/2026-10-01-test.wav", seconds=61)
+    vtt = long_transcript(root / "automatic.vtt")
+    loaded = content.load(root)
+    result = build.build(loaded)
+
+    def made(edition: Edition) -> Edition:
+        releases = tuple(replace(r, transcript=Transcript(vtt, automatic=True)) for r in edition.releases)
+        return replace(edition, releases=releases)
+
+    site.render_all(loaded.site, tuple(made(e) for e in result.editions), result.site_dir)
+    with serving(result.site_dir) as base:
+        yield base + "test-show/test/index.html"
 
 
 def serious_violations(page) -> list[str]:
@@ -144,3 +201,184 @@ def test_the_accessibility_check_is_real(page) -> None:
     page.set_content('<html><body><img src="data:,"><p style="color:#bbb">faint</p></body></html>')
     found = " ".join(serious_violations(page))
     assert "image-alt (critical)" in found and "color-contrast (serious)" in found and "html-has-lang" in found
+
+
+PLAYER = "document.getElementById('player')"
+CURRENT = "document.querySelector('p.cue.current')?.id ?? null"
+BOX = "document.querySelector('div.transcript')"
+
+
+def load_episode(page, url: str) -> None:
+    page.goto(url)
+    page.wait_for_function(f"{PLAYER}.readyState >= 1")  # metadata loaded: the player can seek
+
+
+def seek(page, seconds: float, cue: str) -> None:
+    page.evaluate(f"{PLAYER}.currentTime = {seconds}")
+    page.wait_for_function(f"({CURRENT}) === '{cue}'")
+
+
+def box_shows(page, cue: str) -> bool:
+    """Whether the cue lies inside the transcript's box as it is scrolled now."""
+    return page.evaluate(
+        f"""() => {{ const box = {BOX}.getBoundingClientRect();
+        const cue = document.getElementById('{cue}').getBoundingClientRect();
+        return cue.top >= box.top && cue.bottom <= box.bottom; }}"""
+    )
+
+
+def test_the_cue_being_spoken_is_highlighted_and_kept_in_view(page, automatic: str) -> None:
+    load_episode(page, automatic)
+    assert page.evaluate(CURRENT) is None  # nothing spoken yet
+    page_scroll = page.evaluate("window.scrollY")
+    seek(page, 40.3, "t-40")
+    assert page.locator("p.cue.current").count() == 1
+    assert page.locator("#t-40").get_attribute("aria-current") == "true"  # marked for assistive technology
+    page.wait_for_function(f"{BOX}.scrollTop > 0")
+    page.wait_for_timeout(700)  # let a smooth scroll finish
+    assert box_shows(page, "t-40")
+    assert page.evaluate("window.scrollY") == page_scroll  # the box scrolled; the page did not move
+    seek(page, 12.25, "t-12")  # back: the exact start of a cue finds that cue
+    assert page.locator("#t-40").get_attribute("aria-current") is None
+    # real playback across a cue boundary moves the highlight on by itself
+    page.evaluate(f"{PLAYER}.currentTime = 20.9")
+    page.wait_for_function(f"({CURRENT}) === 't-20'")
+    page.evaluate(f"{PLAYER}.play()")
+    page.wait_for_function(f"({CURRENT}) === 't-21'", timeout=10_000)
+    assert page.evaluate(f"{PLAYER}.paused") is False
+    assert page.errors == []
+
+
+def test_every_cue_time_seeks_by_mouse_and_keyboard_and_focus_stays(page, automatic: str) -> None:
+    load_episode(page, automatic)
+    cue = page.locator("#t-7 button.seek")
+    assert cue.get_attribute("type") == "button" and cue.inner_text().endswith("0:00:07")
+    assert page.get_by_role("button", name="Play from 0:00:07").count() == 1
+    cue.click()
+    page.wait_for_function(f"Math.abs({PLAYER}.currentTime - 7.25) < 0.5")
+    assert page.evaluate(CURRENT) == "t-7"
+    assert cue.evaluate("e => e === document.activeElement")  # focus stays where the listener is
+    assert page.url.endswith("#t-7")  # the moment's address, to share
+    page.evaluate(f"{PLAYER}.pause()")
+    other = page.locator("#t-3 button.seek")
+    other.focus()
+    page.keyboard.press("Enter")
+    page.wait_for_function(f"Math.abs({PLAYER}.currentTime - 3.25) < 0.5")
+    page.locator("#t-9 button.seek").focus()
+    page.keyboard.press("Space")
+    page.wait_for_function(f"Math.abs({PLAYER}.currentTime - 9.25) < 0.5")
+    assert page.locator("#t-9 button.seek").evaluate("e => e === document.activeElement")
+    for target in ("#t-9 button.seek", "#transcript-follow"):  # WCAG 2.5.8: at least 24 by 24 px
+        box = page.locator(target).bounding_box()
+        assert box["width"] >= 24 and box["height"] >= 24, (target, box)
+    assert page.errors == []
+
+
+def test_playback_never_steals_focus_or_the_reading_place(page, automatic: str) -> None:
+    load_episode(page, automatic)
+    search = page.locator("#site-search-q")
+    search.focus()
+    page.evaluate("window.scrollTo(0, 0)")
+    seek(page, 30.5, "t-30")
+    page.evaluate(f"{PLAYER}.currentTime = 31.9; {PLAYER}.play()")
+    page.wait_for_function(f"({CURRENT}) === 't-32'", timeout=10_000)
+    assert search.evaluate("e => e === document.activeElement")
+    assert page.evaluate("window.scrollY") == 0  # the page stays where the listener is reading
+    page.evaluate(f"{PLAYER}.pause()")
+    # the listener scrolls the transcript to read elsewhere: the box does not snap back to the player
+    page.evaluate(f"{BOX}.scrollTo({{top: 0, behavior: 'instant'}})")
+    seek(page, 50.5, "t-50")
+    page.wait_for_timeout(700)
+    assert page.evaluate(f"{BOX}.scrollTop") == 0
+    # nor while keyboard focus is on another line of the transcript
+    page.locator("#t-2 button.seek").focus()
+    seek(page, 55.5, "t-55")
+    page.wait_for_timeout(700)
+    assert page.evaluate(f"{BOX}.scrollTop") == 0 and box_shows(page, "t-2")
+    assert page.errors == []
+
+
+def scroll_when_seeking(page, seconds: float) -> tuple[float, float, float]:
+    """The box's scrollTop before a seek, as the seek's events end, and a second later."""
+    return page.evaluate(
+        f"""async () => {{
+        const player = {PLAYER}, box = {BOX}, before = box.scrollTop;
+        const at = new Promise((done) => player.addEventListener("seeked", () => done(box.scrollTop), {{once: true}}));
+        player.currentTime = {seconds};
+        const settled = await new Promise((done) => setTimeout(() => done(box.scrollTop), 1000));
+        return [before, await at, settled]; }}"""
+    )
+
+
+@pytest.mark.parametrize("motion", ["reduce", "no-preference"])
+def test_reduced_motion_jumps_instead_of_scrolling_smoothly(open_page, automatic: str, motion: str) -> None:
+    page = open_page(reduced_motion=motion)
+    load_episode(page, automatic)
+    before, at_seek, settled = scroll_when_seeking(page, 40.5)
+    assert before == 0 and settled > 0 and box_shows(page, "t-40")
+    if motion == "reduce":
+        assert at_seek == settled  # there at once: no motion
+    else:
+        assert at_seek < settled  # on its way: a smooth scroll
+
+
+def test_without_javascript_the_transcript_is_plain_text(open_page, automatic: str, samples: str) -> None:
+    page = open_page(java_script_enabled=False)
+    page.goto(automatic)
+    assert page.locator("div.transcript button").count() == 0  # no buttons that would do nothing
+    assert (
+        page.locator("#t-45").inner_text()
+        == f"0:00:45 Speaker 1: Line 45 of the automatic transcript, where a {SPOKEN_ONLY} swims by."
+    )
+    assert page.locator("#transcript-follow").count() == 0
+    assert page.get_by_role("search").count() == 0  # search runs in the browser: no box without it
+    page.goto(samples + "search/index.html?q=answer")
+    assert "Search needs JavaScript" in page.locator("#search-status").inner_text()
+
+
+def test_the_automatic_transcript_page_has_no_serious_accessibility_violations(page, automatic: str) -> None:
+    load_episode(page, automatic)
+    seek(page, 20.5, "t-20")  # a highlighted cue: its contrast is checked too
+    notice = page.locator("#transcript-notice")
+    assert notice.is_visible() and "made automatically by speech recognition" in notice.inner_text()
+    assert serious_violations(page) == []
+    assert page.errors == []
+
+
+def search_for(page, base: str, words: str) -> None:
+    page.goto(base + "index.html")
+    box = page.get_by_role("search").get_by_label("Search")
+    box.fill(words)
+    box.press("Enter")  # from the keyboard, on any page
+    page.wait_for_function("/match/.test(document.getElementById('search-status').textContent)")
+
+
+def test_a_word_spoken_only_in_a_transcript_finds_the_moment(page, samples: str) -> None:
+    search_for(page, samples, "answer")  # said in one sample's transcript, in no notes or title
+    assert page.locator("#search-status").inner_text() == "1 page match “answer”."
+    result = page.locator("#search-results li.result")
+    assert result.locator("h2").inner_text() == (
+        "Can current systems last? Self-supporting communities and asset-based commissioning"
+    )
+    moment = result.locator("ul.moments a")
+    assert moment.inner_text() == "at 0:00:15"
+    assert "One answer is self-supporting communities" in result.locator("ul.moments").inner_text()
+    assert result.locator("mark").inner_text() == "answer"
+    assert serious_violations(page) == []
+    moment.click()
+    page.wait_for_url("**/self-supporting-communities/index.html#t-15")
+    page.wait_for_function(f"Math.abs({PLAYER}.currentTime - 15.058) < 0.01")  # opened at that moment
+    assert page.evaluate(CURRENT) == "t-15"
+    assert page.evaluate(f"{PLAYER}.paused")  # positioned, not played: the listener presses play
+    assert [url for url in page.requested if not url.startswith(samples)] == []  # nothing from elsewhere
+    assert page.errors == []
+
+
+def test_a_moment_far_down_an_automatic_transcript_opens_in_view(page, automatic: str) -> None:
+    base = automatic.removesuffix("test-show/test/index.html")
+    search_for(page, base, SPOKEN_ONLY)
+    page.locator("#search-results ul.moments a").click()
+    page.wait_for_function(f"Math.abs({PLAYER}.currentTime - 45.25) < 0.01")
+    assert page.evaluate(CURRENT) == "t-45" and box_shows(page, "t-45")
+    assert page.locator("#t-45").is_visible() and page.locator("#t-45").bounding_box()["y"] >= 0
+    assert page.errors == []

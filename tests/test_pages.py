@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 import json
 from concurrent.futures import ProcessPoolExecutor
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -14,7 +15,9 @@ from test_feed import HOSTILE_NOTES, HOSTILE_TITLE, make_rich, preview
 
 from clgtv import content, pool, site
 from clgtv.errors import FileError
+from clgtv.release import Release, Transcript
 from clgtv.textcache import NO_CACHE, TextCache
+from clgtv.transcripts import Cue, json_transcript
 
 
 def publish_rich(root: Path) -> Path:
@@ -89,14 +92,20 @@ def test_episode_page_parts(rich_site: Path) -> None:
     doc = parse(rich_site / "test-show/hostile/index.html")
     (audio,) = doc.xpath("//audio")
     assert audio.get("src").startswith("../../test-show/media/hostile-") and audio.get("src").endswith(".mp3")
-    assert [b.get("data-start") for b in doc.xpath("//ol[@class='chapters']//button")] == ["0.0", "2.0"]
+    # without JavaScript the times are text (player.js makes them buttons): no button that does nothing
+    assert not doc.xpath("//button[not(@type='submit')]")
+    assert [li.get("data-start") for li in doc.xpath("//ol[@class='chapters']/li")] == ["0.0", "2.0"]
+    assert doc.xpath("//ol[@class='chapters']//span[@class='stamp']/text()") == ["0:00:00", "0:00:02"]
     assert doc.xpath("//ol[@class='chapters']//a/@href") == ["https://example.org/part-two"]
     assert doc.xpath("//a[text()='WebVTT']/@href") == ["transcript.vtt"]
     assert doc.xpath("//a[text()='SRT']/@href") == ["transcript.srt"]
-    assert [p.xpath("button")[0].tail.strip() for p in doc.xpath("//div[@class='transcript']/p")] == [
-        "First words & more",
-        "Second line",
+    assert doc.xpath("//a[text()='JSON']/@href") == ["transcript.json"]
+    cues = doc.xpath("//div[@class='transcript']/p")
+    assert [(p.get("id"), p.get("data-start"), p.xpath("span[@class='stamp']")[0].tail.strip()) for p in cues] == [
+        ("t-0", "0.0", "First words & more"),
+        ("t-1", "1.5", "Second line"),
     ]
+    assert "made automatically" not in doc.text_content()  # the host's own transcript
     assert doc.xpath("//img[@class='episode-art']/@alt") == [f"Artwork for {HOSTILE_TITLE}"]
     assert "Licence: CC0-1.0" in doc.xpath("//article/p[@class='meta']")[-1].text_content()
 
@@ -114,6 +123,71 @@ def test_transcripts_as_vtt_and_srt(published: Path, rich_site: Path) -> None:
         "00:00:01.500 --> 00:00:03.000\nSecond line\n"
     )
     assert (hostile / "transcript.srt").read_text().startswith("1\n00:00:00,000 --> 00:00:01,500\nFirst words & more\n")
+
+
+def test_transcript_json_follows_podcasting_2(published: Path, rich_site: Path) -> None:
+    sample = published / "public/clgdottv-podcast/inclusive-digital-economy"
+    segments = json.loads((sample / "transcript.json").read_text())["segments"]
+    assert segments[0] == {
+        "startTime": 0.6,
+        "endTime": 6.845,
+        "body": "Welcome to the CLGdotTV Podcast. Today: towards a more inclusive digital economy.",
+        "speaker": "Vicky Sargent",
+    }
+    assert len(segments) == (sample / "transcript.vtt").read_text().count(" --> ")
+    hostile = json.loads((rich_site / "test-show/hostile/transcript.json").read_text())
+    assert hostile == {
+        "version": "1.0.0",
+        "segments": [
+            {"startTime": 0.0, "endTime": 1.5, "body": "First words & more"},
+            {"startTime": 1.5, "endTime": 3.0, "body": "Second line"},
+        ],
+    }
+
+
+def test_json_transcript_text_is_plain() -> None:
+    cue = Cue(1.0, 2.5, "Ann <Host>", "a <b>tag</b> & more")
+    (segment,) = json.loads(json_transcript([cue]))["segments"]
+    assert segment == {
+        "startTime": 1.0,
+        "endTime": 2.5,
+        "body": "a <\u2060b>tag<\u2060/b> & more",
+        "speaker": "Ann <\u2060Host>",
+    }
+
+
+def test_cue_ids_are_unique_and_name_the_second() -> None:
+    cues = [Cue(754.2, 755.0, None, "one"), Cue(754.8, 756.0, None, "two"), Cue(3725.0, 3726.0, None, "three")]
+    page = html.fromstring(f"<div>{site.transcript_html(cues)}</div>")
+    assert page.xpath("p/@id") == ["t-754", "t-754-2", "t-3725"]
+    assert page.xpath("p/span[@class='stamp']/text()") == ["0:12:34", "0:12:34", "1:02:05"]
+
+
+def render_automatic(root: Path, out: Path) -> Path:
+    """The project's editions with each transcript marked as the recogniser's, rendered into `out`."""
+    editions = tuple(
+        replace(edition, releases=tuple(automatic(r) for r in edition.releases)) for edition in preview(root)
+    )
+    site.render_all(content.load(root).site, editions, out)
+    return out
+
+
+def automatic(release: Release) -> Release:
+    if not release.transcript:
+        return release
+    return replace(release, transcript=Transcript(release.transcript.source, automatic=True))
+
+
+def test_an_automatic_transcript_says_so(tmp_path: Path) -> None:
+    root = make_rich(make_project(tmp_path / "project"))
+    doc = parse(render_automatic(root, tmp_path / "out") / "test-show/hostile/index.html")
+    (section,) = doc.xpath("//section[@aria-labelledby='transcript-heading']")
+    assert section.xpath("h2")[0].text_content() == "Transcript (made automatically)"  # what screen readers hear
+    (notice,) = doc.xpath(f"//*[@id='{section.get('aria-describedby')}']")
+    assert notice.text_content() == (
+        "This transcript was made automatically by speech recognition and may contain errors."
+    )
+    assert notice.getnext().text_content().startswith("Download the transcript")  # beside the transcript
 
 
 def test_chapters_json(rich_site: Path) -> None:
@@ -170,7 +244,9 @@ def test_pages_rendered_in_parallel_are_the_same_bytes(tmp_path: Path, pool_alwa
     assert pool_always == []
     parallel = files(render(root, tmp_path / "parallel", jobs=2))
     assert pool_always == [2, 2]  # one pool for the notes, one for the episode pages
-    assert len(serial) == 1 + 2 + 6 * 4 + 2  # home; feed, programme page; page, VTT, SRT, JSON per episode; static
+    assert any(name.startswith("pagefind/") for name in serial)  # the search index
+    pages = [name for name in serial if not name.startswith("pagefind/")]
+    assert len(pages) == 1 + 1 + 2 + 6 * 4 + 3  # home, search; feed, programme page; page, VTT, SRT, JSON; static
     assert parallel == serial
     page = html.fromstring(serial["test-show/e3/index.html"])
     assert "Notes of episode 3" in page.xpath("//section[@class='notes']")[0].text_content()

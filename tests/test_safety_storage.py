@@ -21,6 +21,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
+from conftest import search_index
 from test_storage_s3 import (  # noqa: F401 - the real S3 server's fixtures, shared
     DROP,
     aws_env,
@@ -201,10 +202,15 @@ def test_prune_deletes_only_what_clgtv_published(run, project: Path) -> None:
     (project / "public/by-hand.html").write_text("a page a person put there")
     (project / "public/test-show/media/hand.mp3").write_bytes(b"not ours")
     retitle(project, "Retitled")
+    index = search_index(project / "public")
     result = run(project, "publish", "--prune")
     assert result.exit_code == 0, result.output
     assert f"delete {old}" in result.output and "hand.mp3" not in result.output and "by-hand" not in result.output
-    assert "published 4 files to public (4 unchanged, 1 deleted)" in result.output
+    new, stale = search_index(project / "build/site") - index, index - search_index(project / "build/site")
+    assert stale and not stale & search_index(project / "public")  # the search index's old files went too
+    published = 4 + len(new) + 1  # the MP3, its page, the programme page and the feed; the index and its entry
+    assert f"published {published} files to public (" in result.output
+    assert f" unchanged, {1 + len(stale)} deleted)" in result.output
     assert (project / "public/by-hand.html").read_text() == "a page a person put there"
     assert (project / "public/test-show/media/hand.mp3").read_bytes() == b"not ours"
     assert not (project / "public" / old).exists() and (project / "public" / media(project)).is_file()

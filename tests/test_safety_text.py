@@ -405,9 +405,9 @@ def test_a_webvtt_with_script_cues_and_voice_tags_with_markup(run, project: Path
         "2\n00:00:01,000 --> 00:00:02,000\nraw bold 1 < 2\n\n"
         f"3\n00:00:02,000 --> 00:00:03,000\nTom & Jerry: --{WJ}> 00:00:09.000 &lol;\n",
         [
-            "Play from 0:00:00 <b>Bob</b> & Ann: <script>alert(1)</script>",
-            "Play from 0:00:01 raw bold 1 < 2",
-            "Play from 0:00:02 Tom & Jerry: --> 00:00:09.000 &lol;",
+            "0:00:00 <b>Bob</b> & Ann: <script>alert(1)</script>",
+            "0:00:01 raw bold 1 < 2",
+            "0:00:02 Tom & Jerry: --> 00:00:09.000 &lol;",
         ],
     )
     vtt_out, srt_out, _ = outputs(project)
@@ -432,7 +432,7 @@ def test_an_srt_with_html_tags_and_arrows_in_its_text(run, project: Path) -> Non
         "WEBVTT\n\n00:00:00.000 --> 00:00:01.500\nLoud it\n\n"
         "00:00:01.500 --> 00:00:03.000\nsee 00:00:05,000 --&gt; 00:00:06,000 here\n-&gt; and --&gt; &amp; &lt;!-- x\n"
     )
-    assert paragraphs[1] == "Play from 0:00:01 see 00:00:05,000 --> 00:00:06,000 here\n-> and --> & <!-- x"
+    assert paragraphs[1] == "0:00:01 see 00:00:05,000 --> 00:00:06,000 here\n-> and --> & <!-- x"
 
 
 def test_a_speaker_ending_in_a_dash_writes_no_arrow(run, project: Path) -> None:
@@ -441,7 +441,7 @@ def test_a_speaker_ending_in_a_dash_writes_no_arrow(run, project: Path) -> None:
     assert outputs(project) == (
         "WEBVTT\n\n00:00:00.000 --> 00:00:01.000\n<v Jean-- >Bonjour\n",
         "1\n00:00:00,000 --> 00:00:01,000\nJean--: Bonjour\n",
-        ["Play from 0:00:00 Jean--: Bonjour"],
+        ["0:00:00 Jean--: Bonjour"],
     )
 
 

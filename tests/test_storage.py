@@ -9,6 +9,7 @@ import os
 from pathlib import Path
 
 import pytest
+from conftest import search_index
 
 from clgtv.errors import StorageError
 from clgtv.storage import DirectoryTarget, Progress
@@ -42,14 +43,18 @@ def test_content_type_and_cache_control_by_table(key: str, content_type: str, ca
 
 
 def test_stages_put_media_and_side_files_first_pages_next_feeds_last() -> None:
-    keys = ["s/feed.xml", "index.html", "s/media/a-1.mp3", "s/e/chapters.json", "s/e/transcript.vtt", "s/e/index.html"]
+    keys = ["s/feed.xml", "pagefind/pagefind-entry.json", "index.html", "pagefind/fragment/en_1.pf_fragment"]
+    keys += ["s/media/a-1.mp3", "s/e/chapters.json", "s/e/transcript.vtt", "s/e/index.html", "pagefind/pagefind.js"]
     assert sorted(keys, key=stage) == [
         "s/media/a-1.mp3",
         "s/e/chapters.json",
         "s/e/transcript.vtt",
         "index.html",
+        "pagefind/fragment/en_1.pf_fragment",  # the search index goes with the pages
         "s/e/index.html",
+        "pagefind/pagefind.js",
         "s/feed.xml",
+        "pagefind/pagefind-entry.json",  # its entry, naming the rest, with the feeds: last
     ]
 
 
@@ -114,15 +119,21 @@ def test_directory_prune_and_dry_run(project: Path, run) -> None:
     foreign = project / "public/notes-by-hand.txt"
     foreign.write_text("not clgtv's")
     kept = run(project, "publish")
-    assert "1 no longer built, kept" in kept.output and old.exists()
+    stale = search_index(project / "public") - search_index(project / "build/site")  # the title is searchable
+    assert stale and f"{1 + len(stale)} no longer built, kept" in kept.output and old.exists()
     dry = run(project, "publish", "--prune", "--dry-run")
     assert dry.exit_code == 0, dry.output
     assert f"would delete test-show/media/{old.name}" in dry.output and old.exists()
     assert "notes-by-hand.txt" not in dry.output
     pruned = run(project, "publish", "--prune")
     assert pruned.exit_code == 0, pruned.output
-    assert "published 0 files" in pruned.output and "1 deleted" in pruned.output
-    assert not old.exists() and foreign.exists() and (project / "public/.clgtv/manifest.json").exists()
+    assert "published 0 files" in pruned.output and f"{1 + len(stale)} deleted" in pruned.output
+    assert (
+        not old.exists()
+        and foreign.exists()
+        and not stale & search_index(project / "public")
+        and (project / "public/.clgtv/manifest.json").exists()
+    )
 
 
 def test_directory_lock_blocks_then_goes_stale(tmp_path: Path) -> None:

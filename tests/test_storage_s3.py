@@ -26,9 +26,10 @@ from urllib.parse import unquote, urlsplit
 import boto3
 import pytest
 from botocore.config import Config
-from conftest import cli_ok, episode_text, make_project, make_tone
+from conftest import cli_ok, episode_text, make_project, make_tone, search_index
 from s3server import start_moto
 
+from clgtv.layout import SEARCH_ENTRY
 from clgtv.settings import S3Settings
 from clgtv.storage import S3Target
 from clgtv.storage.plan import LocalFile
@@ -210,6 +211,11 @@ def stored(s3, bucket: str) -> dict[str, bytes]:
     return {key: s3.get_object(Bucket=bucket, Key=key)["Body"].read() for key in keys}
 
 
+def search_index_keys(objects) -> set[str]:
+    """The search index's files among the objects below site/."""
+    return {k.removeprefix("site/") for k in objects if k.startswith("site/pagefind/")}  # keys or a mapping
+
+
 def built(project: Path) -> dict[str, Path]:
     site = project / "build/site"
     return {p.relative_to(site).as_posix(): p for p in site.rglob("*") if p.is_file()}
@@ -253,7 +259,13 @@ def test_objects_have_content_type_cache_control_and_stage_order(s3_project: Pat
         "test-show/test/transcript.vtt": ("text/vtt", short),
         "static/style.css": ("text/css", short),
         "static/player.js": ("text/javascript", short),
+        "test-show/test/transcript.json": ("application/json", short),
+        "search/index.html": ("text/html; charset=utf-8", short),
+        "pagefind/pagefind.js": ("text/javascript", short),
+        "pagefind/pagefind-entry.json": ("application/json", short),
     }
+    fragment = next(k for k in local if k.startswith("pagefind/fragment/"))
+    expected[fragment] = ("application/octet-stream", short)  # Pagefind's gzipped records, read by pagefind.js
     media = [k for k in local if k.startswith("test-show/media/")]
     artwork = [k for k in local if k.startswith("test-show/artwork-")]
     assert len(media) == 2 and len(artwork) == 1
@@ -269,8 +281,10 @@ def test_objects_have_content_type_cache_control_and_stage_order(s3_project: Pat
     assert "site/.clgtv/lock" not in objects  # released
     order = put_keys(proxy, bucket)
     assert order[0] == ".clgtv/lock" and order[-1] == ".clgtv/manifest.json"
-    ranks = [{".html": 1, ".xml": 2}.get(Path(k).suffix, 0) for k in order[1:-1]]
-    assert ranks == sorted(ranks) and ranks[-1] == 2, order  # media and side files, then pages, then feeds
+    ranks = [{".html": 1, ".xml": 2}.get(Path(k).suffix, 1 if k.startswith("pagefind/") else 0) for k in order[1:-1]]
+    ranks = [2 if k == "pagefind/pagefind-entry.json" else rank for k, rank in zip(order[1:-1], ranks, strict=True)]
+    # media and side files, then pages and the search index, then feeds and the index's entry
+    assert ranks == sorted(ranks) and ranks[-1] == 2, order
 
 
 def test_ranged_get_on_media_returns_206_with_the_right_bytes(s3_project: Path, run, s3, bucket) -> None:
@@ -319,6 +333,7 @@ def test_second_publish_uploads_nothing(s3_project: Path, run, s3, bucket, proxy
 def test_changed_episode_reuploads_only_its_files_and_the_feed(s3_project: Path, run, s3, bucket, proxy) -> None:
     publish_ok(run, s3_project)
     old_media = {k for k in built(s3_project) if "/media/later-" in k}
+    old_index = search_index(s3_project / "build/site")
     episode = s3_project / "episodes/test-show/2026-10-08-later.md"
     episode.write_text(
         episode_text(**{**LATER, "title": '"Later, renamed"'}, guid="7e1b1f2a-8a1c-4d53-8b57-1d0f5cfb8a02")
@@ -327,7 +342,10 @@ def test_changed_episode_reuploads_only_its_files_and_the_feed(s3_project: Path,
     publish_ok(run, s3_project)
     (new_media,) = {k for k in built(s3_project) if "/media/later-" in k} - old_media
     uploaded = set(put_keys(proxy, bucket)) - {".clgtv/lock", ".clgtv/manifest.json", "index.html"}
-    assert uploaded == {new_media, "test-show/later/index.html", "test-show/index.html", "test-show/feed.xml"}
+    # and, as the title is searchable, the search index's files it changed, with the entry that names them
+    index = search_index(s3_project / "build/site") - old_index | {"pagefind/pagefind-entry.json"}
+    assert len(index) > 1 and "pagefind/pagefind.js" not in index
+    assert uploaded == {new_media, "test-show/later/index.html", "test-show/index.html", "test-show/feed.xml", *index}
     objects = stored(s3, bucket)
     assert "Later, renamed" in objects["site/test-show/feed.xml"].decode()
     assert all(f"site/{k}" in objects for k in old_media)  # the old media stays: feeds cached elsewhere point at it
@@ -355,12 +373,16 @@ def test_prune_removes_only_what_is_no_longer_built(s3_project: Path, run, s3, b
     gone = {k for k in before if k.startswith(("site/test-show/media/later-", "site/test-show/later/"))}
     assert len(gone) == 2  # its media and its page
     kept = publish_ok(run, s3_project)
-    assert "2 no longer built, kept" in kept.output and set(stored(s3, bucket)) == before
+    # the search index's files that named the episode are replaced too: the new go up, the old are kept
+    index = search_index(s3_project / "build/site")
+    stale, before = search_index_keys(before) - index, before | {f"site/{k}" for k in index}
+    gone |= {f"site/{k}" for k in stale}
+    assert stale and f"{len(gone)} no longer built, kept" in kept.output and set(stored(s3, bucket)) == before
     dry = publish_ok(run, s3_project, "--prune", "--dry-run")
     assert all(f"would delete {k.removeprefix('site/')}" in dry.output for k in gone)
     assert set(stored(s3, bucket)) == before
     pruned = publish_ok(run, s3_project, "--prune")
-    assert "2 deleted" in pruned.output
+    assert f"{len(gone)} deleted" in pruned.output
     after = stored(s3, bucket)
     assert set(after) == before - gone
     assert "elsewhere/keep.txt" in after and "site/.clgtv/manifest.json" in after
@@ -374,7 +396,10 @@ def test_dry_run_changes_nothing(s3_project: Path, run, s3, bucket, proxy) -> No
     episode.write_text(episode_text(title='"Dry"', chapters=CHAPTERS, transcript="2026-10-01-test.vtt"))
     proxy.reset()
     result = publish_ok(run, s3_project, "--dry-run")
-    assert "would upload test-show/feed.xml" in result.output and "would publish 4 files" in result.output
+    index = search_index(s3_project / "build/site") - search_index_keys(before)
+    assert "would upload test-show/feed.xml" in result.output
+    # the MP3, its page, the programme page and the feed; the search index's new files and its entry
+    assert f"would publish {4 + len(index) + 1} files" in result.output
     assert proxy.writes() == []  # not even the lock
     assert stored(s3, bucket) == before
 
@@ -391,7 +416,7 @@ def test_server_lost_mid_publish_keeps_the_old_feed_and_a_rerun_finishes(
     lock whose process has ended and takes it over. moto behind the proxy keeps the bucket, as a real
     service would, which a killed moto process could not."""
     publish_ok(run, s3_project)
-    old_feed = stored(s3, bucket)["site/test-show/feed.xml"]
+    old_feed, old_entry = (stored(s3, bucket)[f"site/{k}"] for k in ("test-show/feed.xml", SEARCH_ENTRY))
     old_media = {k for k in built(s3_project) if "/media/later-" in k}
     episode = s3_project / "episodes/test-show/2026-10-08-later.md"
     episode.write_text(episode_text(**{**LATER, "title": '"Later, v2"'}, guid="7e1b1f2a-8a1c-4d53-8b57-1d0f5cfb8a02"))
@@ -414,12 +439,14 @@ def test_server_lost_mid_publish_keeps_the_old_feed_and_a_rerun_finishes(
     assert crashed.returncode == 1
     (line,) = error_lines(crashed.stderr)
     assert re.fullmatch(
-        rf"error: s3://{bucket}/site/[\w/-]*index\.html: connection to {proxy.url} failed "
+        # a page, or a file of the search index, which goes up beside the pages
+        rf"error: s3://{bucket}/site/(?:[\w/-]*index\.html|pagefind/[\w./-]+): connection to {proxy.url} failed "
         r"\(ConnectionClosedError\); check s3\.endpoint_url and the network, then publish again",
         line,
     ), line
     objects = stored(s3, bucket)
     assert objects["site/test-show/feed.xml"] == old_feed  # listeners still get the old feed
+    assert objects[f"site/{SEARCH_ENTRY}"] == old_entry  # and search the old index, whose files are all there
     (new_media,) = {k for k in built(s3_project) if "/media/later-" in k} - old_media
     assert f"site/{new_media}" in objects  # the media stage had finished
     assert "site/.clgtv/lock" in objects  # the crashed run could not release it

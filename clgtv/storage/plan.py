@@ -11,7 +11,7 @@ from functools import cached_property
 from pathlib import Path, PurePosixPath
 
 from clgtv.errors import StorageError
-from clgtv.layout import file_digest, is_immutable
+from clgtv.layout import SEARCH_ENTRY, SEARCH_FOLDER, file_digest, is_immutable
 
 CONTROL_PREFIX = ".clgtv/"  # the target's own bookkeeping: never planned, never pruned
 MANIFEST_KEY = CONTROL_PREFIX + "manifest.json"
@@ -23,7 +23,7 @@ def is_control(key: str) -> bool:
     return key.startswith(CONTROL_PREFIX) or f"/{CONTROL_PREFIX}" in key
 
 
-STAGES = ("media and side files", "pages", "feeds")  # upload order: a feed never points at nothing
+STAGES = ("media and side files", "pages and search index", "feeds")  # upload order: nothing points at nothing
 
 IMMUTABLE = "public, max-age=31536000, immutable"  # content-hashed names: the bytes never change
 SHORT = "public, max-age=300"  # feeds and pages: listeners see a new episode within 5 minutes
@@ -34,7 +34,13 @@ def cache_control(key: str) -> str:
 
 
 def stage(key: str) -> int:
-    """0: media, artwork, chapters, transcripts and other side files; 1: pages; 2: feeds."""
+    """0: media, artwork, chapters, transcripts and other side files; 1: pages and the search index's files;
+    2: feeds, and the search index's entry, which names its other files (a publish cut off before it leaves
+    the old entry naming the old files, which are kept)."""
+    if key == SEARCH_ENTRY:
+        return 2
+    if key.startswith(f"{SEARCH_FOLDER}/"):
+        return 1
     suffix = PurePosixPath(key).suffix.lower()
     return {".html": 1, ".xml": 2}.get(suffix, 0)
 
