@@ -59,6 +59,8 @@ class TagError(FileError):
 
 class ModelError(FileError):
     """A speech-recognition model is missing, damaged, or not the one it should be."""
+
+
 class SearchError(FileError):
     """Pagefind could not be run, or could not index the site."""
 
