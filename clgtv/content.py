@@ -143,11 +143,7 @@ def _transcription_problems(site: Site, programmes: list[Programme]) -> list[Pro
                 continue
             language = settings.language or whisper_code(show.language)
             if language is None:
-                path, line, field = (
-                    (show.path, show.line("language"), "language")
-                    if "language" in show.lines
-                    else (site.path, site.line("defaults.language"), "defaults.language")
-                )
+                path, line, field = language_source(site, show)
                 message = (
                     f"Whisper cannot transcribe '{show.language}', so {show.slug}'s episodes cannot get automatic "
                     "transcripts; set transcription.language to the language spoken, or transcription.enabled: false"
@@ -161,3 +157,10 @@ def _transcription_problems(site: Site, programmes: list[Programme]) -> list[Pro
                 )
                 problems.setdefault((path, line), Problem(path, line, field, message))
     return list(problems.values())
+
+
+def language_source(site: Site, show: Show) -> tuple[Path, int, str]:
+    """Where a programme's language is set: its show.yaml, else clgtv.yaml's defaults (file, line, field)."""
+    if "language" in show.lines:
+        return show.path, show.line("language"), "language"
+    return site.path, site.line("defaults.language"), "defaults.language"

@@ -21,7 +21,7 @@ from pathlib import Path
 
 from clgtv import transcription
 from clgtv.build import Cache, process_audio
-from clgtv.content import Content
+from clgtv.content import Content, language_source
 from clgtv.episodes import Episode, split_front_matter, transcription_settings
 from clgtv.errors import ContentError, FileError, Problem, display_path
 from clgtv.schema import load_yaml
@@ -186,11 +186,7 @@ def _language_problem(site: Site, show: Show, episode: Episode) -> Problem | Non
     checks this only for episodes that get automatic transcripts)."""
     if transcription_settings(show, episode).language or whisper_code(show.language):
         return None
-    path, line, field = (
-        (show.path, show.line("language"), "language")
-        if "language" in show.lines
-        else (site.path, site.line("defaults.language"), "defaults.language")
-    )
+    path, line, field = language_source(site, show)
     message = (
         f"Whisper cannot transcribe '{show.language}'; to transcribe {display_path(episode.path)}, set "
         "transcription.language in it to the language spoken"
