@@ -143,7 +143,7 @@ def test_running_again_never_overwrites_the_hosts_corrections(transcribed: Path,
     draft = transcribed / DRAFT
     draft.write_text(draft.read_text().replace("WEBVTT\n", "WEBVTT\n\nNOTE corrected up to 0:10\n", 1))
     before = snapshot(transcribed / "episodes")
-    lines = refused(run(transcribed, "transcribe", EPISODE))
+    lines = refused(run(transcribed, "transcribe", EPISODE, f"./{EPISODE}"))  # named twice: said once
     assert lines == [
         f"{EPISODE}:6: transcript: 2026-10-01-test.vtt is already this episode's transcript, with any "
         "corrections made to it, and clgtv never overwrites it; to replace it with a new draft, losing those "
