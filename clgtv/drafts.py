@@ -122,21 +122,25 @@ def transcribe(
 def plan(content: Content, paths: Sequence[Path], overwrite: bool) -> list[Draft]:
     """The drafts to write, one per episode named; ContentError with every reason to write none."""
     episodes = {e.path.resolve(): (p.show, e) for p in content.programmes for e in p.episodes}
-    drafts: dict[Path, Draft] = {}
+    drafts: list[Draft] = []
     problems: list[Problem] = []
+    seen: set[Path] = set()
     for path in paths:
         if (found := episodes.get(path.resolve())) is None:
             problems.append(Problem(path, 1, "file", _not_an_episode(path, content.site)))
             continue
         show, episode = found
+        if episode.path in seen:  # named twice
+            continue
+        seen.add(episode.path)
         draft = Draft(show, episode, episode.path.parent / f"{episode.path.stem}.vtt", episode.transcript is not None)
         if reasons := _refusals(content.site, draft, overwrite):
             problems += reasons
         else:
-            drafts.setdefault(episode.path, draft)
+            drafts.append(draft)
     if problems:
         raise ContentError(problems)
-    return list(drafts.values())
+    return drafts
 
 
 def _not_an_episode(path: Path, site: Site) -> str:

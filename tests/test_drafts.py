@@ -6,17 +6,22 @@ nothing half-written."""
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
 from conftest import SHOW_YAML, cli_ok, make_project, share_models, snapshot
+from hypothesis import event, given, settings
+from hypothesis import strategies as st
 from speech import joined_prompts, word_error_rate
 
 from clgtv import content, drafts, transcription
+from clgtv.episodes import split_front_matter
 from clgtv.errors import FileError
 from clgtv.release import Transcript, assemble
+from clgtv.schema import load_yaml
 from clgtv.transcripts import read_cues
 
 SHOW = "episodes/test-show"
@@ -138,7 +143,7 @@ def test_running_again_never_overwrites_the_hosts_corrections(transcribed: Path,
     draft = transcribed / DRAFT
     draft.write_text(draft.read_text().replace("WEBVTT\n", "WEBVTT\n\nNOTE corrected up to 0:10\n", 1))
     before = snapshot(transcribed / "episodes")
-    lines = refused(run(transcribed, "transcribe", EPISODE))
+    lines = refused(run(transcribed, "transcribe", EPISODE, f"./{EPISODE}"))  # named twice: said once
     assert lines == [
         f"{EPISODE}:6: transcript: 2026-10-01-test.vtt is already this episode's transcript, with any "
         "corrections made to it, and clgtv never overwrites it; to replace it with a new draft, losing those "
@@ -268,6 +273,7 @@ def test_a_full_or_read_only_disk_leaves_nothing_half_written(transcribed: Path,
 
 
 NAME = "2026-10-01-test.vtt"
+EMPTY_OR_NAMED = re.compile(rf"transcript:[ \t]*(~|null|''|\"\"|{re.escape(NAME)})?[ \t]*(#.*)?")
 
 
 def test_the_line_goes_after_the_audio_entry_keeping_line_ends_and_a_bom() -> None:
@@ -293,3 +299,59 @@ def test_front_matter_that_cannot_be_changed_safely_is_left_alone() -> None:
         str(raised.value)
         == f"e.md: cannot add `transcript: {NAME}` to the front matter safely; add that line to it yourself"
     )
+
+
+FRAGMENTS = [
+    "# a comment",
+    "",
+    "  # an indented comment",
+    "title: A",
+    'title: "Quoted: # not a comment"',
+    "summary: >-\n  folded\n\n  text",
+    "people:\n  - name: A\n    role: host",
+    "chapters: [{start: '0:00:00', title: A}]",
+    "  indented: x",
+    "transcript:",
+    "transcript: other.vtt",
+    "audio: a.wav",
+    "audio: |\n  a.wav",
+    "audio: [a,\nb]",
+    "...",
+    "---",
+    "\t tab",
+    "key: value # comment",
+]
+
+
+@given(
+    parts=st.lists(st.sampled_from(FRAGMENTS), max_size=8),
+    crlf=st.booleans(),
+    bom=st.booleans(),
+    body=st.text(max_size=20),
+)
+@settings(max_examples=300)
+def test_the_front_matter_gets_exactly_the_line_or_is_left_alone(parts: list[str], crlf: bool, bom: bool, body: str):
+    """Whatever the front matter holds: the same fields plus `transcript`, the file's other lines
+    exactly as they were, or a FileError; never anything else."""
+    newline = "\r\n" if crlf else "\n"
+    text = ("\ufeff" if bom else "") + newline.join(["---", *parts, "---", body])
+    try:
+        result = drafts.pointed(text, NAME, Path("e.md"))
+    except FileError as exc:
+        event("left alone")
+        assert str(exc).startswith("e.md: cannot add `transcript: ")
+        return
+    event("changed" if result != text else "named already")
+    assert result.startswith("\ufeff" if bom else "---") and result.endswith(body)
+    added = [line for line in result.split("\n") if line.rstrip("\r").startswith(f"transcript: {NAME}")]
+    assert len(added) == 1 or result == text
+    kept = [line for line in result.split("\n") if not line.rstrip("\r").startswith(f"transcript: {NAME}")]
+    original = [line for line in text.split("\n") if not EMPTY_OR_NAMED.fullmatch(line.rstrip("\r"))]
+    assert [line for line in kept if not EMPTY_OR_NAMED.fullmatch(line.rstrip("\r"))] == original
+    assert front_matter(result) == {**front_matter(text), "transcript": NAME}
+
+
+def front_matter(text: str) -> dict:
+    data, problems = load_yaml(split_front_matter(text.removeprefix("\ufeff"))[0], Path("e.md"))
+    assert not problems
+    return data
