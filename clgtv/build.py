@@ -10,7 +10,6 @@ import json
 import os
 import shutil
 from collections.abc import Callable, Iterable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
@@ -21,6 +20,7 @@ from clgtv.content import Content, Programme
 from clgtv.episodes import Episode
 from clgtv.errors import ClgtvError, display_path
 from clgtv.layout import AUDIO_FORMATS, file_digest
+from clgtv.pool import map_threads
 from clgtv.release import Edition, Release, Transcript, assemble, audio_settings, finished
 from clgtv.settings import CLIPS, AudioSettings, Show, Site
 from clgtv.tags import ChapterMark, TagSet, media_duration, write_tags
@@ -164,8 +164,7 @@ def process_audio(cache: Cache, recordings: list[Recording], jobs: int | None, l
             log(f"  warning: {episode.audio.name}: {warning}")
         return episode.audio
 
-    with ThreadPoolExecutor(max_workers=workers) as pool:
-        return tuple(pool.map(work, todo.values()))
+    return tuple(map_threads(work, list(todo.values()), workers))
 
 
 def _edition(

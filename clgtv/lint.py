@@ -187,7 +187,8 @@ def _looks_like_mp3(head: bytes) -> bool:
 
 NO_TRANSCRIPT = (
     "the episode has no transcript; WCAG 2.2 success criterion 1.2.1 (audio-only) asks for one: "
-    "give it a transcript file, or turn transcription on (transcription: enabled: true)"
+    "give it a transcript file (`clgtv transcribe EPISODE` writes a draft to correct), or turn "
+    "transcription on (transcription: enabled: true)"
 )
 
 

@@ -15,19 +15,19 @@ import os
 import threading
 import time
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
 from clgtv import recogniser
 from clgtv.episodes import Episode, transcription_settings, transcription_source
 from clgtv.errors import ContentError, Problem, display_path
+from clgtv.pool import map_threads
 from clgtv.recogniser import Heard, Model, Recogniser, Word
 from clgtv.release import Transcript
 from clgtv.settings import Show, Site, TranscriptionSettings, whisper_code
 from clgtv.transcripts import Cue, vtt_and_srt
 
-VERSION = 1  # of the glossary and the cue rules below: part of the cache key
+VERSION = 2  # of the decoding, the glossary and the cue rules below: part of the cache key
 MAX_LINE = 42  # characters per caption line (BBC and Netflix guidelines: 37-42)
 MAX_CUE_S = 6.0  # a cue ends before a word that would take it past this
 HARD_MAX_CUE_S = 7.0  # and never lasts longer than this, whatever the word timings
@@ -305,8 +305,7 @@ def _run(
         words = len(heard.words)
         say(f"  {name}: {len(found)} cues, {words} words from {heard.duration:.1f} s in {elapsed:.1f} s")
 
-    with ThreadPoolExecutor(max_workers=workers) as pool:
-        list(pool.map(work, todo))
+    map_threads(work, todo, workers)
     for line in held:
         log(line)
 

@@ -47,25 +47,38 @@ def _spoken(text: str) -> bool:
 def joined_prompts(path: Path, seconds: float) -> str:
     """Allison's prompts one after another (those with no digits, in their order) as a 16 kHz WAV of
     about `seconds`; returns what she says."""
-    texts, parts, total = [], [], 0
-    gap = np.zeros(6400, dtype=np.float32)  # 0.4 s
+    chosen, total = [], 0.0
     for prompt in prompts():
-        if any(c.isdigit() for c in prompt.text):
-            continue
-        argv = [ffmpeg_path(), "-v", "error", "-f", "g722", "-i", str(prompt.path), "-f", "f32le", "-ac", "1", "-"]
-        samples = np.frombuffer(subprocess.run(argv, capture_output=True, check=True).stdout, dtype=np.float32)
-        parts += [samples, gap]
-        texts.append(prompt.text)
-        total += len(samples) + len(gap)
-        if total >= seconds * 16000:
+        if total >= seconds:
             break
-    pcm = (np.clip(np.concatenate([gap, *parts]), -1, 1) * 32767).astype("<i2")
+        if not any(c.isdigit() for c in prompt.text):
+            chosen.append(prompt)
+            total += prompt.path.stat().st_size / 8000 + GAP_S  # G.722 is 64 kb/s
+    return write_prompts(path, chosen)
+
+
+def prompt(name: str) -> Prompt:
+    """One prompt by its file name, like "demo-instruct"."""
+    return next(found for found in prompts() if found.path.stem == name)
+
+
+GAP_S = 0.4
+
+
+def write_prompts(path: Path, chosen: list[Prompt]) -> str:
+    """`chosen` one after another, a pause before each, as a 16 kHz mono WAV; returns what she says."""
+    gap = np.zeros(round(GAP_S * 16000), dtype=np.float32)
+    parts = []
+    for each in chosen:
+        argv = [ffmpeg_path(), "-v", "error", "-f", "g722", "-i", str(each.path), "-f", "f32le", "-ac", "1", "-"]
+        parts += [gap, np.frombuffer(subprocess.run(argv, capture_output=True, check=True).stdout, dtype=np.float32)]
+    pcm = (np.clip(np.concatenate([*parts, gap]), -1, 1) * 32767).astype("<i2")
     with wave.open(str(path), "wb") as out:
         out.setnchannels(1)
         out.setsampwidth(2)
         out.setframerate(16000)
         out.writeframes(pcm.tobytes())
-    return " ".join(texts)
+    return " ".join(each.text for each in chosen)
 
 
 NUMBERS = ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten"]

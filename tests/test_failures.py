@@ -83,3 +83,27 @@ def test_dry_run_changes_nothing(project: Path, run, live: dict) -> None:
     assert result.exit_code == 0
     assert "would upload test-show/feed.xml" in result.output
     assert snapshot(project / "public") == live
+
+
+def test_a_failed_recording_stops_the_queue(project: Path, run, live: dict) -> None:
+    """With one recording at a time, the ones queued behind a failure are never started."""
+    from conftest import ffmpeg, make_tone
+
+    show = project / "episodes/test-show"
+    for day in ("02", "03"):
+        (show / f"2026-10-{day}-more-{day}.md").write_text(
+            episode_text(
+                date=f"2026-10-{day}T10:00:00+01:00",
+                audio=f"2026-10-{day}-test.wav",
+                episode=int(day),
+                guid=f"5b3f2a4e-9a1c-4d53-8b57-1d0f5cfb8a{day}",
+            )
+        )
+    make_tone(show / "2026-10-02-test.wav")
+    ffmpeg("-f", "lavfi", "-i", "anullsrc=r=44100:cl=mono", "-t", "2", str(show / "2026-10-03-test.wav"))
+    result = run(project, "publish", "-j", "1")
+    assert result.exit_code == 1
+    assert result.output.startswith("processing 2026-10-03-test.wav"), result.output
+    assert "2026-10-03-test.wav: is silent" in result.output
+    assert result.output.count("processing ") == 1, result.output
+    assert snapshot(project / "public") == live

@@ -14,9 +14,9 @@ from pathlib import Path
 import feedparser
 import podcastparser
 import pytest
-from conftest import REPO, cli_ok, episode_text, make_tone, share_models, snapshot
+from conftest import REPO, cli_ok, episode_text, ffmpeg, make_tone, share_models, snapshot
 from lxml import etree
-from speech import joined_prompts, word_error_rate, words
+from speech import joined_prompts, prompt, word_error_rate, words, write_prompts
 
 from clgtv import content, recogniser, transcription
 from clgtv.build import Cache
@@ -29,6 +29,7 @@ EPISODE = "episodes/test-show/2026-10-01-test.md"
 PODCAST = "episodes/clgdottv-podcast"
 NAMED = f"{PODCAST}/2026-10-02-inclusive-digital-economy"  # espeak voices naming the episode's people
 VOICES = f"{PODCAST}/2026-11-20-real-voices"  # Allison's prompts, added as an episode without a transcript
+DEMO = f"{PODCAST}/2026-11-21-demonstration"  # her prompt naming Digium, which Whisper base hears as "Digim"
 SPEECH_S = 60.0
 
 
@@ -65,6 +66,24 @@ Prompts from a telephone system, read by a person.
 """
 
 
+DEMO_EPISODE = """\
+---
+title: "A demonstration"
+date: 2026-11-21T10:00:00+00:00
+audio: 2026-11-21-demonstration.wav
+summary: How to reach the demonstration server.
+people:
+  - name: Allison Smith
+    role: host
+  - name: Digium
+    role: guest
+guid: 5d3c0f2e-8a41-4c67-b7f3-2e9a6d1b4c80
+---
+
+The demonstration, read by a person.
+"""
+
+
 @pytest.fixture(scope="session")
 def studio(tmp_path_factory: pytest.TempPathFactory, models: Path) -> tuple[Path, str, str]:
     """The samples plus an episode of about a minute of Allison's prompts, both without a transcript
@@ -78,6 +97,8 @@ def studio(tmp_path_factory: pytest.TempPathFactory, models: Path) -> tuple[Path
     named.write_text("".join(line for line in named.read_text().splitlines(True) if not line.startswith("transcript:")))
     said = joined_prompts(root / f"{VOICES}.wav", SPEECH_S)
     (root / f"{VOICES}.md").write_text(VOICES_EPISODE)
+    write_prompts(root / f"{DEMO}.wav", [prompt("demo-instruct")])
+    (root / f"{DEMO}.md").write_text(DEMO_EPISODE)
     share_models(root, models)
     return root, cli_ok(root, "publish").output, said
 
@@ -109,6 +130,15 @@ def test_names_come_out_as_the_metadata_spells_them_and_the_sentence_is_still_he
         assert best_match(sentence, text) <= 0.15, (sentence, text)
 
 
+def test_a_name_from_the_people_list_comes_out_as_spelled_in_real_speech(studio) -> None:
+    """Allison's prompt names Digium (a company, listed as the people list allows any name): unaided,
+    Whisper base writes "Digim"; the people list steers it, and the rest is still heard right."""
+    root, _, _ = studio
+    text = heard(root, "demonstration")
+    assert "Digium" in text, text
+    assert word_error_rate(prompt("demo-instruct").text, text) <= 0.10, text
+
+
 def best_match(sentence: str, text: str) -> float:
     """The word error rate of the stretch of `text` that best matches `sentence`."""
     said, got = words(sentence), words(text)
@@ -132,6 +162,9 @@ def test_without_the_glossary_the_names_come_out_wrong(studio, whisper) -> None:
     processed = processed_audio(studio[0], "inclusive-digital-economy")
     plain = " ".join(w.text for w in whisper.transcribe(recogniser.decode(processed), processed, "en").words)
     assert "Emer Coleman" not in plain and "Sue Ayres" not in plain, plain
+    demo = processed_audio(studio[0], "demonstration")
+    plain = " ".join(w.text for w in whisper.transcribe(recogniser.decode(demo), demo, "en").words)
+    assert "Digim" in plain and "Digium" not in plain, plain
 
 
 def test_cues_are_caption_sized_in_order_and_without_speakers(studio) -> None:
@@ -182,6 +215,18 @@ def test_the_cpus_are_shared_between_the_transcriptions(studio) -> None:
 
 
 # --- the packaged model --------------------------------------------------------------------
+
+
+def test_whisper_hears_the_mean_of_the_two_channels_as_faster_whisper_does(tmp_path: Path) -> None:
+    """A tone on the left only is heard at half its amplitude (`-ac 1` would give 1/sqrt 2)."""
+    import numpy as np
+    from faster_whisper.audio import decode_audio
+
+    path = tmp_path / "left.wav"
+    ffmpeg("-f", "lavfi", "-i", "sine=f=440:d=2:r=16000", "-af", "volume=0.5,pan=stereo|c0=c0", str(path))
+    heard, theirs = recogniser.decode(path), decode_audio(str(path))
+    assert len(heard) == len(theirs) == 32000
+    assert np.abs(heard - theirs).max() < 2 / 32768  # theirs is 16-bit
 
 
 def test_the_packaged_model_is_the_verified_whisper_base(models: Path) -> None:
