@@ -28,11 +28,13 @@ USER_AGENT = f"clgtv/{__version__} (podcast import)"
 class _Redirects(urllib.request.HTTPRedirectHandler):
     max_redirections = 10
 
-    def redirect_request(self, req, fp, code, msg, headers, newurl):
-        target = urljoin(req.full_url, newurl)
-        if urlsplit(target).scheme.lower() not in SCHEMES:
+    def http_error_302(self, req, fp, code, msg, headers):
+        location = headers.get("Location") or headers.get("URI")
+        if location and urlsplit(target := urljoin(req.full_url, location)).scheme.lower() not in SCHEMES:
             raise FetchError(req.full_url, f"redirects to {target}; only http:// and https:// are followed")
-        return super().redirect_request(req, fp, code, msg, headers, target)
+        return super().http_error_302(req, fp, code, msg, headers)
+
+    http_error_301 = http_error_303 = http_error_307 = http_error_308 = http_error_302
 
 
 # no FileHandler, FTPHandler or DataHandler: a feed cannot make clgtv read a local file
@@ -43,6 +45,7 @@ for _handler in (
     urllib.request.HTTPSHandler(),
     _Redirects(),
     urllib.request.HTTPErrorProcessor(),
+    urllib.request.HTTPDefaultErrorHandler(),
 ):
     _OPENER.add_handler(_handler)
 

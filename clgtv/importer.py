@@ -639,19 +639,28 @@ def _json_cues(data: bytes, url: str) -> list[Cue]:
     return cues
 
 
+class _Text(str):
+    """A text value, written in double quotes: they escape everything YAML would read otherwise (line
+    breaks, NEL, a byte order mark, control characters), so it loads back as the same text."""
+
+
 class _Dumper(yaml.SafeDumper):
     pass
 
 
-def _quoted(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
-    # double quotes escape everything YAML would read otherwise: line breaks, NEL, BOM, control characters
-    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style='"')
-
-
-_Dumper.add_representer(str, _quoted)
+_Dumper.add_representer(
+    _Text, lambda dumper, value: dumper.represent_scalar("tag:yaml.org,2002:str", str(value), style='"')
+)
 
 
 def dump_yaml(values: dict[str, Any]) -> str:
-    """Fields as YAML, every text quoted; fields without a value are left out."""
-    kept = {key: value for key, value in values.items() if value is not None}
-    return yaml.dump(kept, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=1_000_000)
+    """Fields as YAML, every text value quoted; fields without a value (None, an empty list) are left out."""
+    return yaml.dump(_quoted(values), Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=1_000_000)
+
+
+def _quoted(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {key: _quoted(v) for key, v in value.items() if v is not None and v != []}
+    if isinstance(value, list):
+        return [_quoted(v) for v in value]
+    return _Text(value) if isinstance(value, str) else value
