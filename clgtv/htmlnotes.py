@@ -10,7 +10,9 @@ written as text stays text.
 
 from __future__ import annotations
 
+import html
 import re
+import urllib.parse
 from dataclasses import dataclass
 
 import lxml.html
@@ -31,11 +33,14 @@ STRUCTURE = BLOCK | set(HEADINGS) | {"ul", "ol", "li", "blockquote", "pre", "hr"
 EMPHASIS = {"strong": "**", "b": "**", "em": "*", "i": "*", "del": "~~", "s": "~~", "strike": "~~"}
 LINK_SCHEMES = ("http://", "https://", "mailto:")
 BREAK = "\x00"  # a hard line break while inline text is assembled (NUL never survives legal())
+MAX_DEPTH = 250
+MARK = "\ufdd0"  # a line break in a tree (lxml refuses NUL); a noncharacter, taken out of the text first
 
 _ESCAPED = re.compile(r"([\\`*_\[\]<>#|~&])")
-_LINE_START = re.compile(r"^([-+=]|\d{1,9}[.)])", re.M)
+_LINE_START = re.compile(r"^(?:(?P<mark>[-+=])|(?P<digits>\d{1,9})(?P<dot>[.)]))", re.M)
 _HTML = re.compile(r"<[A-Za-z!/]|&(#\d+|#x[0-9a-fA-F]+|[A-Za-z]+);")
 _SPACE = re.compile(r"[ \t\n\r\f]+")
+_EDGES = re.compile(r"(?P<lead>[\s\x00]*)(?P<core>.*?)(?P<trail>[\s\x00]*)", re.S)  # Unicode spaces too
 
 
 @dataclass(frozen=True)
@@ -53,10 +58,37 @@ def to_markdown(source: str) -> str:
         return _plain(source)
     try:
         root = lxml.html.fragment_fromstring(source, create_parent="div", parser=_PARSER)
+        if _too_deep(root):
+            raise ValueError("nested deeper than libxml2 keeps")
         blocks = _blocks(root)
-    except (etree.ParserError, ValueError, RecursionError):  # nothing parseable, or nested past our stack
-        return _plain(source)
+    except (etree.ParserError, ValueError, RecursionError):  # nothing parseable, or nested past any sense
+        return _plain(html.unescape(re.sub(r"<[^>]*>", " ", source)))
     return _join(blocks).strip()
+
+
+def _too_deep(root) -> bool:
+    """libxml2 drops what lies deeper than 255 elements (text included): such notes are read as text."""
+    return any(sum(1 for _ in leaf.iterancestors()) >= MAX_DEPTH for leaf in root.iter() if not len(leaf))
+
+
+def to_text(source: str) -> str:
+    """A description from a feed (HTML or plain text) as plain text: one line per paragraph, item or break."""
+    source = legal(source).replace(MARK, "").strip()
+    if not _HTML.search(source):
+        return source
+    try:
+        root = lxml.html.fragment_fromstring(source, create_parent="div", parser=_PARSER)
+    except (etree.ParserError, ValueError):
+        return source
+    if _too_deep(root):
+        return " ".join(html.unescape(re.sub(r"<[^>]*>", " ", source)).split())
+    for element in [e for e in root.iter() if _tag(e) in DROP]:
+        element.drop_tree()  # its tail, the text after it, stays
+    for element in root.iter():
+        if _tag(element) in STRUCTURE or _tag(element) == "br":
+            element.text, element.tail = MARK + (element.text or ""), MARK + (element.tail or "")
+    lines = (line.strip() for line in _SPACE.sub(" ", "".join(root.itertext())).split(MARK))
+    return "\n".join(line for line in lines if line)
 
 
 def _plain(text: str) -> str:
@@ -72,7 +104,7 @@ def _escape(text: str) -> str:
 
 def _line_starts(text: str) -> str:
     """A line that starts like a list item or a heading underline is escaped to stay text."""
-    return _LINE_START.sub(r"\\\1", text)
+    return _LINE_START.sub(lambda m: f"\\{m['mark']}" if m["mark"] else f"{m['digits']}\\{m['dot']}", text)
 
 
 def _tag(element) -> str:
@@ -188,32 +220,29 @@ def _inline(element, open_marks: tuple[str, ...]) -> str:
 
 def _wrapped(inner: str, mark: str) -> str:
     """`**text**`, with spaces and breaks outside the marks (`** text**` would not be bold)."""
-    edges = " \t\n\r\f" + BREAK
-    core = inner.strip(edges)
-    if not core:
+    found = _EDGES.fullmatch(inner)
+    if not found or not found["core"]:
         return inner
-    lead, trail = inner[: len(inner) - len(inner.lstrip(edges))], inner[len(inner.rstrip(edges)) :]
-    return f"{lead}{mark}{core}{mark}{trail}"
+    return f"{found['lead']}{mark}{found['core']}{mark}{found['trail']}"
 
 
 def _link(inner: str, href: str) -> str:
     href = legal(href).strip()
-    if not href.lower().startswith(LINK_SCHEMES) or any(c.isspace() for c in href):
+    if not href.lower().startswith(LINK_SCHEMES):
         return inner
-    text = inner if inner.strip(" \t\n\r\f" + BREAK) else _escape(href)
+    text = inner if inner.replace(BREAK, "").strip() else _escape(href)
     return f"[{text}]({_destination(href)})"
 
 
 def _destination(href: str) -> str:
-    for character, code in (("\\", "%5C"), ("(", "%28"), (")", "%29"), ("<", "%3C"), (">", "%3E"), (" ", "%20")):
-        href = href.replace(character, code)
-    return href
+    """A link's address as a Markdown destination: what would end or escape it percent-encoded."""
+    return re.sub(r"[\\()<>\s]", lambda found: urllib.parse.quote(found[0]), href)
 
 
 def _image(element) -> str:
     alt = _escape(_SPACE.sub(" ", legal(element.get("alt", ""))).strip())
     src = legal(element.get("src", "")).strip()
-    if src.lower().startswith(("http://", "https://")) and not any(c.isspace() for c in src):
+    if src.lower().startswith(("http://", "https://")):
         return f"![{alt}]({_destination(src)})"
     return alt
 

@@ -30,15 +30,13 @@ from urllib.parse import unquote, urljoin, urlsplit
 import yaml
 from lxml import etree
 
-from clgtv import download
+from clgtv import content, download
 from clgtv import schema as s
 from clgtv.artwork import artwork_problems
-from clgtv.content import SLUG, SLUG_MESSAGE
 from clgtv.episodes import MAX_NUMBER, Episode, slugify
 from clgtv.errors import ClgtvError, ContentError, FetchError, FileError, display_path
 from clgtv.feed import PODCAST_NS, podcast_guid
-from clgtv.htmlnotes import to_markdown
-from clgtv.notes import markdown, plain_text
+from clgtv.htmlnotes import to_markdown, to_text
 from clgtv.settings import SHOW_FILE, Location, Show, load_site
 from clgtv.transcripts import Cue, parse_cues, vtt_and_srt
 
@@ -154,8 +152,8 @@ def import_feed(
     if problems:
         raise ContentError(problems)
     target = site.episodes_dir / show
-    if not SLUG.fullmatch(show):
-        raise ClgtvError(f"{show}: {SLUG_MESSAGE.format(show)}")
+    if not content.SLUG.fullmatch(show):
+        raise ClgtvError(f"{show}: {content.SLUG_MESSAGE.format(show)}")
     if target.exists() or target.is_symlink():
         raise FileError(target, "already exists; clgtv import never changes a programme: choose a new SHOW name")
     if media_folder is not None and not media_folder.is_dir():
@@ -164,6 +162,7 @@ def import_feed(
     reader = _Reader(feed if is_url else display_path(feed), log, base=feed_url or (feed if is_url else None))
     data = _read_feed_bytes(feed, is_url, log)
     channel = read_feed(data, reader, feed_url or (feed if is_url else None))
+    _refuse_known_guids(root, channel, reader)
     site.episodes_dir.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{show}.import-", dir=site.episodes_dir))
     try:
@@ -174,6 +173,20 @@ def import_feed(
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     return target
+
+
+def _refuse_known_guids(root: Path, channel: Channel, reader: _Reader) -> None:
+    """An episode guid (or the programme's) that the project already has: the feed was imported before."""
+    try:
+        loaded = content.load(root)
+    except ContentError:
+        return  # the project has problems of its own; check reports any clash after the import
+    known = {e.guid: e.path for p in loaded.programmes for e in p.episodes}
+    known |= {p.show.guid: p.show.path for p in loaded.programmes if getattr(p.show, "guid", None)}
+    for guid in [channel.front["guid"], *(item.front["guid"] for item in channel.items)]:
+        if guid in known:
+            message = f"has the guid '{guid}', which {display_path(known[guid])} already has; was it imported before?"
+            raise _feed_error(reader, message)
 
 
 def _read_feed_bytes(feed: str, is_url: bool, log: Log) -> bytes:
@@ -263,17 +276,21 @@ def _show_front(channel, reader: _Reader, feed_url: str | None) -> dict[str, Any
     where = ""
     front: dict[str, Any] = {"title": _clean(_text(channel, "title"), 255, reader, where, "title")}
     description = _text(channel, "description") or _text(channel, "itunes:summary")
-    front["description"] = _clean(plain_text(markdown(to_markdown(description))), 4000, reader, where, "description")
+    front["description"] = _clean(to_text(description), 4000, reader, where, "description")
     owner = _first(channel, "itunes:owner")
     owner_name = _text(owner, "itunes:name") if owner is not None else ""
     owner_email = _text(owner, "itunes:email") if owner is not None else ""
     editor_name, editor_email = email.utils.parseaddr(_text(channel, "managingEditor"))
-    author = _text(channel, "itunes:author") or owner_name or editor_name or _text(channel, "title")
-    front["author"] = _clean(author, 255, reader, "", "author")
+    names = [_clean(t, 255, reader, "", "owner.name") for t in (owner_name, editor_name, _text(channel, "author"))]
+    author = _clean(_text(channel, "itunes:author"), 255, reader, "", "author")
+    front["author"] = author or next(filter(None, names), None) or front["title"]
     front["owner"] = {
-        "name": _clean(owner_name or editor_name or front["author"] or "", 255, reader, "", "owner.name"),
+        "name": next(filter(None, names), None) or front["author"],
         "email": _checked(s.email, owner_email or editor_email, reader, "", "owner.email"),
     }
+    for key in ("title", "description", "author"):
+        if not front[key]:
+            reader.warn("", f"no {key} in the feed; fill in {key} in show.yaml")
     if not front["owner"]["email"]:
         reader.warn("", "no owner email (itunes:email or managingEditor); fill in owner.email in show.yaml")
     front["language"] = _checked(_convert(Show, "language"), _text(channel, "language"), reader, "", "language")

@@ -572,3 +572,20 @@ def test_every_written_path_stays_in_the_programme(moved: Path) -> None:
     for path in (moved / "episodes").rglob("*"):
         assert re.fullmatch(r"[a-z0-9-]+", path.relative_to(moved / "episodes").parts[0])
         assert not path.is_symlink()
+
+
+def test_a_feed_imported_before_is_refused(project: Path, server: Server) -> None:
+    assert run(project, "import", server.base + FEED_PATHS["podbean"], "first-time").exit_code == 0
+    result = run(project, "import", server.base + FEED_PATHS["podbean"], "second-time")
+    assert result.exit_code == 1
+    assert "already has; was it imported before?" in result.output
+    assert leftovers(project) == ["first-time"]
+
+
+def test_a_locked_feed_is_warned_about_and_stays_locked(project: Path, server: Server) -> None:
+    feed = one_item_feed(server.base + "/locked/one.mp3", extra="<podcast:locked>yes</podcast:locked>")
+    feed = feed.replace(b"<rss ", b'<rss xmlns:podcast="https://podcastindex.org/namespace/1.0" ')
+    result = run(project, "import", serve_feed(server, "/locked.xml", feed), "locked", "--feed-url", "https://x.example/f")
+    assert result.exit_code == 0, result.output
+    assert "the feed is locked (podcast:locked yes): import only a programme you own" in result.output
+    assert "locked: true" in (project / "episodes" / "locked" / "show.yaml").read_text()
