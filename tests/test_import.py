@@ -595,3 +595,31 @@ def test_a_locked_feed_is_warned_about_and_stays_locked(project: Path, server: S
     assert result.exit_code == 0, result.output
     assert "the feed is locked (podcast:locked yes): import only a programme you own" in result.output
     assert "locked: true" in (project / "episodes" / "locked" / "show.yaml").read_text()
+
+
+def test_podlove_simple_chapters_and_repeated_episode_numbers(project: Path, server: Server) -> None:
+    chapters = (
+        '<psc:chapters version="1.2" xmlns:psc="http://podlove.org/simple-chapters">'
+        '<psc:chapter start="00:00:00.000" title="Hello"/>'
+        '<psc:chapter start="00:01:02.500" title="Second" href="https://podlove.example/2"/>'
+        '<psc:chapter start="nonsense" title="Dropped"/></psc:chapters>'
+    )
+    second = (
+        "<item><title>Two</title><guid>g-2</guid><pubDate>Mon, 09 Mar 2026 10:00:00 +0000</pubDate>"
+        f'<enclosure url="{server.base}/psc/2.mp3"/><itunes:episode>1</itunes:episode></item>'
+    )
+    image = f'<itunes:image href="{server.base}/psc/cover.jpg"/>'
+    feed = one_item_feed(server.base + "/psc/1.mp3", extra=image, title="One")
+    feed = feed.replace(b"</enclosure>", b"").replace(b'type="audio/mpeg"/>', f'type="audio/mpeg"/>{chapters}'.encode())
+    feed = feed.replace(b"</item>", b"<itunes:episode>1</itunes:episode></item>" + second.encode(), 1)
+    result = run(
+        project, "import", serve_feed(server, "/psc.xml", feed), "podlove", "--feed-url", "https://x.example/f"
+    )
+    assert result.exit_code == 0, result.output
+    assert "item 2 ('Two'): episode number 1 is used by an earlier item; left out" in result.output
+    _, one = episode(project, "podlove", "one")
+    assert [(c.start, c.title, c.url) for c in one.chapters] == [
+        (0.0, "Hello", None),
+        (62.5, "Second", "https://podlove.example/2"),
+    ]
+    assert one.number == 1 and episode(project, "podlove", "two")[1].number is None
