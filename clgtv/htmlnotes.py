@@ -128,8 +128,8 @@ def _blocks(element) -> list[Block]:
         if tag in STRUCTURE:
             flush()
             blocks.extend(_block(child, tag))
-        elif tag and tag not in DROP:
-            run.append(_inline(child, ()))
+        else:
+            run.append(_inline(child, ()))  # which drops scripts and the like
         if child.tail:
             run.append(_escape(child.tail))
     flush()

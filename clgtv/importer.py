@@ -37,6 +37,7 @@ from clgtv.episodes import MAX_NUMBER, Episode, slugify
 from clgtv.errors import ClgtvError, ContentError, FetchError, FileError, display_path
 from clgtv.feed import PODCAST_NS, podcast_guid
 from clgtv.htmlnotes import to_markdown, to_text
+from clgtv.secrets import redact
 from clgtv.settings import SHOW_FILE, Location, Show, load_site
 from clgtv.transcripts import Cue, parse_cues, vtt_and_srt
 
@@ -534,7 +535,7 @@ def _write_programme(channel: Channel, folder: Path, reader: _Reader, media_fold
     if channel.artwork_url and (name := _artwork(channel.artwork_url, folder, reader)):
         front["artwork"] = name
     (folder / SHOW_FILE).write_text(
-        f"# Imported by clgtv import from {reader.source}\n" + dump_yaml(front), encoding="utf-8"
+        f"# Imported by clgtv import from {redact(reader.source)}\n" + dump_yaml(front), encoding="utf-8"
     )
     for number, item in enumerate(channel.items, start=1):
         reader.log(f"importing {number}/{len(channel.items)}: {item.stem}")

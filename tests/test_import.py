@@ -623,3 +623,9 @@ def test_podlove_simple_chapters_and_repeated_episode_numbers(project: Path, ser
         (62.5, "Second", "https://podlove.example/2"),
     ]
     assert one.number == 1 and episode(project, "podlove", "two")[1].number is None
+
+
+def test_a_feed_with_a_huge_text_node_is_refused(project: Path, server: Server) -> None:
+    feed = one_item_feed(server.base + "/huge/1.mp3", extra="<itunes:summary>" + "x" * 11_000_000 + "</itunes:summary>")
+    output = refused(project, serve_feed(server, "/huge-text.xml", feed))
+    assert "/huge-text.xml: is not a well-formed XML feed" in output and "huge" in output.lower()

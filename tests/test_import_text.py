@@ -138,6 +138,8 @@ def test_html_structures_become_markdown() -> None:
         ),
         "<p>Wow!</p><p>Hey!<a href='https://a.example/'>x</a></p>": "Wow\\!\n\nHey\\![x](https://a.example/)",
         "<script>alert(1)</script><style>p{}</style><iframe src='x'>f</iframe><p>kept</p>": "kept",
+        "<p>a<script>alert(1)</script>b<iframe>c</iframe><b>d<style>e</style></b></p>": "ab**d**",
+        "<ul><li>a</li><script>b</script></ul>": "- a",
         "<table><tr><th>a</th><td>b</td></tr><tr><td>c|d</td></tr></table>": "a \\| b\\\nc\\|d",
         "<p><img src='https://a.example/i.png' alt='pic'> <img src='data:x' alt='no'></p>": (
             "![pic](https://a.example/i.png) no"
