@@ -130,12 +130,10 @@ class _Reader:
 
     source: str
     log: Log
-    warnings: int = 0
     base: str | None = None
     used_slugs: set[str] = field(default_factory=set)
 
     def warn(self, where: str, message: str) -> None:
-        self.warnings += 1
         self.log(f"warning: {self.source}: {where}{message}")
 
 
@@ -183,7 +181,7 @@ def _refuse_known_guids(root: Path, channel: Channel, reader: _Reader) -> None:
     except ContentError:
         return  # the project has problems of its own; check reports any clash after the import
     known = {e.guid: e.path for p in loaded.programmes for e in p.episodes}
-    known |= {p.show.guid: p.show.path for p in loaded.programmes if getattr(p.show, "guid", None)}
+    known |= {p.show.guid: p.show.path for p in loaded.programmes if p.show.guid}
     for guid in [channel.front["guid"], *(item.front["guid"] for item in channel.items)]:
         if guid in known:
             message = f"has the guid '{guid}', which {display_path(known[guid])} already has; was it imported before?"
@@ -274,10 +272,9 @@ def _convert(cls: type, key: str):
 
 
 def _show_front(channel, reader: _Reader, feed_url: str | None) -> dict[str, Any]:
-    where = ""
-    front: dict[str, Any] = {"title": _clean(_text(channel, "title"), 255, reader, where, "title")}
+    front: dict[str, Any] = {"title": _clean(_text(channel, "title"), 255, reader, "", "title")}
     description = _text(channel, "description") or _text(channel, "itunes:summary")
-    front["description"] = _clean(to_text(description), 4000, reader, where, "description")
+    front["description"] = _clean(to_text(description), 4000, reader, "", "description")
     owner = _first(channel, "itunes:owner")
     owner_name = _text(owner, "itunes:name") if owner is not None else ""
     owner_email = _text(owner, "itunes:email") if owner is not None else ""

@@ -196,6 +196,12 @@ def test_publish_after_import_keeps_every_guid_title_and_date(moved: Path, serve
         parsed = podcastparser.parse("https://podcasts.example/feed.xml", io.BytesIO(feed))
         return {episode["guid"] for episode in parsed["episodes"]}
 
+    # and the programme keeps its podcast:guid: the feed's own, else the one derived from its old address
+    def programme_guid(feed: bytes) -> str:
+        found = re.search(rb"<podcast:guid>([^<]+)</podcast:guid>", feed)
+        return found[1].decode() if found else podcast_guid(server.base + FEED_PATHS[name])
+
+    assert programme_guid(published) == programme_guid(original)
     expected = guids(original)
     if name == "podbean":  # podcastparser (gPodder) knows an item without a guid by its link; clgtv by its enclosure
         no_guid = server.base + "/podbean/mf/web/def456/first.mp3"
