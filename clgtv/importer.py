@@ -165,6 +165,9 @@ def import_feed(
     site.episodes_dir.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{show}.import-", dir=site.episodes_dir))
     try:
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(staging, 0o777 & ~umask)  # mkdtemp's folder is private; the programme's is not
         _write_programme(channel, staging, reader, media_folder)
         if target.exists() or target.is_symlink():
             raise FileError(target, "appeared while importing; nothing was imported")
@@ -592,13 +595,15 @@ def _chapters(item: Item, reader: _Reader, where: str) -> list[dict] | None:
         except (FetchError, ValueError) as exc:
             reader.warn(where, f"chapters not carried over ({exc})")
             return None
+        except RecursionError:
+            reader.warn(where, "chapters not carried over (its JSON is nested too deeply)")
+            return None
     chapters: dict[float, dict] = {}
     for chapter in raw if isinstance(raw, list) else []:
         if not isinstance(chapter, dict) or chapter.get("toc") is False:
             continue
-        start = chapter.get("startTime")
-        title = chapter.get("title")
-        if isinstance(start, bool) or not isinstance(start, (int, float)) or not 0 <= start < 1e7:
+        start, title = _seconds(chapter.get("startTime")), chapter.get("title")
+        if start is None:
             continue
         if not isinstance(title, str) or not (title := _clean(title, 255, reader, where, "chapters.title")):
             continue
@@ -615,6 +620,13 @@ def _chapters(item: Item, reader: _Reader, where: str) -> list[dict] | None:
     return ordered
 
 
+def _seconds(value: Any) -> float | None:
+    """A time in seconds from JSON: a finite number from 0 to 10 million, else None."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value < 1e7:
+        return None  # NaN and infinity fail the comparison too
+    return float(value)
+
+
 def _stamp(seconds: float) -> str:
     whole, fraction = divmod(round(seconds, 3), 1)
     text = f"{int(whole) // 3600}:{int(whole) // 60 % 60:02d}:{int(whole) % 60:02d}"
@@ -625,8 +637,11 @@ def _fetch_transcript(item: Item, folder: Path, reader: _Reader, where: str) -> 
     url, suffix = item.transcript  # type: ignore[misc]
     try:
         data = download.fetch(url, SIDE_LIMIT, SIDE_DEADLINE)
-        cues = _json_cues(data, url) if suffix == ".json" else parse_cues(data, Path(url))
-    except (FetchError, FileError) as exc:
+        cues = _json_cues(data, url) if suffix == ".json" else parse_cues(data, Path("transcript"))
+    except FileError as exc:  # the bytes are no transcript: say so by its address
+        reader.warn(where, f"transcript not carried over ({url}: {exc.message})")
+        return None
+    except FetchError as exc:
         reader.warn(where, f"transcript not carried over ({exc})")
         return None
     path = folder / f"{item.stem}{'.vtt' if suffix == '.json' else suffix}"
@@ -638,14 +653,14 @@ def _json_cues(data: bytes, url: str) -> list[Cue]:
     """A Podcasting 2.0 JSON transcript's segments as cues."""
     try:
         segments = json.loads(data).get("segments")
-    except (ValueError, AttributeError):
+    except (ValueError, AttributeError, RecursionError):
         segments = None
     cues = []
     for segment in segments if isinstance(segments, list) else []:
         if not isinstance(segment, dict):
             continue
         start, end, body = segment.get("startTime"), segment.get("endTime"), segment.get("body")
-        if all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in (start, end)) and isinstance(body, str):
+        if _seconds(start) is not None and _seconds(end) is not None and start <= end and isinstance(body, str):
             speaker = segment.get("speaker")
             speaker = s.ILLEGAL.sub("", speaker).strip() or None if isinstance(speaker, str) else None
             cues.append(Cue(float(start), float(end), speaker, s.ILLEGAL.sub("", body)))

@@ -635,3 +635,51 @@ def test_a_feed_with_a_huge_text_node_is_refused(project: Path, server: Server) 
     feed = one_item_feed(server.base + "/huge/1.mp3", extra="<itunes:summary>" + "x" * 11_000_000 + "</itunes:summary>")
     output = refused(project, serve_feed(server, "/huge-text.xml", feed))
     assert "/huge-text.xml: is not a well-formed XML feed" in output and "huge" in output.lower()
+
+
+def test_hostile_chapters_and_transcripts_are_left_out_with_a_warning(project: Path, server: Server) -> None:
+    bad = {
+        "/bad/deep-chapters.json": b"[" * 100_000,
+        "/bad/nan-chapters.json": b'{"chapters": [{"startTime": NaN, "title": "x"}, {"startTime": 1e400, "title": "y"}]}',
+        "/bad/deep.json": b'{"segments": ' + b"[" * 100_000,
+        "/bad/nan.json": b'{"segments": [{"startTime": NaN, "endTime": 1, "body": "x"}]}',
+        "/bad/none.vtt": b"WEBVTT\n\nno cues here\n",
+    }
+    for path, body in bad.items():
+        serve_feed(server, path, body)
+    image = f'<itunes:image href="{server.base}/bad/cover.jpg"/>'
+    items = "".join(
+        f"<item><title>Bad {n}</title><guid>bad-{n}</guid><pubDate>Mon, 0{n} Mar 2026 10:00:00 +0000</pubDate>"
+        f'<enclosure url="{server.base}/bad/{n}.mp3"/>{side}</item>'
+        for n, side in enumerate(
+            (
+                f'<podcast:chapters url="{server.base}/bad/deep-chapters.json" type="application/json+chapters"/>',
+                f'<podcast:chapters url="{server.base}/bad/nan-chapters.json" type="application/json+chapters"/>',
+                f'<podcast:transcript url="{server.base}/bad/deep.json" type="application/json"/>',
+                f'<podcast:transcript url="{server.base}/bad/nan.json" type="application/json"/>',
+                f'<podcast:transcript url="{server.base}/bad/none.vtt" type="text/vtt"/>',
+                f'<podcast:transcript url="{server.base}/bad/missing" type="application/x-subrip"/>',
+            ),
+            start=1,
+        )
+    )
+    feed = one_item_feed(server.base + "/bad/0.mp3", extra=image).replace(b"</channel>", items.encode() + b"</channel>")
+    feed = feed.replace(b"<rss ", b'<rss xmlns:podcast="https://podcastindex.org/namespace/1.0" ')
+    result = run(project, "import", serve_feed(server, "/bad.xml", feed), "bad", "--feed-url", "https://x.example/f")
+    assert result.exit_code == 0, result.output
+    assert "chapters not carried over (its JSON is nested too deeply)" in result.output
+    assert f"transcript not carried over ({server.base}/bad/none.vtt: no cues found;" in result.output
+    assert f"transcript not carried over ({server.base}/bad/missing: the server answered 404" in result.output
+    assert result.output.count("transcript not carried over") == 4
+    assert run(project, "check").exit_code == 0
+    loaded = content.load(project).programmes[0]
+    assert not any(e.chapters or e.transcript for e in loaded.episodes)
+    assert (project / "episodes" / "bad").stat().st_mode & 0o777 == 0o777 & ~_umask()
+
+
+def _umask() -> int:
+    import os
+
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
