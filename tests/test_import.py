@@ -640,7 +640,7 @@ def test_a_feed_with_a_huge_text_node_is_refused(project: Path, server: Server) 
 def test_hostile_chapters_and_transcripts_are_left_out_with_a_warning(project: Path, server: Server) -> None:
     bad = {
         "/bad/deep-chapters.json": b"[" * 100_000,
-        "/bad/nan-chapters.json": b'{"chapters": [{"startTime": NaN, "title": "x"}, {"startTime": 1e400, "title": "y"}]}',
+        "/bad/nan-chapters.json": b'{"chapters": [{"startTime": NaN, "title": "x"}, {"startTime": 1e400}]}',
         "/bad/deep.json": b'{"segments": ' + b"[" * 100_000,
         "/bad/nan.json": b'{"segments": [{"startTime": NaN, "endTime": 1, "body": "x"}]}',
         "/bad/none.vtt": b"WEBVTT\n\nno cues here\n",

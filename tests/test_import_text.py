@@ -14,7 +14,7 @@ from lxml import etree
 from clgtv import schema as s
 from clgtv.episodes import read_episode
 from clgtv.htmlnotes import to_markdown, to_text
-from clgtv.importer import _Reader, dump_yaml, read_feed
+from clgtv.importer import _chapters, _Reader, dump_yaml, read_feed
 from clgtv.notes import markdown, plain_text
 from clgtv.settings import load_show, load_site
 from tests.conftest import SITE_YAML, make_artwork
@@ -41,8 +41,11 @@ def show_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return folder
 
 
+PSC = "http://podlove.org/simple-chapters"
+
+
 def feed(title: str, person: str, role: str, guid: str, author: str) -> bytes:
-    rss = etree.Element("rss", version="2.0", nsmap={"itunes": ITUNES, "podcast": PODCAST})
+    rss = etree.Element("rss", version="2.0", nsmap={"itunes": ITUNES, "podcast": PODCAST, "psc": PSC})
     channel = etree.SubElement(rss, "channel")
     etree.SubElement(channel, "title").text = title
     etree.SubElement(channel, "description").text = title
@@ -58,6 +61,9 @@ def feed(title: str, person: str, role: str, guid: str, author: str) -> bytes:
     etree.SubElement(item, "pubDate").text = "Mon, 02 Mar 2026 10:00:00 +0000"
     etree.SubElement(item, "enclosure", url="https://cdn.example/a.mp3", type="audio/mpeg")
     etree.SubElement(item, f"{{{PODCAST}}}person", role=role).text = person
+    etree.SubElement(item, "description").text = f"<p>{author}</p>{title}"  # HTML, and text that may look like it
+    chapters = etree.SubElement(item, f"{{{PSC}}}chapters")
+    etree.SubElement(chapters, f"{{{PSC}}}chapter", start="00:00:00", title=title)
     return etree.tostring(rss, xml_declaration=True, encoding="utf-8")
 
 
@@ -74,13 +80,15 @@ def test_every_value_a_feed_holds_loads_back_the_same(
     problems: list = []
     site = load_site(show_dir.parents[1], problems)
     item = channel.items[0]
-    values = {**item.front, "audio": "2026-03-02-x.mp3"}
+    values = {**item.front, "audio": "2026-03-02-x.mp3", "chapters": _chapters(item, reader, "")}
     path = show_dir / "2026-03-02-x.md"
     path.write_text(f"---\n{dump_yaml(values)}---\n\n{item.notes}\n", encoding="utf-8")
     episode = read_episode(path, site, problems)
     assert not problems, [str(p) for p in problems]
     assert episode.title == item.front["title"] and episode.guid == item.front["guid"]
     assert [(p.name, p.role) for p in episode.people] == [(p["name"], p["role"]) for p in item.front["people"] or []]
+    assert episode.notes == item.notes
+    assert [c.title for c in episode.chapters] == [c["title"] for c in values["chapters"] or []]
     (show_dir / "show.yaml").write_text(dump_yaml({**channel.front, "artwork": "artwork.jpg"}), encoding="utf-8")
     show = load_show(show_dir, site, problems)
     assert not problems, [str(p) for p in problems]
