@@ -121,7 +121,7 @@ def new(root: Path, show: str, title: str) -> None:
     "--media",
     "media_folder",
     type=click.Path(file_okay=False, path_type=Path),
-    help="Folder holding the recordings already, matched by the enclosures' file names (nothing is downloaded).",
+    help="Folder holding the recordings already, matched by the enclosures' file names (no recording is downloaded).",
 )
 @click.option("--feed-url", help="The old feed's public address, when FEED is a file (for the programme's guid).")
 @click.pass_obj
