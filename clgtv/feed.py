@@ -159,7 +159,7 @@ def _channel_extras(extras: Extras, edition: Edition, feed_url: str) -> None:
         category = extras.add(ITUNES_NS, "category", text=parent)
         if sub:
             category.children.append(Spec(f"{{{ITUNES_NS}}}category", None, {"text": sub}))
-    extras.add(PODCAST_NS, "guid", podcast_guid(feed_url))
+    extras.add(PODCAST_NS, "guid", show.guid or podcast_guid(feed_url))  # an imported programme keeps its own
     extras.add(PODCAST_NS, "locked", "yes" if show.locked else "no", owner=show.owner.email)
     for funding in show.funding:
         extras.add(PODCAST_NS, "funding", funding.text, url=funding.url)

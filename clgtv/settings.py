@@ -204,6 +204,7 @@ class Shared:
     location: Location | None = s.field(s.Nested(Location), default=None, help="the place it is about")
 
 
+UUID = r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
 MEDIUMS = ("podcast", "music", "video", "film", "audiobook", "newsletter", "blog", "course")
 
 
@@ -345,6 +346,12 @@ class Show(s.Read, Shared):
     apple_podcasts_url: str | None = s.field(s.url, default=None, help="the programme on Apple Podcasts")
     spotify_url: str | None = s.field(s.url, default=None, help="the programme on Spotify")
     id3_version: int = s.field(s.one_of(3, 4), default=3, help="the MP3s' tags: ID3v2.3 or ID3v2.4")
+    # minimal declaration for `clgtv import`; the identity branch owns this field (the lead reconciles)
+    guid: str | None = s.field(
+        s.matching(UUID, "expected a UUID like ead4c236-bf58-58c6-a2c6-a6b28d128cb6", max_length=36),
+        default=None,
+        help="the programme's podcast:guid, assigned once and kept for life",
+    )
 
     @property
     def path(self) -> Path:
