@@ -9,7 +9,6 @@ with its `link`. Update it from there; the list is short on purpose (anything el
 
 from __future__ import annotations
 
-import difflib
 import re
 from pathlib import Path
 
@@ -36,11 +35,9 @@ def is_slug(name: str) -> bool:
 
 def suggestion(name: str) -> str | None:
     """The slug a host most likely meant by `name` (`CC BY-NC 4.0` is `CC-BY-NC-4.0`), or None."""
-    shaped = re.sub(r"[\s_]+", "-", name.strip().strip("()")).casefold()
-    if shaped in _BY_FOLDED:
-        return _BY_FOLDED[shaped]
-    close = difflib.get_close_matches(shaped, list(_BY_FOLDED), n=1, cutoff=0.8)
-    return _BY_FOLDED[close[0]] if close else None
+    shaped = re.sub(r"[\s_]+", "-", name.strip().strip("()").strip()).casefold()
+    # only the spelling may differ: a near miss such as CC BY-SA 4.0 is another licence, not a typo
+    return next((_BY_FOLDED[form] for form in (shaped, f"{shaped}.0") if form in _BY_FOLDED), None)
 
 
 def license_message(name: str) -> str:
