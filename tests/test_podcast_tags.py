@@ -338,6 +338,7 @@ def test_show_fields_refused_at_their_line(run, project: Path, extra: str, line:
     ("fields", "line", "expected"),
     [
         ({"license": "CC BY 4.0"}, 8, "license: 'CC BY 4.0' is not a licence slug"),
+        ({"license": "CC BY 4.0", "status": "draft"}, 8, "license: 'CC BY 4.0' is not a licence slug"),  # unlinted
         ({"license": '"cc by nc nd 4.0"'}, 8, "did you mean 'CC-BY-NC-ND-4.0'?"),
         ({"episode_display": "Day 5", "episode": None}, 7, "episode_display: it is shown instead of the episode"),
         ({"episode_display": "x" * 33}, 8, "episode_display: is 33 characters; at most 32 allowed"),
