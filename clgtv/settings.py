@@ -366,7 +366,7 @@ _RRULE_HINT = "expected an iCalendar recurrence rule like FREQ=WEEKLY or FREQ=MO
 
 @s.converter(_RRULE_HINT, textual=True)
 def rrule(value: Any) -> str:
-    """An RFC 5545 RRULE value: FREQ first-class, each part once, each value of its part's shape."""
+    """An RFC 5545 RRULE value: FREQ given, each part once, each value of its part's shape (upper-cased)."""
     result = s.text(512)(value).removeprefix("RRULE:")
     parts: dict[str, str] = {}
     for part in result.split(";"):
