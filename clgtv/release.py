@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from clgtv.artwork import image_size
 from clgtv.content import Programme
 from clgtv.episodes import Episode, transcription_settings
 from clgtv.layout import AUDIO_FORMATS, artwork_name, episode_image_name, media_name, media_stem
@@ -52,6 +53,21 @@ PENDING = Path("(the automatic transcript clgtv build makes)")
 
 
 @dataclass(frozen=True)
+class FeedImage:
+    """One podcast:image: a published image, its size in pixels, its description and its purposes.
+
+    The programme's artwork and each episode's own image are `purpose="artwork"`; another stage
+    (a social image, say) adds one to `Edition.feed_images` or `Release.feed_images` with
+    `dataclasses.replace`, and the feed writes it."""
+
+    path: str  # relative to the site root
+    width: int
+    height: int
+    alt: str | None = None
+    purpose: str = "artwork"  # space-separated tokens, like "social" or "artwork social"
+
+
+@dataclass(frozen=True)
 class Release:
     episode: Episode
     media: Media
@@ -59,6 +75,7 @@ class Release:
     notes_text: str  # the show notes as plain text
     image_path: str | None = None  # the episode's own artwork, when it has one
     transcript: Transcript | None = None
+    feed_images: tuple[FeedImage, ...] = ()  # the item's podcast:image tags
 
     @property
     def description(self) -> str:
@@ -95,6 +112,7 @@ class Edition:
     programme: Programme
     artwork_path: str
     releases: tuple[Release, ...]
+    feed_images: tuple[FeedImage, ...] = ()  # the channel's podcast:image tags
 
     @property
     def slug(self) -> str:
@@ -141,7 +159,13 @@ def assemble(
     releases = tuple(
         _release(show, episode, html, audio) for episode, html, audio in zip(episodes, notes, settings, strict=True)
     )
-    return Edition(site, programme, artwork_name(show.slug, show.artwork), releases)
+    artwork = artwork_name(show.slug, show.artwork)
+    return Edition(site, programme, artwork, releases, (_artwork_image(artwork, show.artwork, show.artwork_alt),))
+
+
+def _artwork_image(path: str, source: Path, alt: str | None) -> FeedImage:
+    width, height = image_size(source)
+    return FeedImage(path, width, height, alt)
 
 
 def _release(show: Show, episode: Episode, html: str, audio: AudioSettings) -> Release:
@@ -151,7 +175,8 @@ def _release(show: Show, episode: Episode, html: str, audio: AudioSettings) -> R
     transcript = Transcript(episode.transcript) if episode.transcript else None
     if transcript is None and transcription_settings(show, episode).enabled:
         transcript = Transcript.pending()
-    return Release(episode, media, html, plain_text(html), image, transcript)
+    own = (_artwork_image(image, episode.image, episode.image_alt),) if image and episode.image else ()
+    return Release(episode, media, html, plain_text(html), image, transcript, own)
 
 
 def finished(release: Release, file: Path, duration: float) -> Release:
