@@ -370,13 +370,17 @@ class Recogniser:
         voice-activity detector (shipped in faster-whisper's wheel) skipping what is not speech, so
         music, applause and silence never reach Whisper to be "heard" as words; and each window heard
         afresh, not conditioned on the text before it, so one misheard window cannot start a loop
-        that repeats itself to the end. No prompt: see clgtv/spelling.py."""
+        that repeats itself to the end; and beam search at temperature 0 only, with no fallback to
+        sampling at higher temperatures, so the same recording always gives the same transcript (the
+        fallback also doubled the time on real speech and heard no better: bench/README.md). No
+        prompt: see clgtv/spelling.py."""
         return {
             "language": language,
             "beam_size": beam_size,
             "word_timestamps": True,
             "vad_filter": True,
             "condition_on_previous_text": False,
+            "temperature": 0.0,
         }
 
     def common_word(self, text: str) -> bool:
