@@ -382,3 +382,28 @@ def test_a_moment_far_down_an_automatic_transcript_opens_in_view(page, automatic
     assert page.evaluate(CURRENT) == "t-45" and box_shows(page, "t-45")
     assert page.locator("#t-45").is_visible() and page.locator("#t-45").bounding_box()["y"] >= 0
     assert page.errors == []
+
+
+# what a web player fetches; `X-Player` is no CORS-safelisted header, so its fetch is preflighted (OPTIONS)
+FETCH = """async ([url, preflighted]) => {
+  const answer = await fetch(url, preflighted ? {headers: {"X-Player": "clgtv-test"}} : {});
+  return [answer.status, (await answer.text()).length];
+}"""
+
+
+def test_a_web_player_on_another_site_reads_feeds_chapters_and_transcripts(
+    page, samples: str, published: Path, tmp_path: Path
+) -> None:
+    """Chromium on another origin (the same host, another port) fetches them, as the namespace asks web players may."""
+    page_html = "<!doctype html><html lang=en><title>A player elsewhere</title><link rel=icon href='data:,'></html>"
+    (tmp_path / "index.html").write_text(page_html)
+    episode = "clgdottv-podcast/localgov-digital-co-op"
+    paths = ["clgdottv-podcast/feed.xml", f"{episode}/chapters.json"]
+    paths += [f"{episode}/transcript.{suffix}" for suffix in ("vtt", "srt", "json")]
+    with serving(tmp_path) as elsewhere:
+        page.goto(elsewhere)
+        for path in paths:
+            text = (published / "public" / path).read_text(encoding="utf-8")
+            for preflighted in (False, True):
+                assert page.evaluate(FETCH, [samples + path, preflighted]) == [200, len(text)], (path, preflighted)
+    assert page.errors == []
