@@ -19,10 +19,11 @@ from clgtv.audio.master import ENGINE_VERSION, master
 from clgtv.content import Content, Programme
 from clgtv.episodes import Episode
 from clgtv.errors import ClgtvError, display_path
-from clgtv.layout import AUDIO_FORMATS, file_digest
+from clgtv.layout import AUDIO_FORMATS, file_digest, social_image_name
 from clgtv.pool import map_threads
 from clgtv.release import Edition, Release, Transcript, assemble, audio_settings, finished
 from clgtv.settings import CLIPS, AudioSettings, Show, Site
+from clgtv.social import social_image
 from clgtv.tags import ChapterMark, TagSet, media_duration, write_tags
 from clgtv.textcache import TextCache
 
@@ -186,10 +187,24 @@ def _edition(
     cover = cover_jpeg(show.artwork)
     feed_url = content.site.url(edition.feed_path)
     releases = tuple(
-        _finish(show, _transcribed(release, transcripts), recording.processed, cover, feed_url, cache, out)
+        _shared(
+            show,
+            _finish(show, _transcribed(release, transcripts), recording.processed, cover, feed_url, cache, out),
+            cover,
+            cache,
+            out,
+        )
         for release, recording in zip(edition.releases, recordings, strict=True)
     )
     return replace(edition, releases=releases)
+
+
+def _shared(show: Show, release: Release, cover: bytes, cache: Cache, out: Path) -> Release:
+    """`release` with its social image drawn (or found in the cache) and published."""
+    drawn = social_image(cache.root / "social", cover, release.episode.title, show.title)
+    path = social_image_name(show.slug, release.episode.slug, drawn)
+    _link_or_copy(drawn, out / path)
+    return replace(release, social_image_path=path)
 
 
 def _transcribed(release: Release, transcripts: dict[Path, Transcript | None]) -> Release:

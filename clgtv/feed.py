@@ -30,6 +30,9 @@ from lxml import etree
 from clgtv.layout import CHAPTERS_TYPE, TRANSCRIPT_TYPES
 from clgtv.schema import ILLEGAL
 from clgtv.settings import Location, Person
+from clgtv.social import HEIGHT as SOCIAL_HEIGHT
+from clgtv.social import MIME_TYPE as SOCIAL_TYPE
+from clgtv.social import WIDTH as SOCIAL_WIDTH
 
 if TYPE_CHECKING:  # the assembler uses this module's text rules: only the types come back
     from clgtv.release import Edition, Release, Transcript
@@ -189,6 +192,9 @@ def _add_item(fg: FeedGenerator, edition: Edition, release: Release) -> None:
     extras: EntryExtras = entry.extras
     extras.add(ITUNES_NS, "title", episode.title)
     extras.add(ITUNES_NS, "image", href=site.url(edition.image_path(release)))
+    if release.social_image_path:  # the link-preview image clgtv build draws (clgtv.social)
+        size = {"width": str(SOCIAL_WIDTH), "height": str(SOCIAL_HEIGHT), "type": SOCIAL_TYPE}
+        extras.add(PODCAST_NS, "image", href=site.url(release.social_image_path), purpose="social", **size)
     if episode.explicit is not None:
         extras.add(ITUNES_NS, "explicit", _bool(episode.explicit))
     if release.chapters_path:

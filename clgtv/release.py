@@ -16,7 +16,15 @@ from pathlib import Path
 
 from clgtv.content import Programme
 from clgtv.episodes import Episode, transcription_settings
-from clgtv.layout import AUDIO_FORMATS, artwork_name, episode_image_name, media_name, media_stem
+from clgtv.layout import (
+    AUDIO_FORMATS,
+    EMBED_FOLDER,
+    OEMBED_NAME,
+    artwork_name,
+    episode_image_name,
+    media_name,
+    media_stem,
+)
 from clgtv.notes import notes_html, plain_text
 from clgtv.settings import AudioSettings, Show, Site
 from clgtv.textcache import NO_CACHE, TextCache
@@ -59,6 +67,7 @@ class Release:
     notes_text: str  # the show notes as plain text
     image_path: str | None = None  # the episode's own artwork, when it has one
     transcript: Transcript | None = None
+    social_image_path: str | None = None  # the link-preview image clgtv build draws (clgtv.social)
 
     @property
     def description(self) -> str:
@@ -68,6 +77,15 @@ class Release:
     @property
     def page_path(self) -> str:
         return f"{self.episode.show}/{self.episode.slug}/"
+
+    @property
+    def embed_path(self) -> str:
+        """The player page other sites embed: a file name, not a folder, so any host serves it."""
+        return f"{self.page_path}{EMBED_FOLDER}/index.html"
+
+    @property
+    def oembed_path(self) -> str:
+        return f"{self.page_path}{OEMBED_NAME}"
 
     @property
     def chapters_path(self) -> str | None:
