@@ -10,6 +10,7 @@ from html import escape
 from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from markupsafe import Markup
 
 from clgtv import search, sharing, textcache
 from clgtv.feed import plain, render_feed
@@ -22,6 +23,12 @@ from clgtv.transcripts import Cue, json_transcript, parse_cues, read_bytes, vtt_
 
 STATIC = "static"
 SEARCH_PAGE = "search/index.html"
+
+
+def plain_attribute(text: str) -> Markup:
+    """`text` for an attribute read as plain text (a <meta> description, a link preview's title): escaped,
+    and each carriage return as a reference, which an HTML parser would otherwise read as a line feed."""
+    return Markup.escape(plain(text)).replace("\r", Markup("&#13;"))
 
 
 def clock(value: float) -> str:
@@ -40,7 +47,7 @@ def environment(templates: Path) -> Environment:
         lstrip_blocks=True,
     )
     env.filters["clock"] = clock
-    env.filters["plain"] = plain  # for text that leaves the page as plain text: its <meta> description
+    env.filters["plain"] = plain_attribute
     env.filters["longdate"] = lambda d: f"{d.day} {d:%B %Y}"
     env.globals["embed_size"] = (sharing.EMBED_WIDTH, sharing.EMBED_HEIGHT)
     env.filters["megabytes"] = lambda n: f"{n / 1_000_000:.1f}"

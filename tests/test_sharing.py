@@ -18,6 +18,7 @@ from test_safety_text import markup
 from clgtv import social
 from clgtv.layout import is_immutable
 from clgtv.sharing import iso_duration, script_json
+from clgtv.site import environment
 from clgtv.storage.plan import stage
 
 SAMPLE = "clgdottv-podcast/localgov-digital-co-op/"
@@ -263,3 +264,11 @@ def test_the_feed_carries_the_social_image(published: Path) -> None:
     assert image.get("href") == meta(parse(public / SAMPLE / "index.html"))["og:image"]
     with Image.open(local(public, image.get("href"), "http://localhost:8000/")) as png:
         assert png.size == (1200, 630)
+
+
+def test_a_carriage_return_reaches_a_link_preview_as_itself() -> None:
+    """An HTML parser reads a bare CR in an attribute as LF; the feed keeps it (as &#13;), so previews do."""
+    env = environment(Path(__file__).parent.parent / "templates")
+    text = env.from_string('<meta content="{{ title | plain }}">').render(title="0\r\n0 <b> \"&'")
+    (tag,) = html.fromstring(text).xpath("//meta")
+    assert tag.get("content") == "0\r\n0 <\u2060b> \"&'"
