@@ -17,7 +17,8 @@ command a fresh process timed with its whole process tree (bench/process.py):
 
 on the same file (the processed audio in clgtv's cache), the same model (the packaged Whisper base,
 the folder clgtv joined) and the same options (clgtv's: language, beam size, word timestamps, the
-voice-activity filter, each window heard afresh, the episode's glossary as hotwords). Each round's
+voice-activity filter, each window heard afresh). clgtv hears the file in pieces and spells the
+episode's glossary afterwards; faster-whisper hears it whole. Each round's
 clgtv / faster-whisper ratio of wall and CPU time is printed, with each one's word error rate
 against the known text; the median ratio is the figure to quote, and the bench exits 1 when it is
 over 1.1x.
@@ -128,7 +129,7 @@ def job(root: Path) -> transcription.Job:
 def peer_options(found: transcription.Job) -> dict:
     """clgtv's options for faster-whisper's `transcribe`, as its recogniser gives them."""
     unloaded = object.__new__(recogniser.Recogniser)  # `options` reads no model
-    return unloaded.options(found.language, found.settings.beam_size, found.glossary)
+    return unloaded.options(found.language, found.settings.beam_size)
 
 
 def side_by_side(minutes: float, rounds: int, threads: int) -> float:
@@ -153,8 +154,8 @@ def side_by_side(minutes: float, rounds: int, threads: int) -> float:
         ],
         "faster-whisper": [sys.executable, "-c", PEER, json.dumps(peer)],
     }
-    print(f"\n(a) {minutes:g} min of Allison's prompts, {threads} threads, beam {found.settings.beam_size}, ")
-    print(f"    hotwords {found.glossary!r}; the file: {found.processed.relative_to(REPO)}")
+    print(f"\n(a) {minutes:g} min of Allison's prompts, {threads} threads, beam {found.settings.beam_size}; ")
+    print(f"    glossary {found.glossary!r}; the file: {found.processed.relative_to(REPO)}")
     pairs: list[tuple[Run, Run]] = []
     errors: dict[str, list[float]] = {"clgtv": [], "faster-whisper": []}
     for number in range(rounds):

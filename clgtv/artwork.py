@@ -56,6 +56,17 @@ def _header_problems(name: str, image: Image.Image) -> list[str]:
     return problems
 
 
+def image_size(path: Path) -> tuple[int, int]:
+    """(width, height) in pixels, from the header of an image `artwork_problems` has passed."""
+    try:
+        with _opened(path) as image:
+            return image.size
+    except _Unreadable as exc:
+        raise FileError(path, str(exc)) from exc
+    except DAMAGE as exc:
+        raise FileError(path, _damaged(exc)) from exc
+
+
 def cover_jpeg(path: Path, size: int = 600) -> bytes:
     """A small RGB JPEG of the artwork for embedding in ID3 (players need no more)."""
     try:

@@ -114,6 +114,32 @@ def new(root: Path, show: str, title: str) -> None:
     click.echo(display_path(path))
 
 
+@cli.command("import")
+@click.argument("feed")
+@click.argument("show")
+@click.option(
+    "--media",
+    "media_folder",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Folder holding the recordings already, matched by the enclosures' file names (no recording is downloaded).",
+)
+@click.option("--feed-url", help="The old feed's public address, when FEED is a file (for the programme's guid).")
+@click.pass_obj
+def import_(root: Path, feed: str, show: str, media_folder: Path | None, feed_url: str | None) -> None:
+    """Move an existing podcast in: FEED (a web address or a file) becomes the new programme SHOW.
+
+    Writes episodes/SHOW/show.yaml, the artwork and one episode file per item with its recording,
+    transcript and chapters, keeping every guid, title and date. An existing SHOW is never touched.
+
+    Example: clgtv import https://feeds.example.org/council-podcast.xml council-podcast
+    """
+    from clgtv.importer import import_feed
+
+    folder = import_feed(root, feed, show, media_folder, feed_url, log=say)
+    episodes = len(list(folder.glob("*.md")))
+    click.echo(f"imported {episodes} episodes into {display_path(folder)}; run clgtv check, then publish")
+
+
 JOBS_HELP = (
     "CPUs to use (default: all): recordings processed at once, then shared by the transcriptions, "
     "and page-rendering processes for large programmes."

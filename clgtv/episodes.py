@@ -11,9 +11,11 @@ from typing import Any
 from clgtv import schema as s
 from clgtv.artwork import artwork_problems
 from clgtv.errors import Problem
+from clgtv.licenses import license_problems
 from clgtv.settings import (
     AUDIO,
     CLIPS,
+    MAX_NUMBER,
     PEOPLE,
     TRANSCRIPTION,
     Person,
@@ -26,7 +28,6 @@ from clgtv.settings import (
 
 FILENAME = re.compile(r"(?P<date>\d{4}-\d{2}-\d{2})-(?P<slug>[a-z0-9]+(?:-[a-z0-9]+)*)\.md")
 TRANSCRIPT_SUFFIXES = (".vtt", ".srt")
-MAX_NUMBER = 65535  # an M4A's track and disc numbers are 16-bit
 
 
 @dataclass(frozen=True)
@@ -34,6 +35,7 @@ class Chapter:
     start: float = s.field(s.clock_time, help='where the chapter starts, like "0:12:30"')
     title: str = s.field(s.text(255), help="the chapter's title")
     url: str | None = s.field(s.url, default=None, help="a link for the chapter")
+    img: str | None = s.field(s.url, default=None, help="a picture for the chapter (chapters.json img)")
 
 
 @dataclass(frozen=True)
@@ -63,6 +65,9 @@ class Episode(s.Read, Shared):
     audio: Path = s.field(s.file_name, help="the recording, next to the episode file")
     season: int | None = s.field(s.whole_between(1, MAX_NUMBER), default=None, help="the season number")
     number: int | None = s.field(s.whole_between(1, MAX_NUMBER), default=None, key="episode", help="the episode number")
+    episode_display: str | None = s.field(
+        s.text(32), default=None, help="what apps show instead of the episode number, like Day 5"
+    )
     type: str = s.field(s.one_of("full", "trailer", "bonus"), default="full", help="full, trailer or bonus")
     explicit: bool | None = s.field(s.boolean, default=None, help="explicit content [default: the programme's]")
     summary: str | None = s.field(s.text(4000), default=None, help="one or two sentences about the episode")
@@ -73,6 +78,7 @@ class Episode(s.Read, Shared):
     guid: str = s.field(guid, help="the episode's lasting identity; never change it once published")
     notes: str
     image: Path | None = s.field(s.file_name, default=None, help="the episode's own artwork")
+    image_alt: str | None = s.field(s.text(512), default=None, help="the episode's artwork in words")
     soundbites: tuple[Soundbite, ...] = s.field(s.Nested(Soundbite, many=True), default=(), help="highlights")
     # audio settings overriding the show's, as (name, value) pairs: immutable, and pickled to page workers
     processing: tuple[tuple[str, Any], ...] = s.field(AUDIO, default=(), help="audio settings for this episode")
@@ -152,6 +158,8 @@ def read_episode(path: Path, site: Site, problems: list[Problem]) -> Episode | N
     ctx.problems.extend(
         model_problems(TranscriptionSettings().merged(spoken, path.parent), spoken, path, "transcription", lines, site)
     )
+    ctx.problems.extend(license_problems(values, lines, path))
+    _check_needs(values, lines, ctx)
     image = files.find(values.get("image"), "image", required=False)
     if image:
         for message in artwork_problems(image):
@@ -172,6 +180,19 @@ def read_episode(path: Path, site: Site, problems: list[Problem]) -> Episode | N
         transcription=tuple(spoken.items()),
         lines=lines,
     )
+
+
+# fields that say something about another field, which must then be given too
+NEEDS = {
+    "episode_display": ("episode", "it is shown instead of the episode number; give episode too"),
+    "image_alt": ("image", "it describes the episode's own artwork; give image too"),
+}
+
+
+def _check_needs(values: dict, lines: dict, ctx: s.Context) -> None:
+    for key, (needed, why) in NEEDS.items():
+        if values.get(key) and not values.get(needed):
+            ctx.add(lines.get(key, 1), key, why)
 
 
 def _check_notes(body: str, first_line: int, ctx: s.Context) -> None:

@@ -85,3 +85,15 @@ def printable(message: str) -> str:
     """A message safe for a terminal: a control character from a host's file (an escape sequence,
     say) is shown as its code, never sent to the terminal."""
     return _CONTROL.sub(lambda found: f"\\x{ord(found[0]):02x}", message)
+
+
+class FetchError(ClgtvError):
+    """A web address could not be fetched (or was refused): `URL: message`."""
+
+    def __init__(self, url: str, message: str):
+        self.url = url
+        self.message = message
+        super().__init__(f"{url}: {message}")
+
+    def __reduce__(self):
+        return self.__class__, (self.url, self.message)

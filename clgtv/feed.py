@@ -17,9 +17,12 @@ so a character reference such as `&#x0C;` in the notes cannot bring one back.
 
 from __future__ import annotations
 
+import datetime as dt
+import math
 import re
 import uuid
 from dataclasses import dataclass, field
+from email.utils import format_datetime
 from pathlib import PurePosixPath
 from typing import TYPE_CHECKING
 
@@ -27,15 +30,12 @@ from feedgen.ext.base import BaseEntryExtension, BaseExtension
 from feedgen.feed import FeedGenerator
 from lxml import etree
 
-from clgtv.layout import CHAPTERS_TYPE, TRANSCRIPT_TYPES
+from clgtv.layout import CHAPTERS_TYPE, MEDIA_TYPES, TRANSCRIPT_TYPES
 from clgtv.schema import ILLEGAL
-from clgtv.settings import Location, Person
-from clgtv.social import HEIGHT as SOCIAL_HEIGHT
-from clgtv.social import MIME_TYPE as SOCIAL_TYPE
-from clgtv.social import WIDTH as SOCIAL_WIDTH
+from clgtv.settings import Location, Person, Show
 
 if TYPE_CHECKING:  # the assembler uses this module's text rules: only the types come back
-    from clgtv.release import Edition, Release, Transcript
+    from clgtv.release import Edition, FeedImage, Release, Transcript
 
 ITUNES_NS = "http://www.itunes.com/dtds/podcast-1.0.dtd"
 PODCAST_NS = "https://podcastindex.org/namespace/1.0"
@@ -162,7 +162,7 @@ def _channel_extras(extras: Extras, edition: Edition, feed_url: str) -> None:
         category = extras.add(ITUNES_NS, "category", text=parent)
         if sub:
             category.children.append(Spec(f"{{{ITUNES_NS}}}category", None, {"text": sub}))
-    extras.add(PODCAST_NS, "guid", podcast_guid(feed_url))
+    extras.add(PODCAST_NS, "guid", show.guid or podcast_guid(feed_url))  # an imported programme keeps its own
     extras.add(PODCAST_NS, "locked", "yes" if show.locked else "no", owner=show.owner.email)
     for funding in show.funding:
         extras.add(PODCAST_NS, "funding", funding.text, url=funding.url)
@@ -170,6 +170,11 @@ def _channel_extras(extras: Extras, edition: Edition, feed_url: str) -> None:
     _license(extras, show.license, show.license_url)
     _location(extras, show.location)
     _people(extras, show.people)
+    _images(extras, edition, edition.feed_images)
+    _trailers(extras, edition)
+    _txt(extras, show)
+    _podroll(extras, show)
+    _update_frequency(extras, show)
 
 
 def _add_item(fg: FeedGenerator, edition: Edition, release: Release) -> None:
@@ -192,9 +197,6 @@ def _add_item(fg: FeedGenerator, edition: Edition, release: Release) -> None:
     extras: EntryExtras = entry.extras
     extras.add(ITUNES_NS, "title", episode.title)
     extras.add(ITUNES_NS, "image", href=site.url(edition.image_path(release)))
-    if release.social_image_path:  # the link-preview image clgtv build draws (clgtv.social)
-        size = {"width": str(SOCIAL_WIDTH), "height": str(SOCIAL_HEIGHT), "type": SOCIAL_TYPE}
-        extras.add(PODCAST_NS, "image", href=site.url(release.social_image_path), purpose="social", **size)
     if episode.explicit is not None:
         extras.add(ITUNES_NS, "explicit", _bool(episode.explicit))
     if release.chapters_path:
@@ -202,9 +204,12 @@ def _add_item(fg: FeedGenerator, edition: Edition, release: Release) -> None:
     if release.transcript:
         _transcripts(extras, edition, release, release.transcript)
     if episode.season:
-        extras.add(PODCAST_NS, "season", str(episode.season))
+        name = edition.programme.show.season_name(episode.season)
+        extras.add(PODCAST_NS, "season", str(episode.season), **({"name": plain(name)} if name else {}))
     if episode.number:
-        extras.add(PODCAST_NS, "episode", str(episode.number))
+        display = {"display": plain(episode.episode_display)} if episode.episode_display else {}
+        extras.add(PODCAST_NS, "episode", str(episode.number), **display)
+    _images(extras, edition, release.feed_images)
     for bite in episode.soundbites:
         timing = {"startTime": _seconds(bite.start), "duration": _seconds(bite.duration)}
         extras.add(PODCAST_NS, "soundbite", bite.title, **timing)
@@ -221,6 +226,71 @@ def _transcripts(extras: EntryExtras, edition: Edition, release: Release, transc
         kind = TRANSCRIPT_TYPES[PurePosixPath(str(path)).suffix]
         captions = {"rel": "captions"} if kind == TRANSCRIPT_TYPES[".vtt"] else {}
         extras.add(PODCAST_NS, "transcript", url=edition.site.url(str(path)), type=kind, language=language, **captions)
+
+
+APPLE_VERIFY = "applepodcastsverify"  # the podcast:txt purpose Apple Podcasts Connect reads
+
+
+def _images(extras: _Elements, edition: Edition, images: tuple[FeedImage, ...]) -> None:
+    for image in images:
+        divisor = math.gcd(image.width, image.height) or 1
+        attrs = {
+            "href": edition.site.url(image.path),
+            "width": str(image.width),
+            "height": str(image.height),
+            "aspect-ratio": f"{image.width // divisor}/{image.height // divisor}",
+            "type": MEDIA_TYPES.get(PurePosixPath(image.path).suffix.lower(), ""),
+            "purpose": image.purpose,
+            "alt": plain(image.alt) if image.alt else "",
+        }
+        extras.add(PODCAST_NS, "image", **{k: v for k, v in attrs.items() if v})
+
+
+def _trailers(extras: _Elements, edition: Edition) -> None:
+    """A podcast:trailer for each episode of type trailer, the newest first."""
+    for release in sorted(edition.releases, key=lambda r: r.episode.date, reverse=True):
+        episode, media = release.episode, release.media
+        if episode.type != "trailer":
+            continue
+        attrs = {
+            "url": edition.site.url(media.path),
+            "pubdate": format_datetime(episode.date),
+            "length": str(media.length),
+            "type": media.mime_type,
+        }
+        if episode.season:
+            attrs["season"] = str(episode.season)
+        extras.add(PODCAST_NS, "trailer", episode.title, **attrs)
+
+
+def _txt(extras: _Elements, show: Show) -> None:
+    if show.apple_podcasts_verify:
+        extras.add(PODCAST_NS, "txt", show.apple_podcasts_verify, purpose=APPLE_VERIFY)
+    for entry in show.txt:
+        extras.add(PODCAST_NS, "txt", entry.text, **({"purpose": plain(entry.purpose)} if entry.purpose else {}))
+
+
+def _podroll(extras: _Elements, show: Show) -> None:
+    if not show.podroll:
+        return
+    podroll = extras.add(PODCAST_NS, "podroll")
+    for remote in show.podroll:
+        attrs = {"feedGuid": remote.feed_guid, "feedUrl": remote.feed_url, "title": remote.title}
+        attrs = {k: plain(v) for k, v in attrs.items() if v}
+        podroll.children.append(Spec(f"{{{PODCAST_NS}}}remoteItem", None, attrs))
+
+
+def _update_frequency(extras: _Elements, show: Show) -> None:
+    """The schedule, with complete="true" once the programme is complete (show.yaml's `complete`)."""
+    frequency = show.update_frequency
+    if frequency is None:
+        return
+    attrs = {"complete": "true"} if show.complete else {}
+    if frequency.rrule:
+        attrs["rrule"] = frequency.rrule
+    if frequency.dtstart:
+        attrs["dtstart"] = frequency.dtstart.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z")  # toISOString
+    extras.add(PODCAST_NS, "updateFrequency", frequency.text, **attrs)
 
 
 def _people(extras: _Elements, people: tuple[Person, ...]) -> None:

@@ -13,6 +13,8 @@ Errors are what Apple Podcasts or the namespace refuse; warnings are recommendat
 from __future__ import annotations
 
 import datetime as dt
+import email.utils
+import re
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -20,12 +22,21 @@ from pathlib import Path
 
 from lxml import etree
 
-from clgtv.artwork import artwork_problems
+from clgtv.artwork import artwork_problems, image_size
 from clgtv.content import Content
 from clgtv.episodes import Episode
 from clgtv.errors import ContentError, FileError, Problem
-from clgtv.feed import ITUNES_NS, MAX_DESCRIPTION_BYTES, PODCAST_NS, WORD_JOINER, podcast_guid, render_feed
+from clgtv.feed import (
+    APPLE_VERIFY,
+    ITUNES_NS,
+    MAX_DESCRIPTION_BYTES,
+    PODCAST_NS,
+    WORD_JOINER,
+    podcast_guid,
+    render_feed,
+)
 from clgtv.layout import CHAPTERS_TYPE, TRANSCRIPT_TYPES
+from clgtv.licenses import is_slug, license_message
 from clgtv.release import Edition, assemble
 from clgtv.transcripts import read_cues
 
@@ -40,7 +51,9 @@ ENCLOSURE_TYPES = {
     ".pdf": ("application/pdf",),
 }
 MAX_TITLE = 255
-MAX_NAMESPACE_TEXT = 128  # podcast:person, location, license, soundbite, funding
+MAX_NAMESPACE_TEXT = 128  # podcast:person, location, license, soundbite, funding, trailer, updateFrequency
+MAX_TXT = 4000  # podcast:txt
+MAX_DISPLAY = 32  # podcast:episode display
 SOUNDBITE_SECONDS = (15, 120)  # the namespace's recommended soundbite length
 Local = Callable[[str], Path | None]  # a published URL -> the file behind it, when known here
 
@@ -70,6 +83,7 @@ def lint_feed(xml: bytes, local: Local = lambda url: None) -> list[Finding]:
     for item in items:
         findings.extend(_item(item, lambda url: None if url == show_artwork else local(url)))
     findings.extend(_duplicates(items))
+    findings.extend(_trailers(channel, items))
     return findings
 
 
@@ -100,6 +114,7 @@ def _channel(channel: etree._Element, local: Local) -> Iterator[Finding]:
             yield error(field, f"the feed has no {what}")
     yield from _lengths(channel, None, "description")
     yield from _image(channel, None, "artwork", local)
+    yield from _images(channel, None, "artwork", local)
     self_url = _text(channel, "atom:link[@rel='self']/@href")
     if self_url and not self_url.startswith("https://"):
         message = f"the feed's URL {self_url} is not https://; Apple Podcasts and Spotify need https in production"
@@ -118,6 +133,74 @@ def _podcast_channel(channel: etree._Element, self_url: str) -> Iterator[Finding
             message = "<podcast:guid> is not the UUIDv5 of the feed URL; keep it only if the feed moved here"
             yield Finding("warning", None, "feed", message)
     yield from _namespace_texts(channel, None)
+    yield from _txt(channel)
+    yield from _podroll(channel, guid)
+    yield from _update_frequency(channel)
+
+
+def _trailers(channel: etree._Element, items: list[etree._Element]) -> Iterator[Finding]:
+    """Each podcast:trailer, pinned to the episode whose audio it plays."""
+    by_url = {_text(item, "enclosure/@url"): _text(item, "guid") or None for item in items}
+    for trailer in channel.findall("podcast:trailer", NS):
+        guid = by_url.get(trailer.get("url", ""))
+        if not trailer.get("url") or not trailer.get("pubdate"):
+            yield Finding("error", guid, "type", "<podcast:trailer> needs a url and a pubdate")
+        elif email.utils.parsedate_tz(trailer.get("pubdate", "")) is None:
+            yield Finding(
+                "error", guid, "date", f"<podcast:trailer pubdate> '{trailer.get('pubdate')}' is not an RFC 2822 date"
+            )
+        title = (trailer.text or "").strip()
+        if not title:
+            yield Finding("error", guid, "title", "<podcast:trailer> has no title")
+        elif _visible_length(title) > MAX_NAMESPACE_TEXT:
+            message = f"a trailer's title is over {MAX_NAMESPACE_TEXT} characters; apps may cut it in <podcast:trailer>"
+            yield Finding("warning", guid, "title", message)
+
+
+def _txt(channel: etree._Element) -> Iterator[Finding]:
+    purposes = []
+    for txt in channel.findall("podcast:txt", NS):
+        purpose = txt.get("purpose")
+        field = "apple_podcasts_verify" if purpose == APPLE_VERIFY else "txt"
+        text = (txt.text or "").strip()
+        if not text:
+            yield Finding("error", None, field, "<podcast:txt> is empty")
+        elif len(text) > MAX_TXT:
+            yield Finding("warning", None, field, f"<podcast:txt> is over {MAX_TXT} characters; apps may cut it")
+        if purpose and len(purpose) > MAX_NAMESPACE_TEXT:
+            yield Finding("warning", None, field, f"<podcast:txt purpose> is over {MAX_NAMESPACE_TEXT} characters")
+        purposes.append(purpose)
+    if purposes.count(APPLE_VERIFY) > 1:
+        message = f'two <podcast:txt purpose="{APPLE_VERIFY}">; give Apple\'s token once, as apple_podcasts_verify'
+        yield Finding("error", None, "apple_podcasts_verify", message)
+
+
+def _podroll(channel: etree._Element, own_guid: str) -> Iterator[Finding]:
+    podrolls = channel.findall("podcast:podroll", NS)
+    if len(podrolls) > 1:
+        yield Finding("error", None, "podroll", "the feed has more than one <podcast:podroll>")
+    for podroll in podrolls:
+        remotes = podroll.findall("podcast:remoteItem", NS)
+        if not remotes:
+            yield Finding("error", None, "podroll", "<podcast:podroll> holds no <podcast:remoteItem>")
+        for remote in remotes:
+            if not remote.get("feedGuid"):
+                yield Finding("error", None, "podroll", "<podcast:remoteItem> needs a feedGuid")
+            elif remote.get("feedGuid") == own_guid:
+                yield Finding("warning", None, "podroll", "the podroll recommends this programme itself")
+
+
+def _update_frequency(channel: etree._Element) -> Iterator[Finding]:
+    for frequency in channel.findall("podcast:updateFrequency", NS):
+        text = (frequency.text or "").strip()
+        if not text:
+            yield Finding("error", None, "update_frequency", "<podcast:updateFrequency> has no text")
+        elif _visible_length(text) > MAX_NAMESPACE_TEXT:
+            message = f"<podcast:updateFrequency> is over {MAX_NAMESPACE_TEXT} characters; apps may cut it"
+            yield Finding("warning", None, "update_frequency", message)
+        if "COUNT=" in frequency.get("rrule", "") and not frequency.get("dtstart"):
+            message = "<podcast:updateFrequency> with a COUNT in its rrule needs a dtstart"
+            yield Finding("error", None, "update_frequency.dtstart", message)
 
 
 # --- items -------------------------------------------------------------------------
@@ -139,6 +222,7 @@ def _item(item: etree._Element, local: Local) -> Iterator[Finding]:
     yield from _lengths(item, guid, "summary")
     duration = yield from _enclosure(item, guid, local)
     yield from _image(item, guid, "image", local)
+    yield from _images(item, guid, "image", local)
     yield from _podcast_item(item, guid, duration)
     yield from _namespace_texts(item, guid)
 
@@ -200,11 +284,29 @@ def _podcast_item(item: etree._Element, guid: str | None, duration: int | None) 
             yield Finding("error", guid, "transcript", "<podcast:transcript> needs a url and a type")
         elif transcript.get("type") not in {*TRANSCRIPT_TYPES.values(), "text/plain", "text/html", "application/json"}:
             yield Finding("warning", guid, "transcript", f"transcript type '{transcript.get('type')}' is unusual")
+    yield from _transcript_order(item, guid)
+    for season in item.findall("podcast:season[@name]", NS):
+        if _visible_length(season.get("name", "")) > MAX_NAMESPACE_TEXT:
+            yield Finding("warning", guid, "season", f"<podcast:season name> is over {MAX_NAMESPACE_TEXT} characters")
+    for number in item.findall("podcast:episode[@display]", NS):
+        if _visible_length(number.get("display", "")) > MAX_DISPLAY:
+            message = f"<podcast:episode display> is over {MAX_DISPLAY} characters; apps may cut it"
+            yield Finding("warning", guid, "episode_display", message)
     for chapters in item.findall("podcast:chapters", NS):
         if not chapters.get("url") or chapters.get("type") != CHAPTERS_TYPE:
             yield Finding("error", guid, "chapters", f"<podcast:chapters> needs a url and type {CHAPTERS_TYPE}")
     for bite in item.findall("podcast:soundbite", NS):
         yield from _soundbite(bite, guid, duration)
+
+
+def _transcript_order(item: etree._Element, guid: str | None) -> Iterator[Finding]:
+    """Readers that keep only one of repeated tags (feedparser, podcastparser) keep the last: WebVTT must be it."""
+    kinds = [tag.get("type") for tag in item.findall("podcast:transcript", NS)]
+    if TRANSCRIPT_TYPES[".vtt"] in kinds and kinds[-1] != TRANSCRIPT_TYPES[".vtt"]:
+        message = (
+            f"the last <podcast:transcript> is {kinds[-1]}, not WebVTT; apps that read one transcript read the last"
+        )
+        yield Finding("error", guid, "transcript", message)
 
 
 def _soundbite(bite: etree._Element, guid: str | None, duration: int | None) -> Iterator[Finding]:
@@ -249,6 +351,35 @@ def _namespace_texts(node: etree._Element, guid: str | None) -> Iterator[Finding
             elif _visible_length(text) > MAX_NAMESPACE_TEXT:
                 message = f"<podcast:{tag}> is over {MAX_NAMESPACE_TEXT} characters; apps may cut it"
                 yield Finding("warning", guid, field, message)
+    for element in node.findall("podcast:license", NS):
+        text = (element.text or "").strip()
+        if text and not element.get("url") and not is_slug(text):
+            yield Finding("error", guid, "license", license_message(text))
+
+
+ASPECT_RATIO = re.compile(r"[1-9]\d*/[1-9]\d*")
+
+
+def _images(node: etree._Element, guid: str | None, field: str, local: Local) -> Iterator[Finding]:
+    """podcast:image tags; in `build`, their width and height against the files behind them."""
+    for image in node.findall("podcast:image", NS):
+        href = image.get("href", "")
+        if not href.startswith(("https://", "http://")):
+            yield Finding("error", guid, field, f"<podcast:image href> '{href}' is not a web address")
+        elif (path := local(href)) is not None and path.is_file() and image.get("width") and image.get("height"):
+            size = "x".join(map(str, image_size(path)))
+            if size != f"{image.get('width')}x{image.get('height')}":
+                message = (
+                    f"<podcast:image> says {image.get('width')}x{image.get('height')} pixels; {path.name} is {size}"
+                )
+                yield Finding("error", guid, field, message)
+        for name in ("width", "height"):
+            if (value := image.get(name)) is not None and not (value.isdigit() and int(value) > 0):
+                yield Finding("error", guid, field, f"<podcast:image {name}> is '{value}'; expected pixels above 0")
+        if (ratio := image.get("aspect-ratio")) is not None and not ASPECT_RATIO.fullmatch(ratio):
+            yield Finding("error", guid, field, f"<podcast:image aspect-ratio> is '{ratio}'; expected a ratio like 1/1")
+        if len(image.get("purpose", "")) > MAX_NAMESPACE_TEXT:
+            yield Finding("warning", guid, field, f"<podcast:image purpose> is over {MAX_NAMESPACE_TEXT} characters")
 
 
 def _image(node: etree._Element, guid: str | None, field: str, local: Local) -> Iterator[Finding]:

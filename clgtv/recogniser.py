@@ -15,7 +15,7 @@ import json
 import os
 import shutil
 import tempfile
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -321,16 +321,36 @@ class Heard:
 Progress = Callable[[float], None]  # the fraction of the recording done
 
 
-def decode(path: Path) -> np.ndarray:
-    """A recording as Whisper hears it (float32 at 16 kHz, the mean of its two channels, as
-    faster-whisper's own decoder gives it), by clgtv's own ffmpeg wrapper. (ffmpeg's `-ac 1` sums
-    them at 1/sqrt(2): 3 dB louder than what faster-whisper hears from the same file.)"""
+PIECE_S = 300.0  # a long recording is heard in pieces of at most this long: memory stays bounded
+CUT_WITHIN_S = 30.0  # each piece ends at the quietest tenth of a second of its last this many seconds
+
+
+def pieces(path: Path) -> Iterator[tuple[float, np.ndarray]]:
+    """A recording as Whisper hears it, in pieces: (where the piece starts in seconds, its samples:
+    float32 at 16 kHz, the mean of the two channels as faster-whisper's own decoder gives it; ffmpeg's
+    `-ac 1` would sum them at 1/sqrt 2, 3 dB louder). faster-whisper holds a whole input's
+    spectrogram and its intermediates in memory at once, so an hour in one piece took gigabytes."""
     import numpy as np
 
     from clgtv.audio import ffmpeg
 
-    chunks = [chunk.mean(axis=1) for chunk in ffmpeg.decode(path, SAMPLE_RATE, 2, chunk_seconds=30.0)]
-    return np.concatenate(chunks) if chunks else np.zeros(0, dtype=np.float32)
+    piece, within = round(PIECE_S * SAMPLE_RATE), round(CUT_WITHIN_S * SAMPLE_RATE)
+    held, start = np.zeros(0, dtype=np.float32), 0
+    for chunk in ffmpeg.decode(path, SAMPLE_RATE, 2, chunk_seconds=30.0):
+        held = np.concatenate([held, chunk.mean(axis=1)])
+        while len(held) >= piece:
+            cut = piece - within + _quietest(held[piece - within : piece])
+            yield start / SAMPLE_RATE, held[:cut]
+            held, start = held[cut:], start + cut
+    if len(held) or not start:
+        yield start / SAMPLE_RATE, held
+
+
+def _quietest(samples: np.ndarray) -> int:
+    """The middle of the quietest tenth of a second in `samples`."""
+    step = SAMPLE_RATE // 10
+    frames = samples[: len(samples) // step * step].reshape(-1, step)
+    return int((frames**2).sum(axis=1).argmin()) * step + step // 2
 
 
 class Recogniser:
@@ -345,65 +365,72 @@ class Recogniser:
     def languages(self) -> tuple[str, ...]:
         return tuple(self._whisper.supported_languages)
 
-    def options(self, language: str, beam_size: int = 5, hotwords: str | None = None) -> dict[str, Any]:
+    def options(self, language: str, beam_size: int = 5) -> dict[str, Any]:
         """The options clgtv gives faster-whisper's `transcribe`: word timestamps on; Silero's
         voice-activity detector (shipped in faster-whisper's wheel) skipping what is not speech, so
-        music, applause and silence never reach Whisper to be "heard" as words; `hotwords` read before
-        every 30-second window; and each window heard afresh, not conditioned on the text before it,
-        so one misheard window cannot start a loop that repeats itself to the end."""
+        music, applause and silence never reach Whisper to be "heard" as words; and each window heard
+        afresh, not conditioned on the text before it, so one misheard window cannot start a loop
+        that repeats itself to the end; and beam search at temperature 0 only, with no fallback to
+        sampling at higher temperatures, so the same recording always gives the same transcript (the
+        fallback also doubled the time on real speech and heard no better: bench/README.md). No
+        prompt: see clgtv/spelling.py."""
         return {
             "language": language,
             "beam_size": beam_size,
             "word_timestamps": True,
             "vad_filter": True,
-            "hotwords": hotwords or None,
             "condition_on_previous_text": False,
+            "temperature": 0.0,
         }
 
-    def transcribe(
-        self,
-        audio: np.ndarray,
-        source: Path,
-        language: str,
-        beam_size: int = 5,
-        hotwords: str | None = None,
-        progress: Progress | None = None,
-    ) -> Heard:
-        """The words heard in `audio` (see `decode`); `source` names the recording in errors."""
+    def common_word(self, text: str) -> bool:
+        """Whether `text` is an everyday word: one token of Whisper's vocabulary, mid-sentence ("Ġ" is
+        the byte-level tokenizer's space)."""
+        return self._whisper.hf_tokenizer.token_to_id("Ġ" + text) is not None
+
+    def transcribe(self, path: Path, language: str, beam_size: int = 5, progress: Progress | None = None) -> Heard:
+        """The words heard in the recording at `path`, piece by piece (see `pieces`)."""
         if language not in self.languages:
             raise ModelError(self.folder, f"this model does not transcribe '{language}' (only {self._some()})")
-        duration = len(audio) / SAMPLE_RATE
+        from clgtv.audio.ffmpeg import probe
+
+        total = probe(path).duration or 0.0
+        words: list[Word] = []
+        duration = speech = 0.0
         try:
-            segments, info = self._whisper.transcribe(audio, **self.options(language, beam_size, hotwords))
-            words: list[Word] = []
-            for segment in segments:  # decoded as they are read
-                words += _spoken(segment.words or ())
-                if progress and duration:
-                    progress(min(segment.end / duration, 1.0))
+            for start, samples in pieces(path):
+                segments, info = self._whisper.transcribe(samples, **self.options(language, beam_size))
+                for segment in segments:  # decoded as they are read
+                    words += _spoken(segment.words or (), start)
+                    if progress and total:
+                        progress(min((start + segment.end) / total, 1.0))
+                duration, speech = start + len(samples) / SAMPLE_RATE, speech + float(info.duration_after_vad)
         except (RuntimeError, ValueError, MemoryError) as exc:
-            raise MediaError(source, f"speech recognition failed ({_reason(exc)})") from exc
-        return Heard(tuple(words), info.language, duration, float(info.duration_after_vad))
+            raise MediaError(path, f"speech recognition failed ({_reason(exc)})") from exc
+        return Heard(tuple(words), language, duration, speech)
 
     def _some(self) -> str:
         languages = self.languages
         return ", ".join(languages[:5]) + (f" and {len(languages) - 5} more" if len(languages) > 5 else "")
 
 
-def _spoken(words: Iterable[Any]) -> list[Word]:
-    """One segment's words as Words, unless they are a hallucination: at the end of a window that holds
-    little sound, Whisper may "hear" a phrase (its prompt, "Thank you.", a word over and over) that
-    word alignment squeezes into no time at all. A segment with half its words of no length is that."""
+def _spoken(words: Iterable[Any], offset: float = 0.0) -> list[Word]:
+    """One segment's words as Words, `offset` seconds on (where its piece starts), unless they are a
+    hallucination: at the end of a window that holds little sound, Whisper may "hear" a phrase
+    ("Thank you.", a word over and over) that word alignment squeezes into no time at all. A segment
+    with half its words of no length is that."""
     heard: list[Word] = []
     for word in words:
         text = word.word
         if heard and text.strip() and not text[0].isspace():  # a piece of the word before ("co" "-op")
             last = heard.pop()
             merged = Word(
-                last.start, float(word.end), last.text + text.strip(), min(last.probability, word.probability)
+                last.start, offset + float(word.end), last.text + text.strip(), min(last.probability, word.probability)
             )
             heard.append(merged)
         elif text.strip():
-            heard.append(Word(float(word.start), float(word.end), text.strip(), float(word.probability)))
+            start, end = offset + float(word.start), offset + float(word.end)
+            heard.append(Word(start, end, text.strip(), float(word.probability)))
     instants = sum(word.end - word.start < INSTANT_S for word in heard)
     if len(heard) >= 3 and instants * 2 >= len(heard):
         return []

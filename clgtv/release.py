@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from clgtv.artwork import image_size
 from clgtv.content import Programme
 from clgtv.episodes import Episode, transcription_settings
 from clgtv.layout import (
@@ -59,6 +60,24 @@ class Transcript:
 PENDING = Path("(the automatic transcript clgtv build makes)")
 
 
+SOCIAL = "social"  # the podcast:image purpose of an image made for link previews
+
+
+@dataclass(frozen=True)
+class FeedImage:
+    """One podcast:image: a published image, its size in pixels, its description and its purposes.
+
+    The programme's artwork and each episode's own image are `purpose="artwork"`; another stage
+    (a social image, say) adds one to `Edition.feed_images` or `Release.feed_images` with
+    `dataclasses.replace`, and the feed writes it."""
+
+    path: str  # relative to the site root
+    width: int
+    height: int
+    alt: str | None = None
+    purpose: str = "artwork"  # space-separated tokens, like "social" or "artwork social"
+
+
 @dataclass(frozen=True)
 class Release:
     episode: Episode
@@ -67,7 +86,12 @@ class Release:
     notes_text: str  # the show notes as plain text
     image_path: str | None = None  # the episode's own artwork, when it has one
     transcript: Transcript | None = None
-    social_image_path: str | None = None  # the link-preview image clgtv build draws (clgtv.social)
+    feed_images: tuple[FeedImage, ...] = ()  # the item's podcast:image tags; build adds the social image
+
+    @property
+    def social_image(self) -> FeedImage | None:
+        """The link-preview image clgtv build draws (clgtv.social), once it has."""
+        return next((image for image in self.feed_images if SOCIAL in image.purpose.split()), None)
 
     @property
     def description(self) -> str:
@@ -113,6 +137,7 @@ class Edition:
     programme: Programme
     artwork_path: str
     releases: tuple[Release, ...]
+    feed_images: tuple[FeedImage, ...] = ()  # the channel's podcast:image tags
 
     @property
     def slug(self) -> str:
@@ -159,7 +184,13 @@ def assemble(
     releases = tuple(
         _release(show, episode, html, audio) for episode, html, audio in zip(episodes, notes, settings, strict=True)
     )
-    return Edition(site, programme, artwork_name(show.slug, show.artwork), releases)
+    artwork = artwork_name(show.slug, show.artwork)
+    return Edition(site, programme, artwork, releases, (_artwork_image(artwork, show.artwork, show.artwork_alt),))
+
+
+def _artwork_image(path: str, source: Path, alt: str | None) -> FeedImage:
+    width, height = image_size(source)
+    return FeedImage(path, width, height, alt)
 
 
 def _release(show: Show, episode: Episode, html: str, audio: AudioSettings) -> Release:
@@ -169,7 +200,8 @@ def _release(show: Show, episode: Episode, html: str, audio: AudioSettings) -> R
     transcript = Transcript(episode.transcript) if episode.transcript else None
     if transcript is None and transcription_settings(show, episode).enabled:
         transcript = Transcript.pending()
-    return Release(episode, media, html, plain_text(html), image, transcript)
+    own = (_artwork_image(image, episode.image, episode.image_alt),) if image and episode.image else ()
+    return Release(episode, media, html, plain_text(html), image, transcript, own)
 
 
 def finished(release: Release, file: Path, duration: float) -> Release:

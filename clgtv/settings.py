@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import difflib
 import os
 import re
+import uuid
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -14,6 +16,7 @@ from clgtv.artwork import artwork_problems
 from clgtv.categories import ALL_NAMES
 from clgtv.errors import Problem
 from clgtv.layout import AUDIO_FORMATS
+from clgtv.licenses import license_problems
 from clgtv.recogniser import LANGUAGES, NAMED, PACKAGED  # no faster-whisper, numpy or ffmpeg: check stays light
 
 SITE_FILE = "clgtv.yaml"
@@ -199,11 +202,14 @@ class Location:
 class Shared:
     """Fields that shows and episodes share (Podcasting 2.0 podcast:license and podcast:location)."""
 
-    license: str | None = s.field(s.text(128), default=None, help="the licence, like CC BY 4.0")
+    license: str | None = s.field(
+        s.text(128), default=None, help="a licence slug like CC-BY-4.0, or any licence's name with license_url"
+    )
     license_url: str | None = s.field(s.url, default=None, help="the licence's web address")
     location: Location | None = s.field(s.Nested(Location), default=None, help="the place it is about")
 
 
+UUID = r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
 MEDIUMS = ("podcast", "music", "video", "film", "audiobook", "newsletter", "blog", "course")
 
 
@@ -304,6 +310,118 @@ class Funding:
     text: str = s.field(s.text(128), help="what the link says")
 
 
+MAX_NUMBER = 65535  # season and episode numbers: an M4A's track and disc numbers are 16-bit
+
+
+@s.converter("expected a podcast:guid, a UUID like 917393e3-1b1e-5cef-ace4-edaa54e1f810", textual=True)
+def feed_guid(value: Any) -> str:
+    result = s.text(36)(value)
+    try:
+        return str(uuid.UUID(result))
+    except ValueError:
+        raise s.Invalid(
+            f"expected a podcast:guid, a UUID like 917393e3-1b1e-5cef-ace4-edaa54e1f810, got {s.describe(value)}"
+        ) from None
+
+
+@dataclass(frozen=True)
+class Txt:
+    """Podcasting 2.0 podcast:txt: free text for a service, such as a verification token."""
+
+    text: str = s.field(s.text(4000), help="the text, like a token a platform gave you")
+    purpose: str | None = s.field(s.text(128), default=None, help="what it is for, like verify")
+
+
+@dataclass(frozen=True)
+class RemoteFeed:
+    """One programme recommended in podcast:podroll (a podcast:remoteItem)."""
+
+    feed_guid: str = s.field(feed_guid, help="the programme's podcast:guid")
+    feed_url: str | None = s.field(s.url, default=None, help="its feed's address")
+    title: str | None = s.field(s.text(128), default=None, help="its title")
+
+
+RRULE_FREQUENCIES = ("SECONDLY", "MINUTELY", "HOURLY", "DAILY", "WEEKLY", "MONTHLY", "YEARLY")
+_DAY = r"[+-]?(?:[1-9]|[1-4]\d|5[0-3])?(?:MO|TU|WE|TH|FR|SA|SU)"
+_NUMBERS = r"[+-]?\d{1,3}(?:,[+-]?\d{1,3})*"
+_UNTIL = r"\d{4}-?\d{2}-?\d{2}(?:T\d{2}:?\d{2}:?\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:?\d{2})?)?"
+# RFC 5545 section 3.3.10: each rule part and the shape of its value
+RRULE_PARTS = {
+    "FREQ": "|".join(RRULE_FREQUENCIES),
+    "UNTIL": _UNTIL,
+    "COUNT": r"[1-9]\d*",
+    "INTERVAL": r"[1-9]\d*",
+    "BYSECOND": _NUMBERS,
+    "BYMINUTE": _NUMBERS,
+    "BYHOUR": _NUMBERS,
+    "BYDAY": f"{_DAY}(?:,{_DAY})*",
+    "BYMONTHDAY": _NUMBERS,
+    "BYYEARDAY": _NUMBERS,
+    "BYWEEKNO": _NUMBERS,
+    "BYMONTH": _NUMBERS,
+    "BYSETPOS": _NUMBERS,
+    "WKST": "MO|TU|WE|TH|FR|SA|SU",
+}
+_RRULE_HINT = "expected an iCalendar recurrence rule like FREQ=WEEKLY or FREQ=MONTHLY;INTERVAL=3"
+
+
+@s.converter(_RRULE_HINT, textual=True)
+def rrule(value: Any) -> str:
+    """An RFC 5545 RRULE value: FREQ given, each part once, each value of its part's shape (upper-cased)."""
+    result = s.text(512)(value).removeprefix("RRULE:")
+    parts: dict[str, str] = {}
+    for part in result.split(";"):
+        key, _, given = part.partition("=")
+        key = key.strip().upper()
+        if key not in RRULE_PARTS:
+            raise s.Invalid(f"{_RRULE_HINT}; '{part}' is not a rule part ({', '.join(RRULE_PARTS)})")
+        if key in parts:
+            raise s.Invalid(f"{_RRULE_HINT}; {key} is given twice")
+        if not re.fullmatch(RRULE_PARTS[key], given.strip().upper()):
+            raise s.Invalid(f"{_RRULE_HINT}; {key}={given} is not a value {key} takes")
+        parts[key] = given.strip().upper()
+    if "FREQ" not in parts:
+        raise s.Invalid(f"{_RRULE_HINT}; FREQ is missing")
+    if "COUNT" in parts and "UNTIL" in parts:
+        raise s.Invalid(f"{_RRULE_HINT}; give COUNT or UNTIL, not both")
+    return ";".join(f"{key}={given}" for key, given in parts.items())
+
+
+@dataclass(frozen=True)
+class UpdateFrequency:
+    """Podcasting 2.0 podcast:updateFrequency: the intended release schedule."""
+
+    text: str = s.field(s.text(128), help="the schedule in words, like Four times a year")
+    rrule: str | None = s.field(
+        rrule, default=None, help="the schedule as a recurrence rule, like FREQ=MONTHLY;INTERVAL=3"
+    )
+    dtstart: dt.datetime | None = s.field(s.zoned_datetime, default=None, help="when the schedule begins")
+
+
+@dataclass(frozen=True)
+class Season:
+    """A season's name, declared once for every episode of that season (podcast:season name)."""
+
+    number: int = s.field(s.whole_between(1, MAX_NUMBER), help="the season's number, as episodes give it")
+    name: str = s.field(s.text(128), help="the season's name")
+
+
+def season_problems(seasons: tuple[Season, ...] | None, lines: dict, path: Path) -> list[Problem]:
+    numbers = [season.number for season in seasons or ()]
+    twice = sorted({n for n in numbers if numbers.count(n) > 1})
+    message = f"season {', '.join(map(str, twice))} is named twice; name each season once"
+    return [Problem(path, lines.get("seasons", 1), "seasons", message)] if twice else []
+
+
+def update_frequency_problems(frequency: UpdateFrequency | None, lines: dict, path: Path) -> list[Problem]:
+    """The namespace requires dtstart with a COUNT."""
+    if frequency is None or frequency.dtstart or "COUNT=" not in (frequency.rrule or ""):
+        return []
+    line = lines.get("update_frequency.rrule", lines.get("update_frequency", 1))
+    message = "a rule with COUNT needs dtstart, the date it counts from (the namespace requires it)"
+    return [Problem(path, line, "update_frequency.dtstart", message)]
+
+
 @s.converter("expected an Apple Podcasts category like Government or News > Politics", textual=True)
 def category(value: Any) -> str:
     name = " > ".join(part.strip() for part in s.text()(value).split(">"))
@@ -345,6 +463,27 @@ class Show(s.Read, Shared):
     apple_podcasts_url: str | None = s.field(s.url, default=None, help="the programme on Apple Podcasts")
     spotify_url: str | None = s.field(s.url, default=None, help="the programme on Spotify")
     id3_version: int = s.field(s.one_of(3, 4), default=3, help="the MP3s' tags: ID3v2.3 or ID3v2.4")
+    # minimal declaration for `clgtv import`; the identity branch owns this field (the lead reconciles)
+    guid: str | None = s.field(
+        s.matching(UUID, "expected a UUID like ead4c236-bf58-58c6-a2c6-a6b28d128cb6", max_length=36),
+        default=None,
+        help="the programme's podcast:guid, assigned once and kept for life",
+    )
+    artwork_alt: str | None = s.field(s.text(512), default=None, help="the artwork in words, for podcast:image alt")
+    seasons: tuple[Season, ...] = s.field(s.Nested(Season, many=True), default=(), help="each season's name, once")
+    update_frequency: UpdateFrequency | None = s.field(
+        s.Nested(UpdateFrequency), default=None, help="the release schedule (podcast:updateFrequency)"
+    )
+    podroll: tuple[RemoteFeed, ...] = s.field(
+        s.Nested(RemoteFeed, many=True), default=(), help="programmes you recommend (podcast:podroll)"
+    )
+    apple_podcasts_verify: str | None = s.field(
+        s.text(128), default=None, help="Apple's verification token (podcast:txt purpose applepodcastsverify)"
+    )
+    txt: tuple[Txt, ...] = s.field(s.Nested(Txt, many=True), default=(), help="other podcast:txt entries")
+
+    def season_name(self, number: int | None) -> str | None:
+        return next((season.name for season in self.seasons if season.number == number), None)
 
     @property
     def path(self) -> Path:
@@ -430,6 +569,9 @@ def load_show(directory: Path, site: Site, problems: list[Problem]) -> Show | No
     spoken = values.get("transcription", {})
     transcription = site.transcription.merged(spoken, directory)
     problems.extend(model_problems(transcription, spoken, path, "transcription", lines, site))
+    problems.extend(license_problems(values, lines, path))
+    problems.extend(season_problems(values.get("seasons"), lines, path))
+    problems.extend(update_frequency_problems(values.get("update_frequency"), lines, path))
     if len(problems) > before:
         return None
     return s.build(

@@ -13,10 +13,10 @@ from xml.sax.saxutils import escape as xml_escape
 
 from clgtv.feed import fit_bytes, plain
 from clgtv.layout import MEDIA_TYPES, SITEMAP
+from clgtv.licenses import LICENSES
 from clgtv.release import Edition, Release
 from clgtv.settings import Person, Site
-from clgtv.social import HEIGHT as IMAGE_HEIGHT
-from clgtv.social import WIDTH as IMAGE_WIDTH
+from clgtv.social import social_alt
 
 EMBED_WIDTH, EMBED_HEIGHT = 640, 200  # the iframe the oEmbed document and the player card ask for
 PREVIEW_BYTES = 300  # of a description in a link preview: previews show two or three lines
@@ -67,22 +67,21 @@ def programme_card(edition: Edition) -> Card:
         _preview(show.description),
         site.url(edition.page_path),
         image,
-        f"Artwork for {show.title}",
+        show.artwork_alt or f"Artwork for {show.title}",
         jsonld=ld,
     )
 
 
 def episode_card(edition: Edition, release: Release) -> Card:
-    site, episode = edition.site, release.episode
-    social = release.social_image_path
+    site, episode, social = edition.site, release.episode, release.social_image
     return Card(
         "article",
         episode.title,
         _preview(release.description),
         site.url(release.page_path),
-        image=site.url(social or edition.image_path(release)),
-        image_alt=f"{episode.title}, from {edition.programme.show.title}",
-        image_size=(IMAGE_WIDTH, IMAGE_HEIGHT) if social else None,
+        image=site.url(social.path if social else edition.image_path(release)),
+        image_alt=(social and social.alt) or social_alt(episode.title, edition.programme.show.title),
+        image_size=(social.width, social.height) if social else None,
         audio=site.url(release.media.path),
         audio_type=media_type(release.media.path),
         player=site.url(release.embed_path),
@@ -135,6 +134,8 @@ def series_ld(edition: Edition) -> dict:
     }
     if show.copyright:
         data["copyrightNotice"] = plain(show.copyright)
+    if licence := license_url(show.license, show.license_url):
+        data["license"] = licence
     return data
 
 
@@ -166,7 +167,7 @@ def episode_ld(edition: Edition, release: Release) -> dict:
         "datePublished": episode.date.isoformat(),
         "duration": iso_duration(media.duration),
         "inLanguage": show.language,
-        "image": site.url(release.social_image_path or edition.image_path(release)),
+        "image": site.url(release.social_image.path if release.social_image else edition.image_path(release)),
         "associatedMedia": audio,
         "partOfSeries": {
             "@type": "PodcastSeries",
@@ -186,9 +187,18 @@ def episode_ld(edition: Edition, release: Release) -> dict:
         data["actor"] = actors
     if creators:
         data["creator"] = creators
-    if episode.license_url:
-        data["license"] = episode.license_url
+    if episode.license:  # else the programme's, as in the feed
+        licence = license_url(episode.license, episode.license_url)
+    else:
+        licence = license_url(show.license, show.license_url)
+    if licence:
+        data["license"] = licence
     return data
+
+
+def license_url(name: str | None, url: str | None) -> str | None:
+    """schema.org's license is an address: the one given, else the namespace list's for a slug."""
+    return url or LICENSES.get(name or "")
 
 
 def _transcript_language(edition: Edition, release: Release) -> str:
@@ -226,11 +236,11 @@ def oembed(edition: Edition, release: Release) -> str:
         "height": EMBED_HEIGHT,
         "cache_age": 300,
     }
-    if release.social_image_path:
+    if social := release.social_image:
         data |= {
-            "thumbnail_url": site.url(release.social_image_path),
-            "thumbnail_width": IMAGE_WIDTH,
-            "thumbnail_height": IMAGE_HEIGHT,
+            "thumbnail_url": site.url(social.path),
+            "thumbnail_width": social.width,
+            "thumbnail_height": social.height,
         }
     return json.dumps(data, indent=1, ensure_ascii=False) + "\n"
 

@@ -163,6 +163,8 @@ def chapters_json(release: Release) -> str:
     chapters = []
     for chapter in release.episode.chapters:
         item: dict = {"startTime": chapter.start, "title": plain(chapter.title)}
+        if chapter.img:
+            item["img"] = chapter.img
         if chapter.url:
             item["url"] = chapter.url
         chapters.append(item)

@@ -49,6 +49,11 @@ def social_image(cache_dir: Path, cover: bytes, title: str, show_title: str) -> 
     return path
 
 
+def social_alt(title: str, show_title: str) -> str:
+    """The image in words, for podcast:image alt and og:image:alt."""
+    return f"{title}, from {show_title}"
+
+
 def draw_image(cover: bytes, title: str, show_title: str) -> Image.Image:
     image = Image.new("RGB", (WIDTH, HEIGHT), BACKGROUND)
     with Image.open(io.BytesIO(cover)) as art:

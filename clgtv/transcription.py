@@ -1,9 +1,9 @@
 """Automatic transcripts: processed audio in, caption-sized WebVTT cues out, cached like the audio.
 
 A due episode with no `transcript:` file, and transcription on, is transcribed from its processed
-audio by the recogniser (clgtv/recogniser.py). A glossary of the names in its metadata (its people,
-the programme's and site's titles, its title and chapter titles, the `vocabulary`) steers Whisper to
-spell them as the hosts do. The words become cues of at most two lines of about 42 characters and a
+audio by the recogniser (clgtv/recogniser.py). The names in its metadata (the `vocabulary`, its
+people, the programme's and site's titles, its title and chapter titles) are then spelled as the
+hosts spell them (clgtv/spelling.py). The words become cues of at most two lines of about 42 characters and a
 few seconds each, broken at sentence ends and pauses, written as WebVTT into build/cache/transcripts/.
 """
 
@@ -18,7 +18,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from clgtv import recogniser
+from clgtv import recogniser, spelling
 from clgtv.episodes import Episode, transcription_settings, transcription_source
 from clgtv.errors import ContentError, Problem, display_path
 from clgtv.pool import map_threads
@@ -27,7 +27,7 @@ from clgtv.release import Transcript
 from clgtv.settings import Show, Site, TranscriptionSettings, whisper_code
 from clgtv.transcripts import Cue, vtt_and_srt
 
-VERSION = 2  # of the decoding, the glossary and the cue rules below: part of the cache key
+VERSION = 3  # of the decoding, the spelling and the cue rules below: part of the cache key
 MAX_LINE = 42  # characters per caption line (BBC and Netflix guidelines: 37-42)
 MAX_CUE_S = 6.0  # a cue ends before a word that would take it past this
 HARD_MAX_CUE_S = 7.0  # and never lasts longer than this, whatever the word timings
@@ -36,7 +36,6 @@ PAUSE_S = 0.6  # a pause this long between words ends a cue
 SENTENCE_ENDS = (".", "?", "!", "…")
 CLAUSE_ENDS = (",", ";", ":", "—", "–")
 ABBREVIATIONS = {"mr.", "mrs.", "ms.", "dr.", "st.", "prof.", "cllr."}
-MAX_GLOSSARY_CHARS = 320  # about 80 tokens: Whisper's prompt and its output share 448 tokens per window
 
 Log = Callable[[str], None]
 Progress = Callable[[str, float], None]  # a stage and the fraction done, as `clgtv master` reports
@@ -44,8 +43,8 @@ Progress = Callable[[str, float], None]  # a stage and the fraction done, as `cl
 
 @dataclass(frozen=True)
 class Job:
-    """One due episode to give an automatic transcript: where its processed audio is, what steers
-    the recogniser, and where the result is cached."""
+    """One due episode to give an automatic transcript: where its processed audio is, the names to
+    spell as its metadata does, and where the result is cached."""
 
     site: Site
     show: Show
@@ -53,7 +52,7 @@ class Job:
     processed: Path  # the processed audio (build/cache/audio/<key>.mp3)
     settings: TranscriptionSettings  # merged: clgtv.yaml < show.yaml < the episode
     language: str  # Whisper's code
-    glossary: str
+    glossary: tuple[str, ...]
 
     def key(self, model: Model) -> str:
         """The cache key: processed audio (its name is its content key), model, settings, glossary."""
@@ -73,29 +72,26 @@ def job(site: Site, show: Show, episode: Episode, processed: Path, asked: bool =
     return Job(site, show, episode, processed, settings, language, glossary(site, show, episode, settings))
 
 
-def glossary(site: Site, show: Show, episode: Episode, settings: TranscriptionSettings) -> str:
-    """The names Whisper should spell as the metadata does, as one short line it reads before each
-    30-second window ("Glossary: Vicky Sargent, Northcoders, ..."): the vocabulary, the people, the
-    titles, the chapter titles, in that order, as many as fit in MAX_GLOSSARY_CHARS.
-
-    A line read before every window steers all of a long programme alike (an initial prompt is soon
-    pushed out of Whisper's context), and a short labelled list is not echoed back as speech."""
-    terms = [
+def glossary(site: Site, show: Show, episode: Episode, settings: TranscriptionSettings) -> tuple[str, ...]:
+    """The names to spell as the metadata does, each once: the vocabulary, the people, the programme's
+    and the site's titles, and the capitalised words of the episode's and its chapters' titles. A
+    title such as "The Federation, Manchester" is seldom said as written, so only its words are."""
+    names = [
         *settings.vocabulary,
         *(person.name for person in (*episode.people, *show.people)),
         show.title,
         site.title,
-        episode.title,
-        *(chapter.title for chapter in episode.chapters),
+        *(word for title in (episode.title, *(c.title for c in episode.chapters)) for word in _words(title)),
     ]
     chosen: dict[str, str] = {}
-    length = len("Glossary: .")
-    for term in terms:
-        if term.casefold() in chosen or length + len(term) + 2 > MAX_GLOSSARY_CHARS:
-            continue
-        chosen[term.casefold()] = term
-        length += len(term) + 2
-    return f"Glossary: {', '.join(chosen.values())}." if chosen else ""
+    for name in names:
+        chosen.setdefault(name.casefold(), name)
+    return tuple(chosen.values())
+
+
+def _words(title: str) -> list[str]:
+    words = (part.strip(".,;:!?\"'()[]") for part in title.split())
+    return [word for word in words if len(word) > 2 and word[0].isupper()]
 
 
 # --- cues ------------------------------------------------------------------------------
@@ -182,9 +178,8 @@ def transcribe(
     model: Recogniser, processed: Path, job: Job, progress: Callable[[float], None] | None = None
 ) -> tuple[list[Cue], Heard]:
     """One episode's processed audio, heard and cut into cues."""
-    audio = recogniser.decode(processed)
-    heard = model.transcribe(audio, processed, job.language, job.settings.beam_size, job.glossary, progress)
-    return cues(heard.words), heard
+    heard = model.transcribe(processed, job.language, job.settings.beam_size, progress)
+    return cues(spelling.spelled(heard.words, spelling.terms(job.glossary), model.common_word)), heard
 
 
 def vtt(cue_list: list[Cue]) -> str:

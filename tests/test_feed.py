@@ -79,6 +79,7 @@ def hostile_episode() -> str:
         transcript="2026-10-08-hostile.srt",
         image="episode-art.png",
         license="CC0-1.0",
+        license_url="https://creativecommons.org/publicdomain/zero/1.0/",
     )
     extra = """\
 people:

@@ -99,7 +99,8 @@ def test_artwork_is_checked_through_the_url(project: Path, tmp_path: Path) -> No
     wide = make_artwork(tmp_path / "wide.jpg", 1600, 1400)
     findings = lint.lint_feed(etree.tostring(root), {url: wide}.get)
     assert [f.message for f in findings if f.level == "error"] == [
-        "artwork wide.jpg is 1600x1400 pixels; it must be square"
+        "artwork wide.jpg is 1600x1400 pixels; it must be square",
+        "<podcast:image> says 1400x1400 pixels; wide.jpg is 1600x1400",  # its podcast:image, checked too
     ]
     fake = tmp_path / "fake.png"
     fake.write_bytes(make_artwork(tmp_path / "real.jpg").read_bytes())

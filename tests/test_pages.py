@@ -247,7 +247,8 @@ def test_pages_rendered_in_parallel_are_the_same_bytes(tmp_path: Path, pool_alwa
     assert pool_always == [2, 2]  # one pool for the notes, one for the episode pages
     assert any(name.startswith("pagefind/") for name in serial)  # the search index
     pages = [name for name in serial if not name.startswith("pagefind/")]
-    assert len(pages) == 1 + 1 + 2 + 6 * 4 + 3  # home, search; feed, programme page; page, VTT, SRT, JSON; static
+    # home, search, sitemap, robots.txt; feed, programme page; page, VTT, SRT, JSON, embed, oEmbed; static
+    assert len(pages) == 4 + 2 + 6 * 6 + 4
     assert parallel == serial
     page = html.fromstring(serial["test-show/e3/index.html"])
     assert "Notes of episode 3" in page.xpath("//section[@class='notes']")[0].text_content()

@@ -261,7 +261,10 @@ def test_the_feed_carries_the_social_image(published: Path) -> None:
     (item,) = feed.xpath("//item[link='http://localhost:8000/" + SAMPLE + "']")
     (image,) = item.xpath("podcast:image[@purpose='social']", namespaces=ns)
     assert (image.get("width"), image.get("height"), image.get("type")) == ("1200", "630", "image/png")
-    assert image.get("href") == meta(parse(public / SAMPLE / "index.html"))["og:image"]
+    assert image.get("aspect-ratio") == "40/21"
+    tags = meta(parse(public / SAMPLE / "index.html"))
+    assert image.get("href") == tags["og:image"] and image.get("alt") == tags["og:image:alt"]
+    assert image.get("alt") == "LocalGov Digital becomes a co-operative, from CLGdotTV Podcast"
     with Image.open(local(public, image.get("href"), "http://localhost:8000/")) as png:
         assert png.size == (1200, 630)
 
