@@ -5,19 +5,23 @@ from __future__ import annotations
 
 import io
 import json
+from dataclasses import replace
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
 from lxml import etree, html
 from PIL import Image
-from test_feed import FEED_TITLE, HOSTILE_TITLE
+from test_feed import FEED_TITLE, HOSTILE_TITLE, preview
 from test_pages import publish_rich
 from test_safety_text import markup
 
 from clgtv import social
+from clgtv.feed import PODCAST_NS, render_feed
 from clgtv.layout import is_immutable
-from clgtv.sharing import iso_duration, script_json
+from clgtv.licenses import LICENSES
+from clgtv.settings import Person
+from clgtv.sharing import episode_ld, iso_duration, script_json
 from clgtv.site import environment
 from clgtv.storage.plan import stage
 
@@ -96,6 +100,7 @@ def test_programme_json_ld_is_a_podcast_series(published: Path) -> None:
     assert data["name"] == "CLGdotTV Podcast" and data["description"]
     assert data["webFeed"] == "http://localhost:8000/clgdottv-podcast/feed.xml"
     assert data["image"].endswith(".jpg") and data["author"] == {"@type": "Organization", "name": "CLGdotTV"}
+    assert data["license"] == LICENSES["CC-BY-NC-4.0"]  # show.yaml gives the slug; schema.org wants the address
 
 
 def test_episode_json_ld_is_a_podcast_episode(published: Path) -> None:
@@ -117,6 +122,26 @@ def test_episode_json_ld_is_a_podcast_episode(published: Path) -> None:
     assert data["partOfSeason"] == {"@type": "PodcastSeason", "seasonNumber": 1} and data["episodeNumber"] == 2
     assert {p["name"] for p in data["actor"]} and all(p["@type"] == "Person" for p in data["actor"])
     assert "/social-" in data["image"]
+    assert data["license"] == LICENSES["CC-BY-NC-4.0"]  # the programme's, as in the feed
+
+
+def test_json_ld_people_are_the_feeds_people(project: Path) -> None:
+    """The podcast:person list, split as schema.org does: who is heard (actor), who made it (creator)."""
+    people = (
+        Person("Ann Host", "host", "https://example.org/ann", "https://example.org/ann.jpg"),
+        Person("Bo Maker", "producer"),
+        Person("Cy Guest", "Guest"),
+    )
+    (edition,) = preview(project)
+    release = replace(edition.releases[0], episode=replace(edition.releases[0].episode, people=people))
+    data = episode_ld(edition, release)
+    assert [p["name"] for p in data["actor"]] == ["Ann Host", "Cy Guest"]
+    assert [p["name"] for p in data["creator"]] == ["Bo Maker"]
+    found = {(p["name"], p["jobTitle"], p.get("url"), p.get("image")) for p in data["actor"] + data["creator"]}
+    feed = etree.fromstring(render_feed(replace(edition, releases=(release,))))
+    persons = feed.xpath("channel/item/p:person", namespaces={"p": PODCAST_NS})
+    assert found == {(p.text, p.get("role"), p.get("href"), p.get("img")) for p in persons}
+    assert all(p["@type"] == "Person" for p in data["actor"] + data["creator"])
 
 
 def test_iso_durations() -> None:
@@ -128,6 +153,7 @@ def test_hostile_text_cannot_close_the_json_ld_script(rich_site: Path) -> None:
     doc = parse(page)
     data = json_ld(doc)
     assert data["name"] == FEED_TITLE  # the title as plain-text fields carry it
+    assert data["license"] == "https://creativecommons.org/publicdomain/zero/1.0/"  # the episode's own
     roles = {p["name"]: p["jobTitle"] for p in data.get("actor", []) + data.get("creator", [])}
     assert roles.get("Ayşe <\u2060Guest> & Co")
     tags = meta(doc)
