@@ -79,7 +79,7 @@ def episode_card(edition: Edition, release: Release) -> Card:
         episode.title,
         _preview(release.description),
         site.url(release.page_path),
-        image=site.url(social.path if social else edition.image_path(release)),
+        image=preview_image(edition, release),
         image_alt=(social and social.alt) or social_alt(episode.title, edition.programme.show.title),
         image_size=(social.width, social.height) if social else None,
         audio=site.url(release.media.path),
@@ -89,6 +89,12 @@ def episode_card(edition: Edition, release: Release) -> Card:
         oembed=site.url(release.oembed_path),
         published=episode.date.isoformat(),
     )
+
+
+def preview_image(edition: Edition, release: Release) -> str:
+    """The image that stands for an episode when it is shared: its social image, else its artwork."""
+    social = release.social_image
+    return edition.site.url(social.path if social else edition.image_path(release))
 
 
 def _preview(text: str) -> str:
@@ -167,7 +173,7 @@ def episode_ld(edition: Edition, release: Release) -> dict:
         "datePublished": episode.date.isoformat(),
         "duration": iso_duration(media.duration),
         "inLanguage": show.language,
-        "image": site.url(release.social_image.path if release.social_image else edition.image_path(release)),
+        "image": preview_image(edition, release),
         "associatedMedia": audio,
         "partOfSeries": {
             "@type": "PodcastSeries",
@@ -187,11 +193,8 @@ def episode_ld(edition: Edition, release: Release) -> dict:
         data["actor"] = actors
     if creators:
         data["creator"] = creators
-    if episode.license:  # else the programme's, as in the feed
-        licence = license_url(episode.license, episode.license_url)
-    else:
-        licence = license_url(show.license, show.license_url)
-    if licence:
+    owner = episode if episode.license else show  # the episode's licence, else the programme's, as in the feed
+    if licence := license_url(owner.license, owner.license_url):
         data["license"] = licence
     return data
 

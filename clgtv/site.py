@@ -100,17 +100,12 @@ def _render_episode(templates: Path, out: Path, cache: TextCache, page: tuple[di
         _write(directory / "transcript.json", segments, mkdir=False)
     if release.episode.chapters:
         _write(directory / "chapters.json", chapters_json(release), mkdir=False)
-    html_page = (
-        environment(templates)
-        .get_template("episode.html")
-        .render(context, release=release, episode=release.episode, transcript_html=cues_html)
+    env = environment(templates)
+    html_page = env.get_template("episode.html").render(
+        context, release=release, episode=release.episode, transcript_html=cues_html
     )
     _write(directory / "index.html", html_page, mkdir=False)
-    embed = (
-        environment(templates)
-        .get_template("embed.html")
-        .render(context, release=release, episode=release.episode, root="../../../")
-    )
+    embed = env.get_template("embed.html").render(context, release=release, episode=release.episode, root="../../../")
     _write(out / release.embed_path, embed)
     _write(out / release.oembed_path, sharing.oembed(context["edition"], release), mkdir=False)
 
