@@ -80,6 +80,11 @@ def episode_image_name(show: str, slug: str, source: Path) -> str:
     return hashed(f"{show}/{slug}/{IMAGE_PREFIX.rstrip('-')}", source)
 
 
+def feed_path(show: str) -> str:
+    """A programme's feed: its address is forever (apps and directories poll it)."""
+    return f"{show}/feed.xml"
+
+
 def media_stem(show: str, slug: str) -> str:
     return f"{show}/{MEDIA_FOLDER}/{slug}"
 

@@ -17,7 +17,7 @@ from pathlib import Path
 from clgtv.artwork import image_size
 from clgtv.content import Programme
 from clgtv.episodes import Episode, transcription_settings
-from clgtv.layout import AUDIO_FORMATS, artwork_name, episode_image_name, media_name, media_stem
+from clgtv.layout import AUDIO_FORMATS, artwork_name, episode_image_name, feed_path, media_name, media_stem
 from clgtv.notes import notes_html, plain_text
 from clgtv.settings import AudioSettings, Show, Site
 from clgtv.textcache import NO_CACHE, TextCache
@@ -120,7 +120,7 @@ class Edition:
 
     @property
     def feed_path(self) -> str:
-        return f"{self.slug}/feed.xml"
+        return feed_path(self.slug)
 
     @property
     def page_path(self) -> str:
