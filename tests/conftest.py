@@ -51,7 +51,6 @@ def make_artwork(path: Path, width: int = 1400, height: int = 1400, mode: str = 
 
 SITE_YAML = "title: Test site\nbase_url: http://podcasts.test/\ntarget: public\n"
 SHOW_YAML = """\
-guid: "5b14f763-7719-5b9d-b37a-35231f9d2e1d"
 title: Test Programme
 description: A programme for tests.
 author: CLGdotTV
@@ -63,6 +62,7 @@ categories:
   - Government
   - Business > Non-Profit
 transcription: {enabled: false}  # tests/test_transcription.py turns it on
+guid: "5b14f763-7719-5b9d-b37a-35231f9d2e1d"  # written once; base_url may move
 audio:
   target_lufs: -16
   true_peak: -1
