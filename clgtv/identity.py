@@ -38,8 +38,6 @@ def write_guid(show: Show, guid: str, site: Site) -> Path:
     path = show.path
     if why := site.outside(path):
         raise ClgtvError(f"{display_path(path)}: {why}")
-    if "guid" in show.lines:  # written, but empty (`guid:`): the host's line is replaced by hand, not doubled
-        raise ClgtvError(f"{display_path(path)}:{show.line('guid')}: guid: is empty; make that line {guid_line(guid)}")
     data = path.read_bytes()
     updated = _with_first_line(data, guid_line(guid).encode("utf-8"))
     _check(path, data, updated, guid)
