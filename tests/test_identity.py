@@ -19,6 +19,9 @@ from conftest import SHOW_YAML, episode_text, make_tone, snapshot
 from lxml import etree
 from s3server import start_moto
 
+from clgtv import content
+from clgtv.build import build
+from clgtv.errors import ContentError
 from clgtv.feed import podcast_guid
 
 SHOW = "episodes/test-show/show.yaml"
@@ -97,6 +100,13 @@ def test_a_programme_without_a_guid_is_told_the_exact_line_to_add(run, project: 
     assert not (project / "public").exists() and not (project / "build/site").exists()
 
 
+def test_the_build_itself_refuses_a_programme_without_a_guid(project: Path) -> None:
+    without_guid(project)
+    with pytest.raises(ContentError) as failed:
+        build(content.load(project))  # the API, not only the commands: no feed goes out with a derived guid
+    assert [(problem.field, problem.line) for problem in failed.value.problems] == [("guid", 1)]
+
+
 def test_the_line_to_add_is_the_published_guid_and_clgtv_guid_writes_it(run, project: Path) -> None:
     assert run(project, "publish").exit_code == 0
     show = without_guid(project)
@@ -170,6 +180,7 @@ def test_changing_base_url_leaves_every_guid_as_it_was(run, project: Path) -> No
     move_site(project)
     result = run(project, "publish")  # the same target: nothing published is contradicted
     assert result.exit_code == 0, result.output
+    assert "guid" not in result.output  # nor a warning that the guid is not the new address's
     assert run(project, "publish", "--target", "moved").exit_code == 0  # and a new one
     for folder in ("public", "moved"):
         feed = feed_of(project / folder)
