@@ -55,7 +55,7 @@ class Move:
 
     def lines(self) -> list[str]:
         """One `OLD_PATH NEW_URL 301` line per redirect: a `_redirects` file for Netlify or Cloudflare Pages."""
-        path = "/" + self.old_base_url.split("://", 1)[-1].partition("/")[2]
+        path = "/" + f"{self.old_base_url.split('://', 1)[-1].rstrip('/')}/".partition("/")[2]
         return [f"{path}{_address(r.key)} {r.location} 301" for r in self.redirects]
 
 

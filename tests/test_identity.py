@@ -23,6 +23,7 @@ from clgtv import content
 from clgtv.build import build
 from clgtv.errors import ContentError
 from clgtv.feed import podcast_guid
+from clgtv.redirects import Move, Redirect
 
 SHOW = "episodes/test-show/show.yaml"
 GUID = "5b14f763-7719-5b9d-b37a-35231f9d2e1d"  # the test programme's, in conftest
@@ -277,6 +278,16 @@ def test_clgtv_redirects_refuses_what_would_send_apps_astray(run, moved: Path) -
     )
     move_site(moved, "https://third.example/", "new")  # build/site was built for NEW
     assert "not built for base_url https://third.example/" in error(NEW, "--target", "old")
+
+
+def test_the_plan_names_old_addresses_under_the_old_base_path() -> None:
+    move = Move(
+        "https://old.example/podcasts",
+        (Redirect("show/index.html", NEW + "show/"), Redirect("index.html", NEW), Redirect("show/feed.xml", "x")),
+        {},
+        (),
+    )
+    assert move.lines() == [f"/podcasts/show/ {NEW}show/ 301", f"/podcasts/ {NEW} 301", "/podcasts/show/feed.xml x 301"]
 
 
 # --- into S3 ---------------------------------------------------------------------------------------
