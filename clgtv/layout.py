@@ -16,6 +16,11 @@ SEARCH_FOLDER = "pagefind"  # the search index and Pagefind's scripts (clgtv.sea
 SEARCH_ENTRY = f"{SEARCH_FOLDER}/pagefind-entry.json"  # names the index's other files, as a feed names media
 ARTWORK_PREFIX = "artwork-"
 IMAGE_PREFIX = "image-"
+SOCIAL_PREFIX = "social-"  # an episode's link-preview image (clgtv.social)
+EMBED_FOLDER = "embed"  # <show>/<slug>/embed/index.html: the player other sites put in an iframe
+OEMBED_NAME = "oembed.json"  # <show>/<slug>/oembed.json: the oEmbed document that describes that iframe
+SITEMAP = "sitemap.xml"
+ROBOTS = "robots.txt"
 
 # bare media types by suffix; HTTP adds a charset to the text ones (see `content_type`)
 MEDIA_TYPES = {
@@ -85,6 +90,10 @@ def feed_path(show: str) -> str:
     return f"{show}/feed.xml"
 
 
+def social_image_name(show: str, slug: str, source: Path) -> str:
+    return hashed(f"{show}/{slug}/{SOCIAL_PREFIX.rstrip('-')}", source)
+
+
 def media_stem(show: str, slug: str) -> str:
     return f"{show}/{MEDIA_FOLDER}/{slug}"
 
@@ -94,8 +103,8 @@ def media_name(show: str, slug: str, source: Path) -> str:
 
 
 def is_immutable(key: str) -> bool:
-    """Media, artwork and episode images: their names carry a hash of their bytes."""
+    """Media, artwork, episode and social images: their names carry a hash of their bytes."""
     path = PurePosixPath(key)
     return len(path.parts) >= 2 and (
-        path.parent.name == MEDIA_FOLDER or path.name.startswith((ARTWORK_PREFIX, IMAGE_PREFIX))
+        path.parent.name == MEDIA_FOLDER or path.name.startswith((ARTWORK_PREFIX, IMAGE_PREFIX, SOCIAL_PREFIX))
     )

@@ -619,3 +619,64 @@ def test_a_password_in_the_endpoint_is_never_printed(s3_project: Path, run, buck
         "(EndpointConnectionError); check s3.endpoint_url and the network, then publish again"
     ]
     assert "hunter2" not in result.output
+
+
+# --- CORS (clgtv cors) --------------------------------------------------------------------------
+
+THEIR_RULE = {"AllowedOrigins": ["https://intranet.example.org"], "AllowedMethods": ["PUT"], "AllowedHeaders": ["*"]}
+
+
+def cors_writes(proxy: FaultProxy) -> list[tuple[str, str]]:
+    return [(method, path) for method, path in proxy.writes() if path.endswith("?cors")]
+
+
+def test_cors_puts_the_readme_rule_on_the_bucket_once(project: Path, run, s3, bucket, proxy) -> None:
+    (project / "clgtv.yaml").write_text(site_yaml(bucket, proxy.url).replace(f"s3://{bucket}/site", "public"))
+    result = run(project, "cors", "--target", f"s3://{bucket}/site")
+    assert result.exit_code == 0, result.output
+    assert result.output == f"s3://{bucket}: CORS rule set: GET and HEAD from any origin\n"
+    assert s3.get_bucket_cors(Bucket=bucket)["CORSRules"] == [
+        {
+            "AllowedOrigins": ["*"],
+            "AllowedMethods": ["GET", "HEAD"],
+            "AllowedHeaders": ["*"],
+            "ExposeHeaders": ["Content-Length", "Content-Range", "Accept-Ranges", "ETag"],
+            "MaxAgeSeconds": 86400,
+        }
+    ]
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    rule = json.loads(re.search(r"```json\n(\{\n  \"CORSRules\".*?)```", readme, re.S)[1])
+    assert rule["CORSRules"] == s3.get_bucket_cors(Bucket=bucket)["CORSRules"]  # what the README gives by hand
+    assert len(cors_writes(proxy)) == 1
+
+    proxy.reset()
+    again = run(project, "cors", "--target", f"s3://{bucket}/site")
+    assert again.exit_code == 0 and "already has clgtv's CORS rule; nothing changed" in again.output
+    assert cors_writes(proxy) == []
+
+
+def test_cors_keeps_the_buckets_other_rules(s3_project: Path, run, s3, bucket) -> None:
+    s3.put_bucket_cors(Bucket=bucket, CORSConfiguration={"CORSRules": [THEIR_RULE]})
+    result = run(s3_project, "cors")  # the target from clgtv.yaml
+    assert result.exit_code == 0, result.output
+    assert "beside its 1 other rule(s)" in result.output
+    rules = s3.get_bucket_cors(Bucket=bucket)["CORSRules"]
+    assert rules[0] == THEIR_RULE and rules[1]["AllowedOrigins"] == ["*"] and len(rules) == 2
+
+
+def test_cors_without_permission_names_the_permissions(s3_project: Path, run, bucket, proxy) -> None:
+    proxy.fault = lambda method, path: (403, "AccessDenied") if path.endswith("?cors") else None
+    result = run(s3_project, "cors")
+    assert result.exit_code == 1
+    assert error_lines(result.output) == [
+        f"error: s3://{bucket}/site: access denied (AccessDenied); the AWS credentials in use need "
+        "s3:GetBucketCORS and s3:PutBucketCORS on this bucket"
+    ]
+    assert SECRET not in result.output and KEY_ID not in result.output
+
+
+def test_cors_on_a_folder_target_says_what_to_do_instead(project: Path, run, monkeypatch) -> None:
+    monkeypatch.chdir(project)
+    result = run(project, "cors")
+    assert result.exit_code == 1
+    assert result.output.startswith("error: public: a folder has no CORS setting; clgtv serve sends the headers")
