@@ -62,6 +62,8 @@ def content_type(key: str) -> str:
     path = PurePosixPath(key)
     if path.name == "chapters.json":
         return CHAPTERS_TYPE
+    if key == SITEMAP:  # the one XML file that is not a feed
+        return "application/xml; charset=utf-8"
     suffix = path.suffix.lower()
     kind = MEDIA_TYPES.get(suffix, DEFAULT_TYPE)
     return f"{kind}; charset=utf-8" if suffix in WITH_CHARSET else kind

@@ -263,13 +263,20 @@ def test_objects_have_content_type_cache_control_and_stage_order(s3_project: Pat
         "search/index.html": ("text/html; charset=utf-8", short),
         "pagefind/pagefind.js": ("text/javascript", short),
         "pagefind/pagefind-entry.json": ("application/json", short),
+        "test-show/test/embed/index.html": ("text/html; charset=utf-8", short),
+        "test-show/test/oembed.json": ("application/json", short),
+        "static/embed.css": ("text/css", short),
+        "sitemap.xml": ("application/xml; charset=utf-8", short),
+        "robots.txt": ("text/plain; charset=utf-8", short),
     }
     fragment = next(k for k in local if k.startswith("pagefind/fragment/"))
     expected[fragment] = ("application/octet-stream", short)  # Pagefind's gzipped records, read by pagefind.js
     media = [k for k in local if k.startswith("test-show/media/")]
     artwork = [k for k in local if k.startswith("test-show/artwork-")]
-    assert len(media) == 2 and len(artwork) == 1
+    social = [k for k in local if k.startswith("test-show/test/social-")]
+    assert len(media) == 2 and len(artwork) == 1 and len(social) == 1
     expected |= {k: ("audio/mpeg", long) for k in media} | {artwork[0]: ("image/jpeg", long)}
+    expected[social[0]] = ("image/png", long)
     if "test-show/test/transcript.srt" in local:  # the transcript is also offered as SubRip
         expected["test-show/test/transcript.srt"] = ("application/x-subrip", short)
     for key, (content_type, cache_control) in expected.items():
@@ -281,9 +288,13 @@ def test_objects_have_content_type_cache_control_and_stage_order(s3_project: Pat
     assert "site/.clgtv/lock" not in objects  # released
     order = put_keys(proxy, bucket)
     assert order[0] == ".clgtv/lock" and order[-1] == ".clgtv/manifest.json"
-    ranks = [{".html": 1, ".xml": 2}.get(Path(k).suffix, 1 if k.startswith("pagefind/") else 0) for k in order[1:-1]]
-    ranks = [2 if k == "pagefind/pagefind-entry.json" else rank for k, rank in zip(order[1:-1], ranks, strict=True)]
-    # media and side files, then pages and the search index, then feeds and the index's entry
+    last = ("pagefind/pagefind-entry.json", "robots.txt")
+    ranks = [
+        2 if k in last else 1 if k.startswith("pagefind/") or k.endswith("/oembed.json") else 0 for k in order[1:-1]
+    ]
+    ranks = [{".html": 1, ".xml": 2}.get(Path(k).suffix, rank) for k, rank in zip(order[1:-1], ranks, strict=True)]
+    # media and side files, then pages, oEmbed documents and the search index, then feeds, the sitemap, robots.txt
+    # and the index's entry
     assert ranks == sorted(ranks) and ranks[-1] == 2, order
 
 
@@ -333,6 +344,7 @@ def test_second_publish_uploads_nothing(s3_project: Path, run, s3, bucket, proxy
 def test_changed_episode_reuploads_only_its_files_and_the_feed(s3_project: Path, run, s3, bucket, proxy) -> None:
     publish_ok(run, s3_project)
     old_media = {k for k in built(s3_project) if "/media/later-" in k}
+    old_social = {k for k in built(s3_project) if k.startswith("test-show/later/social-")}  # the title is drawn in it
     old_index = search_index(s3_project / "build/site")
     episode = s3_project / "episodes/test-show/2026-10-08-later.md"
     episode.write_text(
@@ -341,11 +353,13 @@ def test_changed_episode_reuploads_only_its_files_and_the_feed(s3_project: Path,
     proxy.reset()
     publish_ok(run, s3_project)
     (new_media,) = {k for k in built(s3_project) if "/media/later-" in k} - old_media
+    (new_social,) = {k for k in built(s3_project) if k.startswith("test-show/later/social-")} - old_social
     uploaded = set(put_keys(proxy, bucket)) - {".clgtv/lock", ".clgtv/manifest.json", "index.html"}
     # and, as the title is searchable, the search index's files it changed, with the entry that names them
     index = search_index(s3_project / "build/site") - old_index | {"pagefind/pagefind-entry.json"}
     assert len(index) > 1 and "pagefind/pagefind.js" not in index
-    assert uploaded == {new_media, "test-show/later/index.html", "test-show/index.html", "test-show/feed.xml", *index}
+    pages = {"test-show/later/index.html", "test-show/later/embed/index.html", "test-show/later/oembed.json"}
+    assert uploaded == {new_media, new_social, *pages, "test-show/index.html", "test-show/feed.xml", *index}
     objects = stored(s3, bucket)
     assert "Later, renamed" in objects["site/test-show/feed.xml"].decode()
     assert all(f"site/{k}" in objects for k in old_media)  # the old media stays: feeds cached elsewhere point at it
@@ -371,7 +385,7 @@ def test_prune_removes_only_what_is_no_longer_built(s3_project: Path, run, s3, b
     later.write_text(episode_text(**LATER, status="draft", guid="7e1b1f2a-8a1c-4d53-8b57-1d0f5cfb8a02"))
     before = set(stored(s3, bucket))
     gone = {k for k in before if k.startswith(("site/test-show/media/later-", "site/test-show/later/"))}
-    assert len(gone) == 2  # its media and its page
+    assert len(gone) == 5  # its media, its page, its embed page, oEmbed document and social image
     kept = publish_ok(run, s3_project)
     # the search index's files that named the episode are replaced too: the new go up, the old are kept
     index = search_index(s3_project / "build/site")
@@ -398,8 +412,9 @@ def test_dry_run_changes_nothing(s3_project: Path, run, s3, bucket, proxy) -> No
     result = publish_ok(run, s3_project, "--dry-run")
     index = search_index(s3_project / "build/site") - search_index_keys(before)
     assert "would upload test-show/feed.xml" in result.output
-    # the MP3, its page, the programme page and the feed; the search index's new files and its entry
-    assert f"would publish {4 + len(index) + 1} files" in result.output
+    # the MP3, its page, the programme page and the feed; the embed page, oEmbed document and social image
+    # (the title is in each); the search index's new files and its entry
+    assert f"would publish {4 + 3 + len(index) + 1} files" in result.output
     assert proxy.writes() == []  # not even the lock
     assert stored(s3, bucket) == before
 
