@@ -18,7 +18,8 @@ from clgtv.artwork import cover_jpeg, image_size
 from clgtv.audio.master import ENGINE_VERSION, master
 from clgtv.content import Content, Programme
 from clgtv.episodes import Episode
-from clgtv.errors import ClgtvError, display_path
+from clgtv.errors import ClgtvError, ContentError, display_path
+from clgtv.history import guid_problems
 from clgtv.layout import AUDIO_FORMATS, file_digest, social_image_name
 from clgtv.pool import map_threads
 from clgtv.release import SOCIAL, Edition, FeedImage, Release, Transcript, assemble, audio_settings, finished
@@ -75,6 +76,8 @@ def build(
     """`progress`: a progress bar for the transcriptions (on a terminal); `log` gets plain lines."""
     now = now or dt.datetime.now(dt.UTC)
     programmes = content.select(shows)
+    if missing := guid_problems(content, None, shows):
+        raise ContentError(missing)  # a feed carries its declared podcast:guid, never a derived one
     cache = Cache(content.site.build_dir / "cache")
     due = {p.show.slug: tuple(cache.recording(p.show, e) for e in p.due(now)) for p in programmes}
     wanted = [

@@ -87,11 +87,9 @@ def check(root: Path) -> None:
     from clgtv import lint
     from clgtv.history import guid_problems
     from clgtv.secrets import secret_warnings
-    from clgtv.storage import open_target
 
     errors, warnings = lint.check_content(loaded)
-    if "://" not in loaded.site.target:  # a folder costs nothing to read; S3 is read by publish
-        errors += guid_problems(loaded, open_target(loaded.site.target, loaded.site))
+    errors += guid_problems(loaded, _local_target(loaded))
     warnings += secret_warnings(loaded.files())
     for warning in warnings:
         say(f"warning: {warning}")
@@ -157,8 +155,11 @@ def build(root: Path, shows: tuple[str, ...], jobs: int | None) -> None:
     """
     from clgtv.build import build as build_site
     from clgtv.build import building
+    from clgtv.history import guid_problems
 
     loaded = content.load(root)
+    if problems := guid_problems(loaded, _local_target(loaded), shows):
+        raise ContentError(problems)
     with building(loaded.site):
         result = build_site(loaded, shows, jobs=jobs, log=say, progress=progress_bar("transcribing", "done"))
     _summarise(result)
@@ -200,7 +201,7 @@ def publish(root: Path, target: str | None, dry_run: bool, prune: bool, jobs: in
     loaded = content.load(root)
     from clgtv.build import build as build_site
     from clgtv.build import building
-    from clgtv.history import guid_problems
+    from clgtv.history import guid_problems, prefix_warnings
     from clgtv.notifications import Announcer
     from clgtv.storage import open_target
     from clgtv.storage import publish as sync
@@ -208,6 +209,8 @@ def publish(root: Path, target: str | None, dry_run: bool, prune: bool, jobs: in
     destination = open_target(target or loaded.site.target, loaded.site)
     if problems := guid_problems(loaded, destination):
         raise ContentError(problems)
+    for warning in prefix_warnings(loaded, destination):
+        say(f"warning: {warning}")
     with building(loaded.site):
         result = build_site(loaded, jobs=jobs, log=say, progress=progress_bar("transcribing", "done"))
         _summarise(result)
@@ -221,6 +224,85 @@ def publish(root: Path, target: str | None, dry_run: bool, prune: bool, jobs: in
     deleted = "would delete" if dry_run else "deleted"
     gone = f", {len(plan.deletions)} {deleted}" if prune else f", {len(plan.kept)} no longer built, kept"
     click.echo(f"{verb} {len(plan.uploads)} files to {destination} ({len(plan.unchanged)} unchanged{gone})")
+
+
+def _local_target(loaded: content.Content):
+    """The configured target when it is a folder (it costs nothing to read), else None: S3 is read by publish."""
+    from clgtv.storage import open_target
+
+    return None if "://" in loaded.site.target else open_target(loaded.site.target, loaded.site)
+
+
+@cli.command()
+@click.argument("shows", nargs=-1)
+@click.option("--write", is_flag=True, help="Add the guid line to each show.yaml that has none.")
+@click.option("--target", help="Read the published feeds from this folder or s3://bucket/prefix (default: target).")
+@click.pass_obj
+def guid(root: Path, shows: tuple[str, ...], write: bool, target: str | None) -> None:
+    """Print each programme's podcast:guid line for show.yaml; with --write, add it where it is missing.
+
+    A programme without one gets the guid its published feed carries, else the one derived from its
+    feed's address today, so apps see no change. A guid already written is never changed.
+
+    Example: clgtv guid clgdottv-podcast --write
+    """
+    from clgtv.history import published_programme_guid
+    from clgtv.identity import guid_line, suggested_guid, write_guid
+    from clgtv.layout import feed_path
+    from clgtv.storage import open_target
+
+    loaded = content.load(root)
+    source = open_target(target or loaded.site.target, loaded.site)
+    for programme in loaded.select(shows):
+        show = programme.show
+        if show.guid is not None:
+            click.echo(f"{display_path(show.path)}: {guid_line(show.guid)}")
+            continue
+        value = published_programme_guid(source.read(feed_path(show.slug))) or suggested_guid(loaded.site, show)
+        if write:
+            write_guid(show, value, loaded.site)
+        click.echo(f"{display_path(show.path)}: {'wrote' if write else 'add'} {guid_line(value)}")
+
+
+@cli.command()
+@click.argument("old_base_url")
+@click.option("--target", "old_target", required=True, help="The old site's folder or s3://bucket/prefix.")
+@click.option("--apply", "apply_", is_flag=True, help="Write the redirects and the old feeds' itunes:new-feed-url.")
+@click.pass_obj
+def redirects(root: Path, old_base_url: str, old_target: str, apply_: bool) -> None:
+    """After base_url moved: send each of the old site's addresses on to the new one (HTTP 301).
+
+    Run it after the first publish at the new base_url. Prints one `OLD_PATH NEW_URL 301` line per
+    file (a _redirects file for Netlify or Cloudflare Pages; the README has nginx and Apache). With
+    --apply, each old feed gets itunes:new-feed-url, and in an S3 bucket each old object gets its
+    redirect, which S3 website hosting answers with a 301.
+
+    Example: clgtv redirects https://old.example.org/podcasts/ --target s3://old-bucket/podcasts --apply
+    """
+    from clgtv.build import building
+    from clgtv.redirects import apply_move, plan_move
+    from clgtv.storage import S3Target, open_target
+
+    loaded = content.load(root)
+    old = open_target(old_target, loaded.site)
+    if str(old) == str(open_target(loaded.site.target, loaded.site)):
+        raise ClgtvError(
+            f"{old}: this is target still: the old and new addresses serve the same files, so redirect the old "
+            "host name where it is served (see Moving base_url in the README)"
+        )
+    with building(loaded.site):
+        move = plan_move(loaded, old_base_url, old, loaded.site.build_dir / "site")
+        for line in move.lines():
+            click.echo(line)
+        if apply_:
+            apply_move(move, old)
+    done = "" if apply_ else "would "
+    where = "redirects and " if isinstance(old, S3Target) else ""
+    say(
+        f"{len(move.redirects)} addresses {done}redirect, {len(move.feeds)} old feeds {done}get itunes:new-feed-url, "
+        f"{len(move.unmatched)} files have no counterpart and stay as they are"
+        + (f"; {where}feeds written to {old}" if apply_ else "; --apply writes them")
+    )
 
 
 @cli.command()

@@ -30,6 +30,7 @@ from feedgen.ext.base import BaseEntryExtension, BaseExtension
 from feedgen.feed import FeedGenerator
 from lxml import etree
 
+from clgtv.analytics import enclosure_url
 from clgtv.layout import CHAPTERS_TYPE, MEDIA_TYPES, TRANSCRIPT_TYPES
 from clgtv.schema import ILLEGAL
 from clgtv.settings import Location, NotifySettings, Person, Show
@@ -72,7 +73,9 @@ def fit_bytes(text: str, limit: int = MAX_DESCRIPTION_BYTES) -> str:
 
 
 def podcast_guid(feed_url: str) -> str:
-    """Podcasting 2.0 podcast:guid: UUIDv5 of the feed URL without scheme and trailing slash."""
+    """Podcasting 2.0's derived podcast:guid: UUIDv5 of the feed URL without scheme and trailing slash.
+    Only a suggestion for show.yaml's `guid` (clgtv.identity): a feed carries the declared one, which never
+    moves with the feed's address."""
     bare = feed_url.split("://", 1)[-1].rstrip("/")
     return str(uuid.uuid5(PODCAST_GUID_NAMESPACE, bare))
 
@@ -142,13 +145,13 @@ def render_feed(edition: Edition) -> bytes:
     fg.podcast.itunes_owner(name=plain(show.owner.name), email=show.owner.email)
     fg.podcast.itunes_type(show.type)
     fg.image(url=site.url(edition.artwork_path), title=plain(show.title), link=site.url(edition.page_path))
-    _channel_extras(fg.extras, edition, feed_url)
+    _channel_extras(fg.extras, edition)
     for release in reversed(edition.releases):  # feedgen prepends each entry
         _add_item(fg, edition, release)
     return fg.rss_str(pretty=True, xml_declaration=True, encoding="UTF-8")
 
 
-def _channel_extras(extras: Extras, edition: Edition, feed_url: str) -> None:
+def _channel_extras(extras: Extras, edition: Edition) -> None:
     show = edition.programme.show
     extras.add(ITUNES_NS, "title", show.title)
     extras.add(ITUNES_NS, "image", href=edition.site.url(edition.artwork_path))  # feedgen drops .jpeg
@@ -163,7 +166,9 @@ def _channel_extras(extras: Extras, edition: Edition, feed_url: str) -> None:
         category = extras.add(ITUNES_NS, "category", text=parent)
         if sub:
             category.children.append(Spec(f"{{{ITUNES_NS}}}category", None, {"text": sub}))
-    extras.add(PODCAST_NS, "guid", show.guid or podcast_guid(feed_url))  # an imported programme keeps its own
+    if show.guid is None:  # check, build and publish refuse it first, with the line to add (clgtv.history)
+        raise ValueError(f"{show.path}: guid: missing")
+    extras.add(PODCAST_NS, "guid", show.guid)
     extras.add(PODCAST_NS, "locked", "yes" if show.locked else "no", owner=show.owner.email)
     for funding in show.funding:
         extras.add(PODCAST_NS, "funding", funding.text, url=funding.url)
@@ -188,6 +193,12 @@ def _notify(extras: Extras, notify: NotifySettings) -> None:
         extras.add(PODCAST_NS, "podping", usesPodping="true")
 
 
+def feed_media_url(edition: Edition, path: str) -> str:
+    """A recording's address as the feed gives it (enclosure, trailer): behind the analytics prefix, if any."""
+    show = edition.programme.show
+    return enclosure_url(edition.site.url(path), show.analytics, show.guid)
+
+
 def _add_item(fg: FeedGenerator, edition: Edition, release: Release) -> None:
     site, episode, media = edition.site, release.episode, release.media
     entry = fg.add_entry()
@@ -198,7 +209,7 @@ def _add_item(fg: FeedGenerator, edition: Edition, release: Release) -> None:
     entry.description(fit_bytes(plain(release.description)) or " ")
     entry.content(release.notes_html, type="CDATA")
     entry.published(episode.date)
-    entry.enclosure(site.url(media.path), str(media.length), media.mime_type)
+    entry.enclosure(feed_media_url(edition, media.path), str(media.length), media.mime_type)
     entry.podcast.itunes_duration(round(media.duration))
     entry.podcast.itunes_episode_type(episode.type)
     if episode.number:
@@ -264,7 +275,7 @@ def _trailers(extras: _Elements, edition: Edition) -> None:
         if episode.type != "trailer":
             continue
         attrs = {
-            "url": edition.site.url(media.path),
+            "url": feed_media_url(edition, media.path),
             "pubdate": format_datetime(episode.date),
             "length": str(media.length),
             "type": media.mime_type,

@@ -1,19 +1,29 @@
-"""What the target has already published that the content must stay true to: each episode's guid.
+"""What the target has already published that the content must stay true to, and what a publish changes
+that apps notice.
 
 A podcast app knows an episode by its guid. Change it after publishing and every subscriber gets the
-episode again as a new one, so a guid that differs from the published feed's is refused.
+episode again as a new one, so an episode guid that differs from the published feed's is refused.
+Apps and directories know a programme by its podcast:guid, which follows it to a new address: it is
+written once into show.yaml (clgtv.identity), and one that differs from the published feed's is refused
+too. The enclosures' analytics prefix (clgtv.analytics) changes every enclosure URL: a publish that turns
+it on, off or to another service is warned about.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from typing import Protocol
 
 from lxml import etree
 
+from clgtv.analytics import DIRECT, prefix_of
 from clgtv.content import Content
-from clgtv.errors import Problem
+from clgtv.errors import Problem, display_path
+from clgtv.layout import MEDIA_FOLDER, feed_path
+from clgtv.settings import OP3, Show, Site
 
+PODCAST_NS = "https://podcastindex.org/namespace/1.0"
 # a feed from the target is data: no entities expanded, nothing fetched, no size limit lifted
 _PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False)
 
@@ -22,27 +32,43 @@ class Readable(Protocol):
     def read(self, key: str) -> bytes | None: ...
 
 
+def parse_feed(feed: bytes | None) -> etree._Element | None:
+    """A published feed's root element, or None when there is none or it is not XML."""
+    if not feed:
+        return None
+    try:
+        return etree.fromstring(feed, _PARSER)
+    except etree.XMLSyntaxError:
+        return None
+
+
+def published_programme_guid(feed: bytes | None) -> str | None:
+    """The channel's podcast:guid in a published feed, if it has one."""
+    root = parse_feed(feed)
+    found = None if root is None else root.findtext(f"channel/{{{PODCAST_NS}}}guid")
+    return found.strip() if found and found.strip() else None
+
+
 def published_guids(feed: bytes | None) -> dict[str, str]:
     """Episode slug -> guid, from a published feed (each item's link ends in /<show>/<slug>/)."""
-    if not feed:
-        return {}
-    try:
-        root = etree.fromstring(feed, _PARSER)
-    except etree.XMLSyntaxError:
-        return {}
+    root = parse_feed(feed)
     guids = {}
-    for item in root.iterfind("channel/item"):
+    for item in () if root is None else root.iterfind("channel/item"):
         link, guid = item.findtext("link"), item.findtext("guid")
         if link and guid:
             guids[link.rstrip("/").rpartition("/")[2]] = guid.strip()
     return guids
 
 
-def guid_problems(content: Content, target: Readable) -> list[Problem]:
-    """Episodes whose guid differs from the one their programme's published feed gives them."""
+def guid_problems(content: Content, target: Readable | None, shows: Iterable[str] = ()) -> list[Problem]:
+    """A programme without a guid (with the line to add: the published one, else the one derived from its
+    address today) or whose guid differs from its published feed's; episodes whose guid differs from their
+    published one. `target` None: nothing published is read (an S3 target at `check`)."""
     problems = []
-    for programme in content.programmes:
-        published = published_guids(target.read(f"{programme.show.slug}/feed.xml"))
+    for programme in content.select(shows):
+        feed = target.read(feed_path(programme.show.slug)) if target is not None else None
+        problems += _programme_problem(content.site, programme.show, published_programme_guid(feed))
+        published = published_guids(feed)
         for episode in programme.episodes:
             old = published.get(episode.slug)
             if old is not None and old != episode.guid:
@@ -57,3 +83,52 @@ def guid_problems(content: Content, target: Readable) -> list[Problem]:
                     )
                 )
     return problems
+
+
+def _programme_problem(site: Site, show: Show, published: str | None) -> list[Problem]:
+    from clgtv.identity import guid_line, suggested_guid
+
+    if show.guid is None:
+        line = guid_line(published or suggested_guid(site, show))
+        message = (
+            "missing; a programme's podcast:guid is written once and kept for life, even when base_url moves. "
+            f"Add this line (or run `clgtv guid {show.slug} --write`): {line}"
+        )
+        return [Problem(show.path, show.line("guid"), "guid", message)]
+    if published is not None and published != show.guid:
+        message = (
+            f"the published feed gives this programme the podcast:guid '{published}'; a new one makes apps and "
+            f"directories take it for another podcast. To keep it, write {guid_line(published)}"
+        )
+        return [Problem(show.path, show.line("guid"), "guid", message)]
+    return []
+
+
+def prefix_warnings(content: Content, target: Readable) -> list[str]:
+    """Programmes whose enclosure URLs change because the analytics prefix was turned on, off or changed:
+    some apps take a new enclosure URL for a new file and download every episode again."""
+    warnings = []
+    for programme in content.programmes:
+        show = programme.show
+        was = _published_prefix(target.read(feed_path(show.slug)), content.site, show)
+        now = show.analytics or DIRECT
+        if was is not None and was != now:
+            warnings.append(
+                f"{display_path(show.path)}: analytics: the feed's enclosure URLs change from {_name(was)} to "
+                f"{_name(now)}; some podcast apps will download every episode again"
+            )
+    return warnings
+
+
+def _published_prefix(feed: bytes | None, site: Site, show: Show) -> str | None:
+    """The prefix of the published feed's first enclosure, or None (no feed, or not to be told)."""
+    root = parse_feed(feed)
+    url = None if root is None else next((e.get("url") for e in root.iterfind("channel/item/enclosure")), None)
+    where = (url or "").rfind(f"/{show.slug}/{MEDIA_FOLDER}/")
+    if url is None or where < 0:
+        return None
+    return prefix_of(url[: where + 1], site.base_url, show.analytics)
+
+
+def _name(prefix: str) -> str:
+    return "OP3" if prefix == OP3 else prefix or "direct addresses"

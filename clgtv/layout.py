@@ -87,6 +87,11 @@ def episode_image_name(show: str, slug: str, source: Path) -> str:
     return hashed(f"{show}/{slug}/{IMAGE_PREFIX.rstrip('-')}", source)
 
 
+def feed_path(show: str) -> str:
+    """A programme's feed: its address is forever (apps and directories poll it)."""
+    return f"{show}/feed.xml"
+
+
 def social_image_name(show: str, slug: str, source: Path) -> str:
     return hashed(f"{show}/{slug}/{SOCIAL_PREFIX.rstrip('-')}", source)
 

@@ -32,7 +32,7 @@ from clgtv.feed import (
     MAX_DESCRIPTION_BYTES,
     PODCAST_NS,
     WORD_JOINER,
-    podcast_guid,
+    feed_media_url,
     render_feed,
 )
 from clgtv.layout import CHAPTERS_TYPE, TRANSCRIPT_TYPES
@@ -119,19 +119,16 @@ def _channel(channel: etree._Element, local: Local) -> Iterator[Finding]:
     if self_url and not self_url.startswith("https://"):
         message = f"the feed's URL {self_url} is not https://; Apple Podcasts and Spotify need https in production"
         yield warning("base_url", message)
-    yield from _podcast_channel(channel, self_url)
+    yield from _podcast_channel(channel)
 
 
-def _podcast_channel(channel: etree._Element, self_url: str) -> Iterator[Finding]:
+def _podcast_channel(channel: etree._Element) -> Iterator[Finding]:
     guid = _text(channel, "podcast:guid")
     if guid:
         try:
             uuid.UUID(guid)
         except ValueError:
             yield Finding("error", None, "feed", f"<podcast:guid> '{guid}' is not a UUID")
-        if self_url and guid != podcast_guid(self_url):
-            message = "<podcast:guid> is not the UUIDv5 of the feed URL; keep it only if the feed moved here"
-            yield Finding("warning", None, "feed", message)
     yield from _namespace_texts(channel, None)
     yield from _txt(channel)
     yield from _podroll(channel, guid)
@@ -425,6 +422,8 @@ def check_content(content: Content) -> tuple[list[Problem], list[Problem]]:
     errors: list[Problem] = []
     warnings: list[Problem] = []
     for programme in content.programmes:
+        if programme.show.guid is None:  # clgtv.history.guid_problems gives the line to add
+            continue
         edition = assemble(content.site, programme, programme.due(FAR_FUTURE))
         images = {edition.site.url(path): source for path, source in edition.images().items()}
         for release in edition.releases:
@@ -444,8 +443,11 @@ def check_built(editions: tuple[Edition, ...], site_dir: Path, log: Callable[[st
     for edition in editions:
         base = edition.site.base_url
 
-        def local(url: str, base: str = base) -> Path | None:
-            return site_dir / url[len(base) :] if url.startswith(base) else None
+        # the recordings behind the enclosures' analytics prefix, and every other file by its address
+        behind = {feed_media_url(edition, r.media.path): site_dir / r.media.path for r in edition.releases}
+
+        def local(url: str, base: str = base, behind: dict[str, Path] = behind) -> Path | None:
+            return behind.get(url) or (site_dir / url[len(base) :] if url.startswith(base) else None)
 
         found = lint_feed((site_dir / edition.feed_path).read_bytes(), local)
         _sort(edition, found, errors, warnings)

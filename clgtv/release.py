@@ -23,6 +23,7 @@ from clgtv.layout import (
     OEMBED_NAME,
     artwork_name,
     episode_image_name,
+    feed_path,
     media_name,
     media_stem,
 )
@@ -145,7 +146,7 @@ class Edition:
 
     @property
     def feed_path(self) -> str:
-        return f"{self.slug}/feed.xml"
+        return feed_path(self.slug)
 
     @property
     def page_path(self) -> str:

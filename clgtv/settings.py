@@ -210,6 +210,21 @@ class Shared:
 
 
 UUID = r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
+OP3 = "op3"  # the Open Podcast Prefix Project (clgtv.analytics)
+_ANALYTICS_HINT = 'expected op3, none or an https:// prefix ending in "/", like https://dts.podtrac.com/redirect.mp3/'
+
+
+@s.converter(_ANALYTICS_HINT, textual=True)
+def analytics_prefix(value: Any) -> str:
+    """`op3`, `none` (turns the site's default off for one programme), or an https prefix ending in /."""
+    result = s.text(512)(value).strip()
+    if result.lower() in (OP3, "none"):
+        return result.lower()
+    if not re.fullmatch(r'https://[^\s/<>"]+/[^\s<>"?#]*', result) or not result.endswith("/"):
+        raise s.Invalid(f"{_ANALYTICS_HINT}, got {s.describe(value)}")
+    return result
+
+
 MEDIUMS = ("podcast", "music", "video", "film", "audiobook", "newsletter", "blog", "course")
 
 
@@ -276,6 +291,12 @@ class Site(s.Read):
         default=TranscriptionSettings(),
         key="defaults.transcription",
         help="transcription settings for every programme",
+    )
+    analytics: str | None = s.field(
+        analytics_prefix,
+        default=None,
+        key="defaults.analytics",
+        help="the enclosures' analytics prefix for every programme: op3 or a prefix service's address",
     )
     s3: S3Settings = s.field(s.Nested(S3Settings), default=S3Settings(), help="how to reach an S3-compatible service")
     notify: NotifySettings = s.field(
@@ -483,11 +504,17 @@ class Show(s.Read, Shared):
     apple_podcasts_url: str | None = s.field(s.url, default=None, help="the programme on Apple Podcasts")
     spotify_url: str | None = s.field(s.url, default=None, help="the programme on Spotify")
     id3_version: int = s.field(s.one_of(3, 4), default=3, help="the MP3s' tags: ID3v2.3 or ID3v2.4")
-    # minimal declaration for `clgtv import`; the identity branch owns this field (the lead reconciles)
+    # required in effect: `check`, `build` and `publish` refuse a programme without one, giving the line to
+    # add (history.guid_problems), which needs the published feed that loading cannot read
     guid: str | None = s.field(
         s.matching(UUID, "expected a UUID like ead4c236-bf58-58c6-a2c6-a6b28d128cb6", max_length=36),
         default=None,
-        help="the programme's podcast:guid, assigned once and kept for life",
+        help="the programme's podcast:guid, written once and kept for life (clgtv guid writes it)",
+    )
+    analytics: str | None = s.field(
+        analytics_prefix,
+        derived=True,
+        help="the enclosures' analytics prefix: op3, a prefix address or none [default: defaults.analytics]",
     )
     artwork_alt: str | None = s.field(s.text(512), default=None, help="the artwork in words, for podcast:image alt")
     seasons: tuple[Season, ...] = s.field(s.Nested(Season, many=True), default=(), help="each season's name, once")
@@ -573,6 +600,10 @@ def _media_folders(root: Path, names: tuple[str, ...], path: Path, lines: dict, 
     return tuple(folders)
 
 
+def _analytics(prefix: str | None) -> str | None:
+    return None if prefix == "none" else prefix
+
+
 def load_show(directory: Path, site: Site, problems: list[Problem]) -> Show | None:
     path = directory / SHOW_FILE
     data = read_yaml_file(path, problems)
@@ -600,6 +631,7 @@ def load_show(directory: Path, site: Site, problems: list[Problem]) -> Show | No
         slug=directory.name,
         directory=directory,
         language=values.get("language", site.language),
+        analytics=_analytics(values.get("analytics", site.analytics)),
         artwork=artwork,
         audio=audio,
         transcription=transcription,

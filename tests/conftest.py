@@ -62,6 +62,7 @@ categories:
   - Government
   - Business > Non-Profit
 transcription: {enabled: false}  # tests/test_transcription.py turns it on
+guid: "5b14f763-7719-5b9d-b37a-35231f9d2e1d"  # written once; base_url may move
 audio:
   target_lufs: -16
   true_peak: -1

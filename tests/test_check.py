@@ -114,7 +114,7 @@ def test_artwork_extension_must_match(run, project: Path) -> None:
     make_artwork(project / "episodes/test-show/art.jpg").rename(project / "episodes/test-show/art.png")
     show = project / SHOW
     show.write_text(show.read_text() + "artwork: art.png\n")
-    assert f"{SHOW}:15: artwork: art.png is a JPEG image; its name must end in .jpg" in check_lines(run, project)
+    assert f"{SHOW}:16: artwork: art.png is a JPEG image; its name must end in .jpg" in check_lines(run, project)
 
 
 def test_invalid_yaml_names_the_line(run, project: Path) -> None:

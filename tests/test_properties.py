@@ -207,7 +207,7 @@ FIELDS = {
         HOME_PAGE,
     ),
     "author": TextField(SHOW, 3, "author", 255, show_field("author", "CLGdotTV"), "channel/itunes:author", None),
-    "copyright": TextField(SHOW, 15, "copyright", 255, show_field("copyright"), "channel/copyright", EPISODE_PAGE),
+    "copyright": TextField(SHOW, 16, "copyright", 255, show_field("copyright"), "channel/copyright", EPISODE_PAGE),
     "site title": TextField(SITE, 1, "title", 255, site_title, None, HOME_PAGE),
 }  # fmt: skip
 

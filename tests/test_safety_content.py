@@ -96,7 +96,7 @@ def test_symlinked_artwork_recording_and_intro_that_leave_the_project(run, proje
     assert problems(run, project) == [
         f"{EPISODE}:4: audio: {outside('2026-10-01-test.wav', away / '2026-10-01-test.wav')}",
         f"{SHOW}:1: artwork: {outside('artwork.jpg', away / 'artwork.jpg')}",
-        f"{SHOW}:15: audio.intro: {outside('intro.wav', away / 'intro.wav')}",
+        f"{SHOW}:16: audio.intro: {outside('intro.wav', away / 'intro.wav')}",
     ]
 
 

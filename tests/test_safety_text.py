@@ -391,7 +391,7 @@ def test_script_urls_are_refused_at_their_lines(run, project: Path) -> None:
         f"{EPISODE}:10: people[1].href: {web} 'javascript:alert(1)'",
         f"{EPISODE}:11: people[1].img: {web} 'data:image/svg+xml,<svg onload=x>'",
         f"{EPISODE}:15: chapters[1].url: {web} 'JaVaScRiPt:alert(1)'",
-        f"{SHOW}:16: funding[1].url: {web} 'vbscript:msgbox(1)'",
+        f"{SHOW}:17: funding[1].url: {web} 'vbscript:msgbox(1)'",
     ]
     assert not (project / "build/site.new").exists()
     assert b"javascript" not in (project / FEED).read_bytes()  # the last good build is untouched

@@ -7,6 +7,7 @@ names the object first and says how to fix it. Credentials come only from the st
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Iterable
 from typing import Any, TypeVar
 
@@ -171,6 +172,18 @@ class S3Target:
                 Callback=progress,
             ),
         )
+
+    def redirect(self, key: str, location: str, data: bytes | None = None) -> None:
+        """Make the object answer at the bucket's website endpoint with a 301 to `location`
+        (x-amz-website-redirect-location). It keeps its bytes for the REST endpoint, or gets `data`."""
+        target = {"Bucket": self.bucket, "Key": self.prefix + key, "WebsiteRedirectLocation": location}
+        if data is None:  # a copy onto itself: type, cache policy and digest kept
+            source = {"Bucket": self.bucket, "Key": self.prefix + key}
+            self._call(key, lambda: self._client.copy_object(CopySource=source, MetadataDirective="COPY", **target))
+            return
+        extra = {"ContentType": content_type(key), "CacheControl": cache_control(key)}
+        digest = {DIGEST_METADATA: hashlib.sha256(data).hexdigest()}
+        self._call(key, lambda: self._client.put_object(Body=data, Metadata=digest, **extra, **target))
 
     def delete(self, keys: Iterable[str]) -> None:
         keys = list(keys)

@@ -1,0 +1,360 @@
+"""A feed's identity for life: the programme's podcast:guid written once into show.yaml (`clgtv guid`), a
+published guid never changed, and a move of base_url that keeps every guid, tells apps the new feed
+(`itunes:new-feed-url`) and redirects the old addresses (`clgtv redirects`), into a folder and into a real
+S3 server (moto) on 127.0.0.1."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import boto3
+import feedparser
+import podcastparser
+import pytest
+from conftest import SHOW_YAML, episode_text, make_tone, snapshot
+from lxml import etree
+from s3server import start_moto
+
+from clgtv import content
+from clgtv.build import build
+from clgtv.errors import ContentError
+from clgtv.feed import podcast_guid
+from clgtv.redirects import Move, Redirect
+
+SHOW = "episodes/test-show/show.yaml"
+GUID = "5b14f763-7719-5b9d-b37a-35231f9d2e1d"  # the test programme's, in conftest
+GUID_LINE = f'guid: "{GUID}"  # written once; base_url may move\n'
+OLD = "http://podcasts.test/"  # conftest's base_url
+NEW = "https://podcasts.example.org/clgtv/"
+NS = {"podcast": "https://podcastindex.org/namespace/1.0", "itunes": "http://www.itunes.com/dtds/podcast-1.0.dtd"}
+SECOND_GUID = "0c9e5f0e-3d55-4f3e-9a57-6a3c0b8e2f10"
+
+
+@pytest.fixture(autouse=True)
+def in_project(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(project)  # paths in messages are relative to where the host runs clgtv
+
+
+def without_guid(project: Path) -> Path:
+    show = project / SHOW
+    show.write_text(show.read_text().replace(GUID_LINE, ""))
+    return show
+
+
+def move_site(project: Path, base_url: str = NEW, target: str | None = None) -> None:
+    """clgtv.yaml with a new base_url (and target)."""
+    site = project / "clgtv.yaml"
+    text = re.sub(r"(?m)^base_url: .*$", f"base_url: {base_url}", site.read_text())
+    site.write_text(re.sub(r"(?m)^target: .*$", f"target: {target}", text) if target else text)
+
+
+def add_episode(project: Path) -> None:
+    show = project / "episodes/test-show"
+    make_tone(show / "2026-10-08-second.wav", 3.0)
+    (show / "2026-10-08-second.md").write_text(
+        episode_text(
+            title='"A second episode"', date="2026-10-08T10:00:00+01:00", audio="2026-10-08-second.wav", episode=2,
+            guid=SECOND_GUID,
+        )
+    )  # fmt: skip
+
+
+def problems(result) -> list[str]:
+    return [line for line in result.output.splitlines() if line.startswith(("episodes/", "clgtv.yaml"))]
+
+
+def guids(feed: bytes) -> tuple[str, list[str]]:
+    """(podcast:guid, item guids) as XPath, feedparser and podcastparser read them: all three must agree."""
+    root = etree.fromstring(feed)
+    (channel,) = root.xpath("channel/podcast:guid/text()", namespaces=NS)
+    items = [str(g) for g in root.xpath("channel/item/guid/text()")]
+    parsed = feedparser.parse(feed)
+    assert not parsed.bozo, parsed.bozo_exception
+    assert parsed.feed.podcast_guid == channel
+    assert [e.id for e in parsed.entries] == items
+    gpodder = podcastparser.parse("https://podcasts.example/feed.xml", io.BytesIO(feed))
+    assert [e["guid"] for e in gpodder["episodes"]] == items
+    return str(channel), items
+
+
+def feed_of(folder: Path) -> bytes:
+    return (folder / "test-show/feed.xml").read_bytes()
+
+
+# --- the guid, written once ---------------------------------------------------------------------------
+
+
+def test_a_programme_without_a_guid_is_told_the_exact_line_to_add(run, project: Path) -> None:
+    without_guid(project)
+    derived = podcast_guid(OLD + "test-show/feed.xml")
+    message = (
+        f"{SHOW}:1: guid: missing; a programme's podcast:guid is written once and kept for life, even when "
+        f'base_url moves. Add this line (or run `clgtv guid test-show --write`): guid: "{derived}"'
+    )
+    for command in ("check", "build", "publish"):
+        result = run(project, command)
+        assert result.exit_code == 1 and problems(result) == [message], command
+    assert not (project / "public").exists() and not (project / "build/site").exists()
+
+
+def test_the_build_itself_refuses_a_programme_without_a_guid(project: Path) -> None:
+    without_guid(project)
+    with pytest.raises(ContentError) as failed:
+        build(content.load(project))  # the API, not only the commands: no feed goes out with a derived guid
+    assert [(problem.field, problem.line) for problem in failed.value.problems] == [("guid", 1)]
+
+
+def test_the_line_to_add_is_the_published_guid_and_clgtv_guid_writes_it(run, project: Path) -> None:
+    assert run(project, "publish").exit_code == 0
+    show = without_guid(project)
+    move_site(project)  # the guid derived from the new address would be another podcast's
+    result = run(project, "check")
+    assert f'Add this line (or run `clgtv guid test-show --write`): guid: "{GUID}"' in result.output
+    assert podcast_guid(NEW + "test-show/feed.xml") not in result.output
+    before = show.read_bytes()
+    assert run(project, "guid").output == f'{SHOW}: add guid: "{GUID}"\n'
+    assert show.read_bytes() == before  # only --write writes
+    assert run(project, "guid", "--write").output == f'{SHOW}: wrote guid: "{GUID}"\n'
+    assert show.read_bytes() == f'guid: "{GUID}"\n'.encode() + before
+    assert run(project, "guid", "--write").output == f'{SHOW}: guid: "{GUID}"\n'  # a written guid is never changed
+    assert run(project, "publish").exit_code == 0
+    assert guids(feed_of(project / "public"))[0] == GUID
+
+
+@pytest.mark.parametrize(
+    "head",
+    [b"", b"\xef\xbb\xbf", b"--- # the programme\r\n", b"%YAML 1.1\r\n---\r\n"],
+    ids=["plain", "byte-order mark", "document marker", "directive"],
+)
+def test_clgtv_guid_write_adds_one_line_and_keeps_every_other_byte(run, project: Path, head: bytes) -> None:
+    """The line goes first in the mapping: after a byte-order mark, a directive, a `---` marker."""
+    show = project / SHOW
+    body = SHOW_YAML.replace(GUID_LINE, "").replace("\n", "\r\n").encode()  # CRLF lines are kept CRLF
+    show.write_bytes(head + body)
+    derived = podcast_guid(OLD + "test-show/feed.xml")
+    assert run(project, "guid", "test-show", "--write").exit_code == 0
+    assert show.read_bytes() == head + f'guid: "{derived}"\r\n'.encode() + body
+    assert run(project, "check").exit_code == 0
+
+
+def test_clgtv_guid_write_refuses_a_file_it_cannot_extend_safely(run, project: Path) -> None:
+    show = project / SHOW
+    owner = "owner: {name: Vicky Sargent, email: podcasts@clgdottv.example}"
+    show.write_text(
+        f"{{title: Test Programme, description: A programme., author: CLGdotTV, {owner}, categories: [News]}}\n"
+    )
+    before = snapshot(project / "episodes")
+    result = run(project, "guid", "--write")
+    derived = podcast_guid(OLD + "test-show/feed.xml")
+    assert result.exit_code == 1
+    assert result.output == f'error: {SHOW}: cannot add the guid line safely here; add it yourself: guid: "{derived}"\n'
+    assert snapshot(project / "episodes") == before
+
+
+def test_a_changed_programme_guid_is_refused_with_the_published_value(run, project: Path, live) -> None:
+    show = project / SHOW
+    show.write_text(show.read_text().replace(GUID, "2d2e6e0a-6f2c-4d57-a1b3-8f4e1c2b9d00"))
+    message = (
+        f"{SHOW}:12: guid: the published feed gives this programme the podcast:guid '{GUID}'; a new one makes apps "
+        f'and directories take it for another podcast. To keep it, write guid: "{GUID}"'
+    )
+    for command in ("check", "build", "publish"):
+        result = run(project, command)
+        assert result.exit_code == 1 and problems(result) == [message], command
+    assert snapshot(project / "public") == live
+    show.write_text(show.read_text().replace("2d2e6e0a-6f2c-4d57-a1b3-8f4e1c2b9d00", GUID))
+    assert run(project, "publish").exit_code == 0
+
+
+# --- moving base_url ---------------------------------------------------------------------------------
+
+
+def test_changing_base_url_leaves_every_guid_as_it_was(run, project: Path) -> None:
+    add_episode(project)
+    assert run(project, "publish").exit_code == 0
+    before = guids(feed_of(project / "public"))
+    assert before == (GUID, [SECOND_GUID, "5b3f2a4e-9a1c-4d53-8b57-1d0f5cfb8a01"])
+    move_site(project)
+    result = run(project, "publish")  # the same target: nothing published is contradicted
+    assert result.exit_code == 0, result.output
+    assert "guid" not in result.output  # nor a warning that the guid is not the new address's
+    assert run(project, "publish", "--target", "moved").exit_code == 0  # and a new one
+    for folder in ("public", "moved"):
+        feed = feed_of(project / folder)
+        assert guids(feed) == before
+        enclosures = etree.fromstring(feed).xpath("channel/item/enclosure/@url")
+        assert enclosures and all(url.startswith(NEW + "test-show/media/") for url in enclosures)
+
+
+@pytest.fixture
+def moved(run, project: Path) -> Path:
+    """Published at the old base_url into `old`, then at the new one into `new`."""
+    add_episode(project)
+    move_site(project, OLD, "old")
+    assert run(project, "publish").exit_code == 0
+    move_site(project, NEW, "new")
+    assert run(project, "publish").exit_code == 0
+    return project
+
+
+def media(folder: Path) -> list[str]:
+    return sorted(p.relative_to(folder).as_posix() for p in (folder / "test-show/media").iterdir())
+
+
+def expected_redirects(project: Path, old_path: str = "/") -> list[str]:
+    """Every old file with a counterpart: the same name, or (a recording) the same episode's new file."""
+    old, new = project / "old", project / "new"
+    lines = []
+    renamed = dict(zip(media(old), media(new), strict=True))
+    for key in sorted(snapshot(old)):
+        if key.startswith(".clgtv/") or key == "test-show/feed.xml":
+            continue
+        found = renamed.get(key, key)
+        if (new / found).is_file():
+            address = found.removesuffix("index.html")
+            lines.append(f"{old_path}{key.removesuffix('index.html')} {NEW}{address} 301")
+    return [*lines, f"{old_path}test-show/feed.xml {NEW}test-show/feed.xml 301"]  # feeds last
+
+
+def test_clgtv_redirects_maps_every_old_address_to_its_new_one(run, moved: Path) -> None:
+    old, new = moved / "old", moved / "new"
+    assert media(old) != media(new)  # a recording's tags name the feed's address: new bytes, new name
+    assert [name.rsplit("-", 1)[0] for name in media(old)] == [name.rsplit("-", 1)[0] for name in media(new)]
+    before = snapshot(old)
+    result = run(moved, "redirects", OLD, "--target", "old")
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert lines == expected_redirects(moved)
+    assert f"/test-show/ {NEW}test-show/ 301" in lines and f"/ {NEW} 301" in lines
+    assert "would redirect" in result.stderr and "--apply writes them" in result.stderr
+    assert snapshot(old) == before  # without --apply nothing is written
+
+
+def test_clgtv_redirects_apply_gives_each_old_feed_the_new_feed_url(run, moved: Path) -> None:
+    old = moved / "old"
+    published = guids(feed_of(old))
+    before = snapshot(old)
+    result = run(moved, "redirects", OLD, "--target", "old", "--apply")
+    assert result.exit_code == 0, result.output
+    feed = feed_of(old)
+    root = etree.fromstring(feed)
+    assert root.xpath("channel/itunes:new-feed-url/text()", namespaces=NS) == [NEW + "test-show/feed.xml"]
+    assert feedparser.parse(feed).feed["itunes_new-feed-url"] == NEW + "test-show/feed.xml"
+    assert podcastparser.parse(OLD + "test-show/feed.xml", io.BytesIO(feed))["new_url"] == NEW + "test-show/feed.xml"
+    assert guids(feed) == published == guids(feed_of(moved / "new"))
+    after = snapshot(old)
+    assert {k for k in after if after[k] != before.get(k)} == {"test-show/feed.xml"}  # a folder cannot redirect
+    assert run(moved, "redirects", OLD, "--target", "old", "--apply").exit_code == 0  # again: one tag, not two
+    assert len(etree.fromstring(feed_of(old)).xpath("channel/itunes:new-feed-url", namespaces=NS)) == 1
+
+
+def test_clgtv_redirects_refuses_what_would_send_apps_astray(run, moved: Path) -> None:
+    def error(*args: str) -> str:
+        result = run(moved, "redirects", *args)
+        assert result.exit_code == 1
+        return result.output
+
+    assert (
+        error(NEW, "--target", "old")
+        == f"error: {NEW}: this is base_url still; change base_url to the new address first\n"
+    )
+    assert "this is target still" in error(OLD, "--target", "new")
+    assert error("https://elsewhere.example/", "--target", "old") == (
+        f"error: old/test-show/feed.xml: says it is at {OLD}test-show/feed.xml, not "
+        "https://elsewhere.example/test-show/feed.xml; give the old site's base_url and target\n"
+    )
+    (moved / "stranger").mkdir()
+    assert error(OLD, "--target", "stranger") == (
+        "error: stranger: not published by clgtv (there is no .clgtv/manifest.json); give the old site's target\n"
+    )
+    feed = moved / "old/test-show/feed.xml"
+    feed.write_bytes(feed.read_bytes().replace(GUID.encode(), b"2d2e6e0a-6f2c-4d57-a1b3-8f4e1c2b9d00"))
+    assert "its podcast:guid is '2d2e6e0a-6f2c-4d57-a1b3-8f4e1c2b9d00', not show.yaml's" in error(
+        OLD, "--target", "old"
+    )
+    move_site(moved, "https://third.example/", "new")  # build/site was built for NEW
+    assert "not built for base_url https://third.example/" in error(NEW, "--target", "old")
+
+
+def test_the_plan_names_old_addresses_under_the_old_base_path() -> None:
+    move = Move(
+        "https://old.example/podcasts",
+        (Redirect("show/index.html", NEW + "show/"), Redirect("index.html", NEW), Redirect("show/feed.xml", "x")),
+        {},
+        (),
+    )
+    assert move.lines() == [f"/podcasts/show/ {NEW}show/ 301", f"/podcasts/ {NEW} 301", "/podcasts/show/feed.xml x 301"]
+
+
+# --- into S3 ---------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def moto_url() -> Iterator[str]:
+    server, url = start_moto()
+    yield url
+    server.terminate()
+    server.wait(timeout=10)
+
+
+@pytest.fixture
+def s3(moto_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    for name, value in {
+        "AWS_ACCESS_KEY_ID": "AKIACLGTVTESTKEYID00",
+        "AWS_SECRET_ACCESS_KEY": "s3cr3t",
+        "AWS_CONFIG_FILE": str(tmp_path / "no-aws-config"),
+        "AWS_SHARED_CREDENTIALS_FILE": str(tmp_path / "no-aws-credentials"),
+        "AWS_EC2_METADATA_DISABLED": "true",
+    }.items():
+        monkeypatch.setenv(name, value)
+    client = boto3.client("s3", endpoint_url=moto_url, region_name="us-east-1")
+    client.create_bucket(Bucket="clgtv-old")
+    yield client
+    for item in client.list_objects_v2(Bucket="clgtv-old").get("Contents", ()):
+        client.delete_object(Bucket="clgtv-old", Key=item["Key"])
+    client.delete_bucket(Bucket="clgtv-old")
+
+
+def test_clgtv_redirects_apply_sets_each_old_objects_website_redirect_in_s3(run, project: Path, s3, moto_url) -> None:
+    site = project / "clgtv.yaml"
+    site.write_text(
+        site.read_text() + f"s3:\n  endpoint_url: {moto_url}\n  region: us-east-1\n  addressing_style: path\n"
+    )
+    add_episode(project)
+    move_site(project, OLD, "s3://clgtv-old/podcasts")
+    assert run(project, "publish").exit_code == 0
+    (project / "old").mkdir()  # what the bucket held, to compare
+    keys = [item["Key"] for item in s3.list_objects_v2(Bucket="clgtv-old")["Contents"]]
+    for key in keys:
+        path = project / "old" / key.removeprefix("podcasts/")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(s3.get_object(Bucket="clgtv-old", Key=key)["Body"].read())
+    move_site(project, NEW, "new")
+    assert run(project, "publish").exit_code == 0
+
+    result = run(project, "redirects", OLD, "--target", "s3://clgtv-old/podcasts", "--apply")
+    assert result.exit_code == 0, result.output
+    lines = expected_redirects(project)
+    assert result.stdout.splitlines() == lines
+    assert f"{len(lines)} addresses redirect" in result.stderr and "redirects and feeds written" in result.stderr
+    wanted = {line.split()[0].lstrip("/"): line.split()[1] for line in lines}
+    for key in keys:
+        head = s3.head_object(Bucket="clgtv-old", Key=key)
+        name = key.removeprefix("podcasts/")
+        address = name.removesuffix("index.html")
+        assert head.get("WebsiteRedirectLocation") == wanted.get(address), key
+        body = s3.get_object(Bucket="clgtv-old", Key=key)["Body"].read()
+        if name == "test-show/feed.xml":  # what the REST endpoint serves: the old feed, telling apps the new one
+            assert feedparser.parse(body).feed["itunes_new-feed-url"] == NEW + "test-show/feed.xml"
+            assert guids(body) == guids(feed_of(project / "new"))
+            assert head["Metadata"]["sha256"] == hashlib.sha256(body).hexdigest()
+            assert head["ContentType"] == "application/rss+xml; charset=utf-8"
+        elif not name.startswith(".clgtv/"):
+            assert body == (project / "old" / name).read_bytes(), key  # bytes, type and digest kept
+            assert head["Metadata"]["sha256"] == hashlib.sha256(body).hexdigest()
+    media_key = "podcasts/" + media(project / "old")[0]
+    assert s3.head_object(Bucket="clgtv-old", Key=media_key)["ContentType"] == "audio/mpeg"
