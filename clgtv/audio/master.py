@@ -1,8 +1,10 @@
 """Mastering one recording for podcast release.
 
-measure   one streaming pass, high-passed: BS.1770 loudness, true peak and 100 ms segment energies
+measure   one streaming pass, high-passed: BS.1770 loudness, true peak, 100 ms segment energies,
+          and the spectrum of the pauses, where mains hum is found (hum.py)
 plan      leveller + normalisation gain curve and silence trim, from the segment energies
-render    second streaming pass: high-pass, gain curve, intro/outro, true-peak limiter, encode (render.py)
+render    second streaming pass: high-pass, hum notches, gain curve, intro/outro, true-peak limiter,
+          encode (render.py)
 verify    the encoded file measured by the same meter; if the codec pushed the true peak over
           the ceiling or loudness is off target, render again with the error corrected
           (at most MAX_RENDERS renders in all)
@@ -19,13 +21,14 @@ import numpy as np
 
 from clgtv.audio import ffmpeg
 from clgtv.audio.clips import load_clip
+from clgtv.audio.hum import Hum, PauseSpectrum, find_hum
 from clgtv.audio.leveller import SEGMENT_S, GainPlan, plan_gain, segment_gains, speech_seconds
 from clgtv.audio.meter import Loudness, LoudnessMeter, measure
 from clgtv.audio.render import Clips, Job, Progress, decoded, render
 from clgtv.errors import MediaError
 from clgtv.settings import AudioSettings
 
-ENGINE_VERSION = "4"
+ENGINE_VERSION = "5"
 SILENCE_LUFS = -70.0
 NEAR_SILENCE_LUFS = -50.0
 LEVEL_TOLERANCE_LU = 0.3
@@ -50,6 +53,8 @@ class MasterReport:
     trimmed_s: tuple[float, float]
     renders: int
     warnings: tuple[str, ...] = field(default=())
+    hum_setting: str = "auto"
+    hum: Hum | None = None  # found and notched, with its reduction measured
 
     def as_dict(self) -> dict:
         return {
@@ -62,8 +67,14 @@ class MasterReport:
             "max_limiting_db": round(self.limiting_db, 2),
             "trimmed_s": [round(t, 2) for t in self.trimmed_s],
             "renders": self.renders,
+            "hum": self.hum_dict(),
             "warnings": list(self.warnings),
         }
+
+    def hum_dict(self) -> dict:
+        if self.hum_setting == "off":
+            return {"setting": "off"}
+        return {"setting": self.hum_setting, **(self.hum.as_dict() if self.hum else {"found": False})}
 
 
 @dataclass(frozen=True)
@@ -71,6 +82,7 @@ class Analysis:
     loudness: Loudness
     energy: np.ndarray
     frames: np.ndarray
+    hum: Hum | None = None
 
 
 def analyse(source: Path, settings: AudioSettings, progress: Progress | None = None) -> Analysis:
@@ -78,12 +90,16 @@ def analyse(source: Path, settings: AudioSettings, progress: Progress | None = N
     with the output's channels and the high-pass: what the chain will work on."""
     info = ffmpeg.probe(source)
     meter = LoudnessMeter(info.sample_rate, settings.channels)
+    pauses = PauseSpectrum(info.sample_rate) if settings.hum != "off" else None
     done = 0
     for chunk in decoded(source, settings, info.sample_rate, verify=info):
         meter.feed(chunk)
+        if pauses:
+            pauses.feed(chunk)
         done += len(chunk)
         _report(progress, "measuring", done / info.sample_rate, info.duration)
-    analysis = Analysis(meter.result(), *meter.segments())
+    hum = find_hum(pauses.finish(), settings.hum) if pauses else None
+    analysis = Analysis(meter.result(), *meter.segments(), hum)
     if len(broken := np.flatnonzero(~np.isfinite(analysis.energy))):  # a float WAV's garbage: LAME would choke
         at = ffmpeg.clock(broken[0] * SEGMENT_S)
         raise MediaError(
@@ -127,9 +143,9 @@ def master(source: Path, out: Path, settings: AudioSettings, progress: Progress 
         while True:
             renders += 1
             ceiling = settings.true_peak - headroom
-            job = Job(source, settings, plan, ceiling, clips, progress)
-            limiting, heard = render(job, tmp)
-            after = heard if heard is not None else measure(tmp)
+            job = Job(source, settings, plan, ceiling, clips, progress, analysis.hum)
+            rendered = render(job, tmp)
+            after = rendered.heard if rendered.heard is not None else measure(tmp)
             peak_over = after.true_peak - settings.true_peak
             level_off = target - after.integrated
             settled = peak_over <= 0 and (near_silent or abs(level_off) <= LEVEL_TOLERANCE_LU)
@@ -146,7 +162,17 @@ def master(source: Path, out: Path, settings: AudioSettings, progress: Progress 
         warnings.append(f"after {renders} renders: {after.integrated:.1f} LUFS, true peak {after.true_peak:.1f} dBTP")
     trimmed = (plan.first * SEGMENT_S, max(before.duration - plan.stop * SEGMENT_S, 0.0))
     return MasterReport(
-        str(source), before, after, plan.gain_range, ceiling, limiting, trimmed, renders, tuple(warnings)
+        str(source),
+        before,
+        after,
+        plan.gain_range,
+        ceiling,
+        rendered.limiting_db,
+        trimmed,
+        renders,
+        tuple(warnings),
+        settings.hum,
+        rendered.hum,
     )
 
 
@@ -167,7 +193,7 @@ def codec_loss(source: Path, settings: AudioSettings, plan: GainPlan, analysis: 
     try:
         with ffmpeg.Encoder(sample, encoding) as encoder:
             position = round(window[0] * rate)
-            for chunk in decoded(source, settings, rate, window=window):
+            for chunk in decoded(source, settings, rate, analysis.hum, window=window):
                 processed = chunk * segment_gains(plan, position, len(chunk), rate)[:, None]
                 position += len(chunk)
                 meter.feed(processed)

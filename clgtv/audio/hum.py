@@ -1,0 +1,279 @@
+"""Mains hum: found in the measuring pass, taken out in the render by narrow notches at its measured frequency.
+
+Hum is a steady line at 50 or 60 Hz and its harmonics, heard in the pauses; speech covers it, and
+its own harmonics wander. So the pauses alone are listened to: each 100 ms segment within QUIET_DB
+of the quietest tenth seen so far. A mono copy of the audio, cut down to a few kHz by averaging,
+goes through WINDOW_S long Fourier transforms (0.1 Hz bins), each window masked to its quiet
+segments, and their power is summed into one spectrum of the pauses. In that spectrum a harmonic
+of hum is a peak far above its neighbours; its frequency is read between bins, and the fundamental
+from all of them. The render measures the same spectrum after the notches: the reduction reported
+is heard, not computed from the filter.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+MAINS_HZ = (50, 60)
+SEARCH_HZ = 0.5  # how far the mains may stray from its nominal frequency (grids hold it within 1 %)
+MAX_HARMONICS = 10
+MAX_HUM_HZ = 1000.0
+NOTCH_Q = 30.0  # the fundamental's notch 1.7 Hz wide at 50 Hz, each harmonic's as wide in proportion
+PRESENT_DB = 15.0  # the strongest harmonic this far above its neighbours: hum
+NOTCH_DB = 10.0  # harmonics weaker than this are left alone: nothing audible to take out
+DECIMATED_HZ = 6000  # at least: harmonics up to MAX_HUM_HZ, and little of the speech above folds onto them
+WINDOW_S = 10.0
+SEGMENT_S = 0.1
+QUIET_DB = 6.0
+SETTLE_S = 0.3  # a pause counts from this long after its start: speech's tail, and the notches' ringing, die away
+WARMUP_S = 60.0  # the floor is known well enough after this much: windows before it wait for it
+EDGE_S = 0.02  # the quiet mask's edges are ramped, so that its own spectrum stays narrow
+LEVEL_BINS = (-200.0, 20.0, 0.5)  # the histogram of segment levels, in dB: low, high, step
+NEIGHBOURS_HZ = (8.0, 20.0)  # a line's neighbours: this far from the line (plus its search span)
+
+
+@dataclass(frozen=True)
+class Harmonic:
+    number: int
+    frequency: float  # Hz, as measured
+    strength_db: float  # above the neighbouring spectrum, in the pauses
+    level_db: float  # dBFS in the pauses, before the notches
+    reduction_db: float | None = None  # measured in the render
+
+    def as_dict(self) -> dict:
+        reduction = None if self.reduction_db is None else round(self.reduction_db, 1)
+        return {
+            "number": self.number,
+            "frequency_hz": round(self.frequency, 2),
+            "strength_db": round(self.strength_db, 1),
+            "level_dbfs": round(self.level_db, 1),
+            "reduction_db": reduction,
+        }
+
+
+@dataclass(frozen=True)
+class Hum:
+    fundamental: float  # Hz
+    harmonics: tuple[Harmonic, ...]  # those notched
+
+    def sos(self, sample_rate: int) -> np.ndarray:
+        """One notch per harmonic, each at a multiple of the measured fundamental."""
+        return np.concatenate([notch(h.number * self.fundamental, NOTCH_Q, sample_rate) for h in self.harmonics])
+
+    def measured(self, after: PauseSpectrum) -> Hum:
+        """These harmonics with their reduction: their level in `after`, the pauses past the notches."""
+        harmonics = []
+        for harmonic in self.harmonics:
+            level = after.level_db(harmonic.number * self.fundamental)
+            harmonics.append(Harmonic(**{**harmonic.__dict__, "reduction_db": harmonic.level_db - level}))
+        return Hum(self.fundamental, tuple(harmonics))
+
+    @property
+    def reduction_db(self) -> float | None:
+        """Of all the harmonics' power together."""
+        if any(h.reduction_db is None for h in self.harmonics):
+            return None
+        before = sum(10 ** (h.level_db / 10) for h in self.harmonics)
+        after = sum(10 ** ((h.level_db - h.reduction_db) / 10) for h in self.harmonics)  # type: ignore[operator]
+        return 10 * math.log10(before / after)
+
+    def as_dict(self) -> dict:
+        reduction = self.reduction_db
+        return {
+            "found": True,
+            "frequency_hz": round(self.fundamental, 2),
+            "strength_db": round(max(h.strength_db for h in self.harmonics), 1),
+            "reduction_db": None if reduction is None else round(reduction, 1),
+            "harmonics": [h.as_dict() for h in self.harmonics],
+        }
+
+
+def notch(frequency: float, q: float, sample_rate: int) -> np.ndarray:
+    """A second-order notch (the audio EQ cookbook's) as one section: -3 dB at frequency / q apart."""
+    w0 = 2 * math.pi * frequency / sample_rate
+    alpha = math.sin(w0) / (2 * q)
+    a0 = 1 + alpha
+    return np.array([[1 / a0, -2 * math.cos(w0) / a0, 1 / a0, 1.0, -2 * math.cos(w0) / a0, (1 - alpha) / a0]])
+
+
+class PauseSpectrum:
+    """The power spectrum of a recording's pauses, up to MAX_HUM_HZ, from float32 (frames, channels) chunks."""
+
+    def __init__(self, sample_rate: int):
+        self._factor = max(sample_rate // DECIMATED_HZ, 1)
+        self.rate = sample_rate / self._factor
+        self._segment = max(round(SEGMENT_S * self.rate), 1)
+        self._window = self._segment * round(WINDOW_S / SEGMENT_S)
+        self._hop = self._window // 2
+        self.frequencies = np.fft.rfftfreq(self._window, 1 / self.rate)
+        self._bins = int(np.searchsorted(self.frequencies, MAX_HUM_HZ + 2 * NEIGHBOURS_HZ[1]))
+        self.frequencies = self.frequencies[: self._bins]
+        self._taper = np.hanning(self._window).astype(np.float32)
+        low, high, step = LEVEL_BINS
+        self._histogram = np.zeros(round((high - low) / step) + 1, dtype=np.int64)
+        self._carry = np.zeros((0, 1), dtype=np.float32)  # frames not yet averaged down
+        self._pending = np.zeros(0, dtype=np.float32)  # decimated samples not yet in a window
+        self._levels = np.zeros(0)  # of the pending samples' whole segments, in dB
+        self._settle = round(SETTLE_S / SEGMENT_S)
+        self._before = np.full(self._settle, np.inf)  # the levels of the segments just before the pending ones
+        self._covered = 0  # pending samples a window took in already (windows overlap by half)
+        self._power = np.zeros(self._bins)
+        self._gain = 0.0  # what a steady sine of unit amplitude puts in its peak bin, summed over windows
+
+    def feed(self, chunk: np.ndarray) -> None:
+        frames = np.concatenate([self._carry, chunk]) if len(self._carry) else chunk
+        whole = len(frames) - len(frames) % self._factor
+        self._carry = frames[whole:]
+        # the channels' mean over `factor` frames: one matrix product, far quicker than a mean over a short axis
+        block = self._factor * frames.shape[1]
+        flat = np.ascontiguousarray(frames[:whole], dtype=np.float32).reshape(-1, block)
+        decimated = flat @ np.full(block, 1 / block, dtype=np.float32)
+        done = len(self._levels) * self._segment
+        self._pending = np.concatenate([self._pending, decimated])
+        count = (len(self._pending) - done) // self._segment
+        fresh = self._pending[done : done + count * self._segment].reshape(count, self._segment)
+        levels = 10 * np.log10(np.maximum(np.einsum("ij,ij->i", fresh, fresh, dtype=np.float64) / self._segment, 1e-20))
+        self._levels = np.concatenate([self._levels, levels])
+        low, _, step = LEVEL_BINS
+        self._histogram += np.bincount(
+            np.clip(((levels - low) / step).astype(int), 0, len(self._histogram) - 1), minlength=len(self._histogram)
+        )
+        if self._histogram.sum() * SEGMENT_S >= WARMUP_S:
+            self._windows(final=False)
+
+    def _floor(self) -> float:
+        low, _, step = LEVEL_BINS
+        counts = np.cumsum(self._histogram)
+        return low + step * float(np.searchsorted(counts, counts[-1] * 0.1))
+
+    def _windows(self, final: bool) -> None:
+        """Every whole window in the pending samples into the spectrum; at the end, the part-window left too."""
+        floor = self._floor()
+        per_window, step = self._window // self._segment, self._hop // self._segment
+        while len(self._levels) >= per_window:
+            self._add(self._pending[: self._window], self._quiet(self._levels[:per_window], floor))
+            self._before = np.concatenate([self._before, self._levels[:step]])[-self._settle :]
+            self._pending, self._levels = self._pending[self._hop :], self._levels[step:]
+            self._covered = self._window - self._hop
+        if final and len(self._levels) * self._segment > self._covered:
+            levels = self._levels
+            self._add(self._pending[: len(levels) * self._segment], self._quiet(levels, floor))
+
+    def _quiet(self, levels: np.ndarray, floor: float) -> np.ndarray:
+        """Which segments are pauses: quiet, after `settle` quiet segments before them."""
+        loud = np.concatenate([self._before, levels]) > floor + QUIET_DB
+        counts = np.convolve(loud.astype(np.int64), np.ones(self._settle + 1, dtype=np.int64))[: len(loud)]
+        return (counts == 0)[self._settle :]
+
+    def _add(self, samples: np.ndarray, quiet: np.ndarray) -> None:
+        if not quiet.any():
+            return
+        mask = np.repeat(quiet.astype(np.float32), self._segment)
+        edge = max(round(EDGE_S * self.rate), 1)
+        sums = np.concatenate([np.zeros(edge), np.cumsum(np.concatenate([mask, np.zeros(edge)]), dtype=np.float64)])
+        mask = ((sums[edge:] - sums[:-edge]) / edge)[edge // 2 : edge // 2 + len(mask)].astype(np.float32)
+        weights = mask * (self._taper if len(mask) == self._window else np.hanning(len(mask)).astype(np.float32))
+        spectrum = np.fft.rfft(samples * weights, n=self._window)[: self._bins]
+        self._power += spectrum.real**2 + spectrum.imag**2
+        self._gain += float(np.sum(weights, dtype=np.float64)) ** 2 / 4
+
+    def finish(self) -> PauseSpectrum:
+        self._windows(final=True)
+        self._pending, self._levels = self._pending[:0], self._levels[:0]
+        return self
+
+    @property
+    def density(self) -> np.ndarray:
+        """Each bin's power as the squared amplitude of a steady sine peaking there: a line's height is its
+        amplitude however little of the window was quiet (the mask spreads the rest of it around)."""
+        return self._power / max(self._gain, 1e-30)
+
+    def level_db(self, frequency: float) -> float:
+        """A line's power (mean square) in dBFS: its peak within a bin of `frequency`, read between bins."""
+        density = self.density
+        centre = min(max(round(frequency / self.frequencies[1]), 2), len(density) - 3)
+        peak = centre - 1 + int(np.argmax(density[centre - 1 : centre + 2]))
+        height = _height_between_bins(density, peak)
+        return 10 * math.log10(max(height / 2, 1e-20))
+
+    def strength_db(self, frequency: float, span: float = 0.0) -> tuple[float, float]:
+        """The highest peak within `span` (at least a bin) of `frequency`: where it is, read between bins, and
+        how far it stands above the median of its neighbours, in dB."""
+        density = self.density
+        step = self.frequencies[1]
+        centre = round(frequency / step)
+        reach = max(round(span / step), 1)
+        low, high = max(centre - reach, 1), min(centre + reach + 1, len(density) - 1)
+        if low >= high:
+            return frequency, 0.0
+        peak = low + int(np.argmax(density[low:high]))
+        distance = np.abs(self.frequencies - frequency)
+        around = density[(distance >= span + NEIGHBOURS_HZ[0]) & (distance <= span + NEIGHBOURS_HZ[1])]
+        floor = float(np.median(around)) if len(around) else 0.0
+        if density[peak] <= 0 or floor <= 0:
+            return frequency, 0.0
+        return float(_between_bins(density, peak) * step), 10 * math.log10(float(density[peak]) / floor)
+
+
+def _parabola(density: np.ndarray, peak: int) -> tuple[float, float]:
+    """A parabola through the log power of a peak bin and its neighbours: its top's offset (bins) and log height."""
+    left, centre, right = np.log(np.maximum(density[peak - 1 : peak + 2], 1e-30))
+    curvature = left - 2 * centre + right
+    if curvature >= 0:
+        return 0.0, float(centre)
+    offset = 0.5 * (left - right) / curvature
+    return float(offset), float(centre - 0.25 * (left - right) * offset)
+
+
+def _between_bins(density: np.ndarray, peak: int) -> float:
+    return peak + _parabola(density, peak)[0]
+
+
+def _height_between_bins(density: np.ndarray, peak: int) -> float:
+    return math.exp(_parabola(density, peak)[1])
+
+
+def find_hum(pauses: PauseSpectrum, setting: str) -> Hum | None:
+    """The hum in `pauses`: at 50 or 60 Hz (`auto`), or at the mains frequency given; None if there is none
+    (or `off`). A forced frequency is notched even where its hum is faint."""
+    if setting == "off":
+        return None
+    forced = setting != "auto"
+    candidates = [_measured(pauses, nominal, forced) for nominal in ([int(setting)] if forced else MAINS_HZ)]
+    found = [hum for hum in candidates if hum is not None]
+    if not found:
+        return None
+    strongest = max(found, key=lambda hum: max(h.strength_db for h in hum.harmonics))
+    if not forced and max(h.strength_db for h in strongest.harmonics) < PRESENT_DB:
+        return None
+    return strongest
+
+
+def _measured(pauses: PauseSpectrum, nominal: int, forced: bool) -> Hum | None:
+    """The harmonics of the mains near `nominal` that stand out; the fundamental from all of them."""
+    count = min(MAX_HARMONICS, int(MAX_HUM_HZ // nominal))
+    peaks = [pauses.strength_db(k * nominal, k * SEARCH_HZ) for k in range(1, count + 1)]
+    strong = [(k, f, s) for k, (f, s) in enumerate(peaks, start=1) if s >= NOTCH_DB]
+    if not strong and not forced:
+        return None
+    # each harmonic's frequency over its number estimates the fundamental, the higher more finely
+    weights = [k * k * 10 ** (s / 10) for k, _, s in strong]
+    fundamental = float(nominal)
+    if strong:
+        fundamental = sum(w * f / k for w, (k, f, _) in zip(weights, strong, strict=True)) / sum(weights)
+    if abs(fundamental - nominal) > SEARCH_HZ:
+        fundamental = float(nominal)
+    kept = strong or [(1, fundamental, peaks[0][1])]
+    return Hum(fundamental, _harmonics(pauses, fundamental, [k for k, _, _ in kept]))
+
+
+def _harmonics(pauses: PauseSpectrum, fundamental: float, numbers: Sequence[int]) -> tuple[Harmonic, ...]:
+    harmonics = []
+    for k in numbers:
+        frequency, strength = pauses.strength_db(k * fundamental)
+        harmonics.append(Harmonic(k, frequency, strength, pauses.level_db(k * fundamental)))
+    return tuple(harmonics)
