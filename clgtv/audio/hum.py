@@ -73,11 +73,20 @@ class Hum:
         return Hum(self.fundamental, tuple(harmonics))
 
     @property
+    def power(self) -> float:
+        """Of all the harmonics together, mean square, before the notches."""
+        return sum(10 ** (h.level_db / 10) for h in self.harmonics)
+
+    @property
+    def strength_db(self) -> float:
+        return max(h.strength_db for h in self.harmonics)
+
+    @property
     def reduction_db(self) -> float | None:
         """Of all the harmonics' power together."""
         if any(h.reduction_db is None for h in self.harmonics):
             return None
-        before = sum(10 ** (h.level_db / 10) for h in self.harmonics)
+        before = self.power
         after = sum(10 ** ((h.level_db - h.reduction_db) / 10) for h in self.harmonics)  # type: ignore[operator]
         return 10 * math.log10(before / after)
 
@@ -86,7 +95,7 @@ class Hum:
         return {
             "found": True,
             "frequency_hz": round(self.fundamental, 2),
-            "strength_db": round(max(h.strength_db for h in self.harmonics), 1),
+            "strength_db": round(self.strength_db, 1),
             "reduction_db": None if reduction is None else round(reduction, 1),
             "harmonics": [h.as_dict() for h in self.harmonics],
         }
@@ -225,7 +234,7 @@ def _parabola(density: np.ndarray, peak: int) -> tuple[float, float]:
     curvature = left - 2 * centre + right
     if curvature >= 0:
         return 0.0, float(centre)
-    offset = 0.5 * (left - right) / curvature
+    offset = min(max(0.5 * (left - right) / curvature, -0.5), 0.5)  # beyond half a bin: not this bin's peak
     return float(offset), float(centre - 0.25 * (left - right) * offset)
 
 
@@ -243,32 +252,30 @@ def find_hum(pauses: PauseSpectrum, setting: str) -> Hum | None:
     if setting == "off":
         return None
     forced = setting != "auto"
-    candidates = [_measured(pauses, nominal, forced) for nominal in ([int(setting)] if forced else MAINS_HZ)]
-    found = [hum for hum in candidates if hum is not None]
+    found = [hum for nominal in ([int(setting)] if forced else MAINS_HZ) if (hum := _measured(pauses, nominal, forced))]
     if not found:
         return None
-    strongest = max(found, key=lambda hum: max(h.strength_db for h in hum.harmonics))
-    if not forced and max(h.strength_db for h in strongest.harmonics) < PRESENT_DB:
-        return None
-    return strongest
+    # 60 Hz's 5th harmonic is 50 Hz's 6th: the mains is the one whose lines carry the more power
+    hum = max(found, key=lambda hum: hum.power)
+    return hum if forced or hum.strength_db >= PRESENT_DB else None
 
 
 def _measured(pauses: PauseSpectrum, nominal: int, forced: bool) -> Hum | None:
-    """The harmonics of the mains near `nominal` that stand out; the fundamental from all of them."""
-    count = min(MAX_HARMONICS, int(MAX_HUM_HZ // nominal))
-    peaks = [pauses.strength_db(k * nominal, k * SEARCH_HZ) for k in range(1, count + 1)]
-    strong = [(k, f, s) for k, (f, s) in enumerate(peaks, start=1) if s >= NOTCH_DB]
-    if not strong and not forced:
-        return None
-    # each harmonic's frequency over its number estimates the fundamental, the higher more finely
-    weights = [k * k * 10 ** (s / 10) for k, _, s in strong]
+    """The harmonics of the mains near `nominal` that stand out, at multiples of the fundamental measured
+    from all of them."""
+    numbers = range(1, min(MAX_HARMONICS, int(MAX_HUM_HZ // nominal)) + 1)
+    peaks = [(k, *pauses.strength_db(k * nominal, k * SEARCH_HZ)) for k in numbers]
+    strong = [(k, f, s) for k, f, s in peaks if s >= NOTCH_DB]
     fundamental = float(nominal)
-    if strong:
+    if strong:  # each harmonic's frequency over its number estimates the fundamental, the higher more finely
+        weights = [k * k * 10 ** (s / 10) for k, _, s in strong]
         fundamental = sum(w * f / k for w, (k, f, _) in zip(weights, strong, strict=True)) / sum(weights)
     if abs(fundamental - nominal) > SEARCH_HZ:
         fundamental = float(nominal)
-    kept = strong or [(1, fundamental, peaks[0][1])]
-    return Hum(fundamental, _harmonics(pauses, fundamental, [k for k, _, _ in kept]))
+    harmonics = [h for h in _harmonics(pauses, fundamental, numbers) if h.strength_db >= NOTCH_DB]
+    if forced and not harmonics:
+        harmonics = list(_harmonics(pauses, fundamental, [1]))
+    return Hum(fundamental, tuple(harmonics)) if harmonics else None
 
 
 def _harmonics(pauses: PauseSpectrum, fundamental: float, numbers: Sequence[int]) -> tuple[Harmonic, ...]:
