@@ -145,3 +145,16 @@ def test_hum_is_set_per_site_show_and_episode(project: Path, run) -> None:
     result = run(project, "check")
     assert result.exit_code == 1
     assert f"{show}:15: audio.hum: expected auto, off, 50 or 60; got '55'" in result.output
+
+
+def test_the_notches_follow_the_mains_as_it_wanders(speech, tmp_path: Path) -> None:
+    voice, pauses = speech
+    t = np.arange(len(voice)) / RATE
+    wander = 0.08 * (2 * t / t[-1] - 1)  # 49.92 Hz to 50.08 Hz, steadily
+    phase = 2 * math.pi * np.cumsum(50.0 + wander) / RATE
+    hum = sum(10 ** ((-50.0 - 3 * (k - 1)) / 20) * np.sin(k * phase + k) for k in range(1, 7))
+    report, reduction = removed(tmp_path, write(tmp_path / "hum.wav", voice, hum), pauses, 50.0)
+    assert report.hum is not None
+    followed = report.as_dict()["hum"]["frequency_range_hz"]
+    assert followed[0] < 49.98 and followed[1] > 50.02
+    assert reduction >= 20.0

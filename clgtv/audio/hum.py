@@ -6,8 +6,10 @@ of the quietest tenth seen so far. A mono copy of the audio, cut down to a few k
 goes through WINDOW_S long Fourier transforms (0.1 Hz bins), each window masked to its quiet
 segments, and their power is summed into one spectrum of the pauses. In that spectrum a harmonic
 of hum is a peak far above its neighbours; its frequency is read between bins, and the fundamental
-from all of them. The render measures the same spectrum after the notches: the reduction reported
-is heard, not computed from the filter.
+from all of them. The mains frequency wanders by hundredths of a hertz over minutes, so the bins
+around the harmonics are also kept for every TRACK_S, and the fundamental is measured again in each:
+the notches follow it through the render, and can be narrow. The render measures the same spectrum
+after the notches: the reduction reported is heard, not computed from the filter.
 """
 
 from __future__ import annotations
@@ -22,7 +24,10 @@ MAINS_HZ = (50, 60)
 SEARCH_HZ = 0.5  # how far the mains may stray from its nominal frequency (grids hold it within 1 %)
 MAX_HARMONICS = 10
 MAX_HUM_HZ = 1000.0
-NOTCH_Q = 30.0  # the fundamental's notch 1.7 Hz wide at 50 Hz, each harmonic's as wide in proportion
+NOTCH_Q = 50.0  # 1 Hz wide at 50 Hz, each harmonic's as wide in proportion: chosen by bench/restoration.py
+TRACK_S = 20.0  # the fundamental is measured again over each stretch this long
+TRACK_HZ = 0.2  # how far from its mean it is looked for there (each harmonic: that many times its number)
+TRACK_DB = 10.0  # a stretch's peak this far below the whole recording's line: the hum is not heard there
 PRESENT_DB = 15.0  # the strongest harmonic this far above its neighbours: hum
 NOTCH_DB = 10.0  # harmonics weaker than this are left alone: nothing audible to take out
 DECIMATED_HZ = 6000  # at least: harmonics up to MAX_HUM_HZ, and little of the speech above folds onto them
@@ -57,12 +62,20 @@ class Harmonic:
 
 @dataclass(frozen=True)
 class Hum:
-    fundamental: float  # Hz
+    fundamental: float  # Hz, over the whole recording
     harmonics: tuple[Harmonic, ...]  # those notched
+    track: tuple[tuple[float, float], ...] = ()  # (seconds, fundamental in Hz) through the recording
 
-    def sos(self, sample_rate: int) -> np.ndarray:
-        """One notch per harmonic, each at a multiple of the measured fundamental."""
-        return np.concatenate([notch(h.number * self.fundamental, NOTCH_Q, sample_rate) for h in self.harmonics])
+    def at(self, seconds: float) -> float:
+        """The fundamental at a moment of the recording."""
+        if not self.track:
+            return self.fundamental
+        times, frequencies = zip(*self.track, strict=True)
+        return float(np.interp(seconds, times, frequencies))
+
+    def sos(self, sample_rate: int, fundamental: float) -> np.ndarray:
+        """One notch per harmonic, each at a multiple of `fundamental`."""
+        return np.concatenate([notch(h.number * fundamental, NOTCH_Q, sample_rate) for h in self.harmonics])
 
     def measured(self, after: PauseSpectrum) -> Hum:
         """These harmonics with their reduction: their level in `after`, the pauses past the notches."""
@@ -70,7 +83,7 @@ class Hum:
         for harmonic in self.harmonics:
             level = after.level_db(harmonic.number * self.fundamental)
             harmonics.append(Harmonic(**{**harmonic.__dict__, "reduction_db": harmonic.level_db - level}))
-        return Hum(self.fundamental, tuple(harmonics))
+        return Hum(self.fundamental, tuple(harmonics), self.track)
 
     @property
     def power(self) -> float:
@@ -92,9 +105,11 @@ class Hum:
 
     def as_dict(self) -> dict:
         reduction = self.reduction_db
+        followed = [f for _, f in self.track] or [self.fundamental]
         return {
             "found": True,
             "frequency_hz": round(self.fundamental, 2),
+            "frequency_range_hz": [round(min(followed), 2), round(max(followed), 2)],
             "strength_db": round(self.strength_db, 1),
             "reduction_db": None if reduction is None else round(reduction, 1),
             "harmonics": [h.as_dict() for h in self.harmonics],
@@ -132,6 +147,9 @@ class PauseSpectrum:
         self._covered = 0  # pending samples a window took in already (windows overlap by half)
         self._power = np.zeros(self._bins)
         self._gain = 0.0  # what a steady sine of unit amplitude puts in its peak bin, summed over windows
+        self._start = 0  # the first pending sample's place in the whole recording
+        self._tracked = _near_harmonics(self.frequencies)  # the bins kept for each stretch
+        self._stretches: dict[int, tuple[np.ndarray, float]] = {}  # stretch -> its tracked power, gain
 
     def feed(self, chunk: np.ndarray) -> None:
         frames = np.concatenate([self._carry, chunk]) if len(self._carry) else chunk
@@ -167,6 +185,7 @@ class PauseSpectrum:
             self._add(self._pending[: self._window], self._quiet(self._levels[:per_window], floor))
             self._before = np.concatenate([self._before, self._levels[:step]])[-self._settle :]
             self._pending, self._levels = self._pending[self._hop :], self._levels[step:]
+            self._start += self._hop
             self._covered = self._window - self._hop
         if final and len(self._levels) * self._segment > self._covered:
             levels = self._levels
@@ -187,8 +206,13 @@ class PauseSpectrum:
         mask = ((sums[edge:] - sums[:-edge]) / edge)[edge // 2 : edge // 2 + len(mask)].astype(np.float32)
         weights = mask * (self._taper if len(mask) == self._window else np.hanning(len(mask)).astype(np.float32))
         spectrum = np.fft.rfft(samples * weights, n=self._window)[: self._bins]
-        self._power += spectrum.real**2 + spectrum.imag**2
-        self._gain += float(np.sum(weights, dtype=np.float64)) ** 2 / 4
+        power = spectrum.real**2 + spectrum.imag**2
+        gain = float(np.sum(weights, dtype=np.float64)) ** 2 / 4
+        self._power += power
+        self._gain += gain
+        stretch = int((self._start + len(samples) / 2) / self.rate // TRACK_S)
+        kept, total = self._stretches.get(stretch, (np.zeros(len(self._tracked), dtype=np.float32), 0.0))
+        self._stretches[stretch] = (kept + power[self._tracked], total + gain)
 
     def finish(self) -> PauseSpectrum:
         self._windows(final=True)
@@ -226,6 +250,39 @@ class PauseSpectrum:
         if density[peak] <= 0 or floor <= 0:
             return frequency, 0.0
         return float(_between_bins(density, peak) * step), 10 * math.log10(float(density[peak]) / floor)
+
+    def track(self, fundamental: float, harmonics: Sequence[Harmonic]) -> tuple[tuple[float, float], ...]:
+        """The fundamental through the recording: measured again in each stretch of TRACK_S from the
+        harmonics found in the whole, where they are heard; between and beyond, the nearest measurements'."""
+        times, found = [], []
+        for stretch, (kept, gain) in sorted(self._stretches.items()):
+            density = np.zeros(self._bins)
+            density[self._tracked] = kept / max(gain, 1e-30)
+            estimates = []
+            for harmonic in harmonics:
+                k = harmonic.number
+                near = np.abs(self.frequencies - k * fundamental) <= k * TRACK_HZ
+                peak = int(np.flatnonzero(near)[np.argmax(density[near])])
+                heard = (
+                    10 * math.log10(max(_height_between_bins(density, peak) / 2, 1e-20)) > harmonic.level_db - TRACK_DB
+                )
+                if heard and near[peak - 1] and near[peak + 1]:  # a peak inside the range, not its edge
+                    estimates.append((k, _between_bins(density, peak) * self.frequencies[1] / k))
+            if estimates:
+                weights = [k * k for k, _ in estimates]
+                times.append((stretch + 0.5) * TRACK_S)
+                found.append(sum(w * f for w, (_, f) in zip(weights, estimates, strict=True)) / sum(weights))
+        return tuple(zip(times, found, strict=True))
+
+
+def _near_harmonics(frequencies: np.ndarray) -> np.ndarray:
+    """The bins where a harmonic of either mains frequency can be, and one either side."""
+    near = np.zeros(len(frequencies), dtype=bool)
+    step = frequencies[1]
+    for nominal in MAINS_HZ:
+        for k in range(1, min(MAX_HARMONICS, int(MAX_HUM_HZ // nominal)) + 1):
+            near |= np.abs(frequencies - k * nominal) <= k * SEARCH_HZ + 2 * step
+    return np.flatnonzero(near)
 
 
 def _parabola(density: np.ndarray, peak: int) -> tuple[float, float]:
@@ -275,7 +332,12 @@ def _measured(pauses: PauseSpectrum, nominal: int, forced: bool) -> Hum | None:
     harmonics = [h for h in _harmonics(pauses, fundamental, numbers) if h.strength_db >= NOTCH_DB]
     if forced and not harmonics:
         harmonics = list(_harmonics(pauses, fundamental, [1]))
-    return Hum(fundamental, tuple(harmonics)) if harmonics else None
+    if not harmonics:
+        return None
+    track = tuple(
+        (t, min(max(f, nominal - SEARCH_HZ), nominal + SEARCH_HZ)) for t, f in pauses.track(fundamental, harmonics)
+    )
+    return Hum(fundamental, tuple(harmonics), track)
 
 
 def _harmonics(pauses: PauseSpectrum, fundamental: float, numbers: Sequence[int]) -> tuple[Harmonic, ...]:

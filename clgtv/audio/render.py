@@ -25,6 +25,7 @@ from clgtv.settings import AudioSettings
 
 Progress = Callable[[str, float], None]  # (stage, fraction done)
 Clips = tuple[np.ndarray | None, np.ndarray | None]  # the intro and the outro, decoded
+RETUNE_HZ = 0.002  # the notches are retuned once the mains has moved this much (this far off, they take 48 dB off)
 
 
 def decoded(
@@ -36,15 +37,25 @@ def decoded(
     The filters run here rather than in the decoder: ffmpeg's biquads cost the decoder more than
     the whole pass costs Python, and in the render the decoder shares a core with the encoder."""
     chunks = ffmpeg.decode(source, sample_rate, settings.channels, **options)
-    sections = [highpass(settings.highpass, sample_rate)] if settings.highpass else []
-    if hum:
-        sections.append(hum.sos(sample_rate))
-    if not sections:
+    rumble = [highpass(settings.highpass, sample_rate)] if settings.highpass else []
+    if not rumble and not hum:
         yield from chunks
         return
-    filters = Biquads(np.concatenate(sections), settings.channels)
+    window = options.get("window")
+    seconds = window[0] if isinstance(window, tuple) else 0.0  # where the first chunk is in the recording
+
+    def sections(fundamental: float) -> np.ndarray:
+        return np.concatenate([*rumble, hum.sos(sample_rate, fundamental)] if hum else rumble)
+
+    tuned = hum.at(seconds) if hum else 0.0
+    filters = Biquads(sections(tuned), settings.channels)
     for chunk in chunks:
+        length = len(chunk) / sample_rate
+        # the notches follow the mains (where it is mid-chunk), retuned when it has moved enough to matter
+        if hum and abs((fundamental := hum.at(seconds + length / 2)) - tuned) > RETUNE_HZ:
+            filters.retune(sections(tuned := fundamental))
         yield filters(chunk)
+        seconds += length
 
 
 @dataclass(frozen=True)
