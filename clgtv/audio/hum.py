@@ -85,6 +85,17 @@ class Hum:
             harmonics.append(Harmonic(**{**harmonic.__dict__, "reduction_db": harmonic.level_db - level}))
         return Hum(self.fundamental, tuple(harmonics), self.track)
 
+    def weighted_power(self, response: np.ndarray, sample_rate: int) -> float:
+        """Its power (mean square) through the filter cascade `response` (sos rows), as a meter would read it."""
+        total = 0.0
+        for harmonic in self.harmonics:
+            z = np.exp(-1j * 2 * math.pi * harmonic.number * self.fundamental / sample_rate)
+            gain = np.prod(
+                [(b0 + b1 * z + b2 * z * z) / (a0 + a1 * z + a2 * z * z) for b0, b1, b2, a0, a1, a2 in response]
+            )
+            total += 10 ** (harmonic.level_db / 10) * abs(gain) ** 2
+        return total
+
     @property
     def power(self) -> float:
         """Of all the harmonics together, mean square, before the notches."""

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import math
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -23,7 +24,7 @@ from clgtv.audio import ffmpeg
 from clgtv.audio.clips import load_clip
 from clgtv.audio.hum import Hum, PauseSpectrum, find_hum
 from clgtv.audio.leveller import SEGMENT_S, GainPlan, plan_gain, segment_gains, speech_seconds
-from clgtv.audio.meter import Loudness, LoudnessMeter, measure
+from clgtv.audio.meter import WEIGHTS, Loudness, LoudnessMeter, k_weighting, measure
 from clgtv.audio.render import Clips, Job, Progress, decoded, render
 from clgtv.errors import MediaError
 from clgtv.settings import AudioSettings
@@ -39,6 +40,7 @@ MAX_CODEC_LOSS_LU = 1.5
 MIN_DURATION_S = 1.0
 MIN_SPEECH_S = 1.0  # less speech than this, and less than MIN_SPEECH_FRACTION of the recording: none found
 MIN_SPEECH_FRACTION = 0.01
+HUM_LEFT = 0.01  # a segment that seems to hold nothing but hum keeps this much of its energy, as noise would
 NO_SPEECH = "no speech found: the recording seems to be noise or silence; listen to it before publishing"
 
 
@@ -99,7 +101,12 @@ def analyse(source: Path, settings: AudioSettings, progress: Progress | None = N
         done += len(chunk)
         _report(progress, "measuring", done / info.sample_rate, info.duration)
     hum = find_hum(pauses.finish(), settings.hum) if pauses else None
-    analysis = Analysis(meter.result(), *meter.segments(), hum)
+    energy, frames = meter.segments()
+    if hum:  # the plan is made for what the render leaves: the hum's steady power comes off every segment
+        weights = sum(WEIGHTS.get(settings.channels, (1.0,) * settings.channels))
+        steady = hum.weighted_power(k_weighting(info.sample_rate), info.sample_rate) * weights * frames
+        energy = np.maximum(energy - steady, energy * HUM_LEFT)
+    analysis = Analysis(meter.result(), energy, frames, hum)
     if len(broken := np.flatnonzero(~np.isfinite(analysis.energy))):  # a float WAV's garbage: LAME would choke
         at = ffmpeg.clock(broken[0] * SEGMENT_S)
         raise MediaError(
@@ -177,31 +184,50 @@ def master(source: Path, out: Path, settings: AudioSettings, progress: Progress 
 
 
 def codec_loss(source: Path, settings: AudioSettings, plan: GainPlan, analysis: Analysis, out: Path) -> float:
-    """Loudness the encoder takes away, measured on the loudest CALIBRATION_S of the programme.
+    """Loudness the encoder takes away, measured on the loudest CALIBRATION_S of the programme; and,
+    where there are hum notches, what they take from the speech besides the hum.
 
-    MP3's low-pass removes a few tenths of a LU of speech; knowing how much before the real
-    render means one render lands on target, instead of two."""
+    MP3's low-pass removes a few tenths of a LU of speech, and notches on a voice's own harmonics a
+    few more; knowing how much before the real render means one render lands on target, instead of two."""
     rate, channels = settings.sample_rate, settings.channels
     weighted = analysis.energy * 10 ** (plan.gain_db / 10)
     span = min(round(CALIBRATION_S / SEGMENT_S), len(weighted))
     sums = np.convolve(weighted[plan.first : plan.stop], np.ones(span), "valid")
     first = plan.first + int(np.argmax(sums)) if len(sums) else 0
     window = (first * SEGMENT_S, span * SEGMENT_S)
-    meter = LoudnessMeter(rate, channels)
     sample = out.with_name(f".{out.name}.calibration")
     encoding = ffmpeg.Encoding(settings.format, settings.bitrate, rate, channels)
     try:
         with ffmpeg.Encoder(sample, encoding) as encoder:
-            position = round(window[0] * rate)
-            for chunk in decoded(source, settings, rate, analysis.hum, window=window):
-                processed = chunk * segment_gains(plan, position, len(chunk), rate)[:, None]
-                position += len(chunk)
-                meter.feed(processed)
-                encoder.write(processed)
-        loss = meter.result().integrated - measure(sample).integrated
+            processed = _calibration(source, settings, plan, window, analysis.hum, encoder.write)
+        loss = processed - measure(sample).integrated
     finally:
         sample.unlink(missing_ok=True)
+    if analysis.hum:
+        loss += _calibration(source, settings, plan, window, None) - processed
     return float(np.clip(loss, -MAX_CODEC_LOSS_LU, MAX_CODEC_LOSS_LU)) if math.isfinite(loss) else 0.0
+
+
+def _calibration(
+    source: Path,
+    settings: AudioSettings,
+    plan: GainPlan,
+    window: tuple[float, float],
+    hum: Hum | None,
+    then: Callable[[np.ndarray], None] | None = None,
+) -> float:
+    """The loudness of `window` through the filters (with `hum`'s notches) and the gain plan; each
+    processed chunk goes on to `then`."""
+    rate = settings.sample_rate
+    meter = LoudnessMeter(rate, settings.channels)
+    position = round(window[0] * rate)
+    for chunk in decoded(source, settings, rate, hum, window=window):
+        processed = chunk * segment_gains(plan, position, len(chunk), rate)[:, None]
+        position += len(chunk)
+        meter.feed(processed)
+        if then:
+            then(processed)
+    return meter.result().integrated
 
 
 def load_clips(settings: AudioSettings) -> Clips:
