@@ -14,15 +14,16 @@ from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 from clgtv import lint, site, transcription
-from clgtv.artwork import cover_jpeg
+from clgtv.artwork import cover_jpeg, image_size
 from clgtv.audio.master import ENGINE_VERSION, master
 from clgtv.content import Content, Programme
 from clgtv.episodes import Episode
 from clgtv.errors import ClgtvError, display_path
-from clgtv.layout import AUDIO_FORMATS, file_digest
+from clgtv.layout import AUDIO_FORMATS, file_digest, social_image_name
 from clgtv.pool import map_threads
-from clgtv.release import Edition, Release, Transcript, assemble, audio_settings, finished
+from clgtv.release import SOCIAL, Edition, FeedImage, Release, Transcript, assemble, audio_settings, finished
 from clgtv.settings import CLIPS, AudioSettings, Show, Site
+from clgtv.social import social_alt, social_image
 from clgtv.tags import ChapterMark, TagSet, media_duration, write_tags
 from clgtv.textcache import TextCache
 
@@ -186,10 +187,27 @@ def _edition(
     cover = cover_jpeg(show.artwork)
     feed_url = content.site.url(edition.feed_path)
     releases = tuple(
-        _finish(show, _transcribed(release, transcripts), recording.processed, cover, feed_url, cache, out)
+        _shared(
+            show,
+            _finish(show, _transcribed(release, transcripts), recording.processed, cover, feed_url, cache, out),
+            cover,
+            cache,
+            out,
+        )
         for release, recording in zip(edition.releases, recordings, strict=True)
     )
     return replace(edition, releases=releases)
+
+
+def _shared(show: Show, release: Release, cover: bytes, cache: Cache, out: Path) -> Release:
+    """`release` with its social image drawn (or found in the cache), published, and one more podcast:image."""
+    title = release.episode.title
+    drawn = social_image(cache.root / "social", cover, title, show.title)
+    path = social_image_name(show.slug, release.episode.slug, drawn)
+    _link_or_copy(drawn, out / path)
+    width, height = image_size(drawn)
+    image = FeedImage(path, width, height, social_alt(title, show.title), SOCIAL)
+    return replace(release, feed_images=(*release.feed_images, image))
 
 
 def _transcribed(release: Release, transcripts: dict[Path, Transcript | None]) -> Release:

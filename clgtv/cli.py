@@ -201,6 +201,7 @@ def publish(root: Path, target: str | None, dry_run: bool, prune: bool, jobs: in
     from clgtv.build import build as build_site
     from clgtv.build import building
     from clgtv.history import guid_problems
+    from clgtv.notifications import Announcer
     from clgtv.storage import open_target
     from clgtv.storage import publish as sync
 
@@ -211,11 +212,32 @@ def publish(root: Path, target: str | None, dry_run: bool, prune: bool, jobs: in
         result = build_site(loaded, jobs=jobs, log=say, progress=progress_bar("transcribing", "done"))
         _summarise(result)
         live = sys.stderr if sys.stderr.isatty() else None
-        plan = sync(result.site_dir, destination, dry_run, prune, log=say, live=live)
+        mediums = {edition.feed_path: edition.programme.show.medium for edition in result.editions}
+        announce = Announcer(loaded.site, mediums, log=say)
+        plan = sync(result.site_dir, destination, dry_run, prune, log=say, live=live, after_feeds=announce)
+    if dry_run:
+        announce.preview(plan.stages[-1])
     verb = "would publish" if dry_run else "published"
     deleted = "would delete" if dry_run else "deleted"
     gone = f", {len(plan.deletions)} {deleted}" if prune else f", {len(plan.kept)} no longer built, kept"
     click.echo(f"{verb} {len(plan.uploads)} files to {destination} ({len(plan.unchanged)} unchanged{gone})")
+
+
+@cli.command()
+@click.option("--target", help="s3://bucket/prefix (default: target in clgtv.yaml).")
+@click.pass_obj
+def cors(root: Path, target: str | None) -> None:
+    """Let web players on other sites read the feeds, chapters and transcripts: add clgtv's CORS rule
+    (GET and HEAD from any origin) to the S3 bucket, keeping its other rules. The rule is the bucket's,
+    so it covers every prefix in it. A folder needs none with clgtv serve.
+
+    Example: clgtv cors --target s3://podcasts/clgtv
+    """
+    loaded = content.load(root)
+    from clgtv.cors import apply
+    from clgtv.storage import open_target
+
+    apply(open_target(target or loaded.site.target, loaded.site), log=click.echo)
 
 
 def _summarise(result) -> None:

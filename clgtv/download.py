@@ -1,4 +1,4 @@
-"""The one wrapper around HTTP for `clgtv import`: web addresses in, bytes or files out.
+"""The one wrapper around HTTP: downloads for `clgtv import`, and the notifications `clgtv publish` sends.
 
 Only http and https are fetched, redirects included (a redirect to file:, ftp: or data: is refused);
 each download has a size limit and a time limit, and every failure is a FetchError `URL: message`.
@@ -6,11 +6,13 @@ each download has a size limit and a time limit, and every failure is a FetchErr
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import io
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Iterator
 from pathlib import Path
 from typing import BinaryIO
 from urllib.parse import urljoin, urlsplit
@@ -79,28 +81,51 @@ def _download(url: str, out: BinaryIO, limit: int, deadline: float) -> int:
     check_url(url)
     request = urllib.request.Request(url, headers={"User-Agent": USER_AGENT, "Accept-Encoding": "identity"})
     ends = time.monotonic() + deadline
+    with _failures(url), _OPENER.open(request, timeout=READ_TIMEOUT) as response:
+        declared = response.headers.get("Content-Length", "")
+        if declared.isdigit() and int(declared) > limit:
+            raise FetchError(url, f"is {_size(int(declared))}, over the limit of {_size(limit)}")
+        size = 0
+        while chunk := response.read(CHUNK):
+            size += len(chunk)
+            if size > limit:
+                raise FetchError(url, f"is over the limit of {_size(limit)}; stopped there")
+            if time.monotonic() > ends:
+                raise FetchError(url, f"took longer than {deadline:g} s; stopped")
+            out.write(chunk)
+        return size
+
+
+ANSWER_LIMIT = 64 * 1024  # what a notification's answer may hold; it is read and dropped
+
+
+def send(url: str, data: bytes | None = None, headers: dict[str, str] | None = None, timeout: float = 10.0) -> int:
+    """One request to `url`, a POST of `data` (form-encoded) when given, else a GET; the answer's status (2xx).
+    Every other answer is a FetchError with its status. No message holds `headers`, which may carry a token."""
+    check_url(url)
+    sent = {"User-Agent": USER_AGENT, **(headers or {})}
+    if data is not None:
+        sent["Content-Type"] = "application/x-www-form-urlencoded"
+    request = urllib.request.Request(url, data=data, headers=sent, method="POST" if data is not None else "GET")
+    with _failures(url, timeout), _OPENER.open(request, timeout=timeout) as response:
+        response.read(ANSWER_LIMIT)
+        return response.status
+
+
+@contextlib.contextmanager
+def _failures(url: str, timeout: float | None = None) -> Iterator[None]:
+    """Every way a request fails, as one FetchError naming the URL (`timeout`: READ_TIMEOUT unless given)."""
+    timeout = READ_TIMEOUT if timeout is None else timeout
     try:
-        with _OPENER.open(request, timeout=READ_TIMEOUT) as response:
-            declared = response.headers.get("Content-Length", "")
-            if declared.isdigit() and int(declared) > limit:
-                raise FetchError(url, f"is {_size(int(declared))}, over the limit of {_size(limit)}")
-            size = 0
-            while chunk := response.read(CHUNK):
-                size += len(chunk)
-                if size > limit:
-                    raise FetchError(url, f"is over the limit of {_size(limit)}; stopped there")
-                if time.monotonic() > ends:
-                    raise FetchError(url, f"took longer than {deadline:g} s; stopped")
-                out.write(chunk)
-            return size
+        yield
     except FetchError:
         raise
     except urllib.error.HTTPError as exc:
-        raise FetchError(url, f"the server answered {exc.code} {exc.reason}") from None
+        raise FetchError(url, f"the server answered {exc.code} {exc.reason}", status=exc.code) from None
     except urllib.error.URLError as exc:
         raise FetchError(url, f"cannot be reached ({_reason(exc.reason)})") from None
     except TimeoutError:
-        raise FetchError(url, f"no data for {READ_TIMEOUT:g} s; the server stopped answering") from None
+        raise FetchError(url, f"no data for {timeout:g} s; the server stopped answering") from None
     except (http.client.HTTPException, ConnectionError, ValueError) as exc:
         raise FetchError(url, f"the download failed ({exc.__class__.__name__}: {exc})") from None
     except OSError as exc:

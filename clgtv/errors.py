@@ -88,12 +88,14 @@ def printable(message: str) -> str:
 
 
 class FetchError(ClgtvError):
-    """A web address could not be fetched (or was refused): `URL: message`."""
+    """A web address could not be fetched (or was refused): `URL: message`; `status` is the server's answer,
+    when it gave one."""
 
-    def __init__(self, url: str, message: str):
+    def __init__(self, url: str, message: str, status: int | None = None):
         self.url = url
         self.message = message
+        self.status = status
         super().__init__(f"{url}: {message}")
 
     def __reduce__(self):
-        return self.__class__, (self.url, self.message)
+        return self.__class__, (self.url, self.message, self.status)

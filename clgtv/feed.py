@@ -32,13 +32,14 @@ from lxml import etree
 
 from clgtv.layout import CHAPTERS_TYPE, MEDIA_TYPES, TRANSCRIPT_TYPES
 from clgtv.schema import ILLEGAL
-from clgtv.settings import Location, Person, Show
+from clgtv.settings import Location, NotifySettings, Person, Show
 
 if TYPE_CHECKING:  # the assembler uses this module's text rules: only the types come back
     from clgtv.release import Edition, FeedImage, Release, Transcript
 
 ITUNES_NS = "http://www.itunes.com/dtds/podcast-1.0.dtd"
 PODCAST_NS = "https://podcastindex.org/namespace/1.0"
+ATOM_NS = "http://www.w3.org/2005/Atom"
 PODCAST_GUID_NAMESPACE = uuid.UUID("ead4c236-bf58-58c6-a2c6-a6b28d128cb6")
 GENERATOR = "clgtv"
 MAX_DESCRIPTION_BYTES = 4000  # Apple's limit for channel and item descriptions
@@ -175,6 +176,16 @@ def _channel_extras(extras: Extras, edition: Edition, feed_url: str) -> None:
     _txt(extras, show)
     _podroll(extras, show)
     _update_frequency(extras, show)
+    _notify(extras, edition.site.notify)
+
+
+def _notify(extras: Extras, notify: NotifySettings) -> None:
+    """WebSub: the hubs a subscriber may subscribe at (beside rel="self", which feedgen writes); Podping: that
+    the feed's changes are announced, so apps and indexes may poll it less."""
+    for hub in notify.hubs:
+        extras.add(ATOM_NS, "link", rel="hub", href=hub)
+    if notify.podping:
+        extras.add(PODCAST_NS, "podping", usesPodping="true")
 
 
 def _add_item(fg: FeedGenerator, edition: Edition, release: Release) -> None:

@@ -16,6 +16,11 @@ SEARCH_FOLDER = "pagefind"  # the search index and Pagefind's scripts (clgtv.sea
 SEARCH_ENTRY = f"{SEARCH_FOLDER}/pagefind-entry.json"  # names the index's other files, as a feed names media
 ARTWORK_PREFIX = "artwork-"
 IMAGE_PREFIX = "image-"
+SOCIAL_PREFIX = "social-"  # an episode's link-preview image (clgtv.social)
+EMBED_FOLDER = "embed"  # <show>/<slug>/embed/index.html: the player other sites put in an iframe
+OEMBED_NAME = "oembed.json"  # <show>/<slug>/oembed.json: the oEmbed document that describes that iframe
+SITEMAP = "sitemap.xml"
+ROBOTS = "robots.txt"
 
 # bare media types by suffix; HTTP adds a charset to the text ones (see `content_type`)
 MEDIA_TYPES = {
@@ -57,6 +62,8 @@ def content_type(key: str) -> str:
     path = PurePosixPath(key)
     if path.name == "chapters.json":
         return CHAPTERS_TYPE
+    if key == SITEMAP:  # the one XML file that is not a feed
+        return "application/xml; charset=utf-8"
     suffix = path.suffix.lower()
     kind = MEDIA_TYPES.get(suffix, DEFAULT_TYPE)
     return f"{kind}; charset=utf-8" if suffix in WITH_CHARSET else kind
@@ -80,6 +87,10 @@ def episode_image_name(show: str, slug: str, source: Path) -> str:
     return hashed(f"{show}/{slug}/{IMAGE_PREFIX.rstrip('-')}", source)
 
 
+def social_image_name(show: str, slug: str, source: Path) -> str:
+    return hashed(f"{show}/{slug}/{SOCIAL_PREFIX.rstrip('-')}", source)
+
+
 def media_stem(show: str, slug: str) -> str:
     return f"{show}/{MEDIA_FOLDER}/{slug}"
 
@@ -89,8 +100,8 @@ def media_name(show: str, slug: str, source: Path) -> str:
 
 
 def is_immutable(key: str) -> bool:
-    """Media, artwork and episode images: their names carry a hash of their bytes."""
+    """Media, artwork, episode and social images: their names carry a hash of their bytes."""
     path = PurePosixPath(key)
     return len(path.parts) >= 2 and (
-        path.parent.name == MEDIA_FOLDER or path.name.startswith((ARTWORK_PREFIX, IMAGE_PREFIX))
+        path.parent.name == MEDIA_FOLDER or path.name.startswith((ARTWORK_PREFIX, IMAGE_PREFIX, SOCIAL_PREFIX))
     )

@@ -17,7 +17,15 @@ from pathlib import Path
 from clgtv.artwork import image_size
 from clgtv.content import Programme
 from clgtv.episodes import Episode, transcription_settings
-from clgtv.layout import AUDIO_FORMATS, artwork_name, episode_image_name, media_name, media_stem
+from clgtv.layout import (
+    AUDIO_FORMATS,
+    EMBED_FOLDER,
+    OEMBED_NAME,
+    artwork_name,
+    episode_image_name,
+    media_name,
+    media_stem,
+)
 from clgtv.notes import notes_html, plain_text
 from clgtv.settings import AudioSettings, Show, Site
 from clgtv.textcache import NO_CACHE, TextCache
@@ -52,6 +60,9 @@ class Transcript:
 PENDING = Path("(the automatic transcript clgtv build makes)")
 
 
+SOCIAL = "social"  # the podcast:image purpose of an image made for link previews
+
+
 @dataclass(frozen=True)
 class FeedImage:
     """One podcast:image: a published image, its size in pixels, its description and its purposes.
@@ -75,7 +86,12 @@ class Release:
     notes_text: str  # the show notes as plain text
     image_path: str | None = None  # the episode's own artwork, when it has one
     transcript: Transcript | None = None
-    feed_images: tuple[FeedImage, ...] = ()  # the item's podcast:image tags
+    feed_images: tuple[FeedImage, ...] = ()  # the item's podcast:image tags; build adds the social image
+
+    @property
+    def social_image(self) -> FeedImage | None:
+        """The link-preview image clgtv build draws (clgtv.social), once it has."""
+        return next((image for image in self.feed_images if SOCIAL in image.purpose.split()), None)
 
     @property
     def description(self) -> str:
@@ -85,6 +101,15 @@ class Release:
     @property
     def page_path(self) -> str:
         return f"{self.episode.show}/{self.episode.slug}/"
+
+    @property
+    def embed_path(self) -> str:
+        """The player page other sites embed: a file name, not a folder, so any host serves it."""
+        return f"{self.page_path}{EMBED_FOLDER}/index.html"
+
+    @property
+    def oembed_path(self) -> str:
+        return f"{self.page_path}{OEMBED_NAME}"
 
     @property
     def chapters_path(self) -> str | None:

@@ -1,5 +1,6 @@
 """`clgtv serve`: a static file server for the local target that answers HEAD and Range requests,
-as podcast apps and browsers expect when they seek in an episode."""
+as podcast apps and browsers expect when they seek in an episode, and sends the CORS headers web players
+need to read feeds, chapters and transcripts from another site (`clgtv.cors`)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import ClassVar
 
+from clgtv.cors import HEADERS, PREFLIGHT
 from clgtv.layout import MEDIA_TYPES
 
 RANGE = re.compile(r"bytes=(\d*)-(\d*)$")
@@ -19,12 +21,28 @@ EXTRA_TYPES = {suffix: MEDIA_TYPES[suffix] for suffix in (".mp3", ".m4a", ".xml"
 class RangeHandler(SimpleHTTPRequestHandler):
     extensions_map: ClassVar[dict[str, str]] = {**SimpleHTTPRequestHandler.extensions_map, **EXTRA_TYPES}
 
+    def _hidden(self, path: Path) -> bool:
+        """.clgtv/ (the lock names who publishes) and half-written files are never served."""
+        return any(part.startswith(".") for part in path.relative_to(self.directory).parts)
+
+    def do_OPTIONS(self) -> None:
+        """A CORS preflight: a web player on another site asking whether it may GET (with Range, say)."""
+        self._range = None
+        if self._hidden(Path(self.translate_path(self.path))):
+            self.send_error(HTTPStatus.NOT_FOUND)
+            return
+        self.send_response(HTTPStatus.NO_CONTENT)
+        for name, value in PREFLIGHT.items():
+            self.send_header(name, value)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
     def send_head(self):
         self._range = None
         header = self.headers.get("Range")
         path = Path(self.translate_path(self.path))
-        if any(part.startswith(".") for part in path.relative_to(self.directory).parts):
-            self.send_error(HTTPStatus.NOT_FOUND)  # .clgtv/ (the lock names who publishes) and half-written files
+        if self._hidden(path):
+            self.send_error(HTTPStatus.NOT_FOUND)
             return None
         if not header or not path.is_file():
             return super().send_head()
@@ -57,6 +75,8 @@ class RangeHandler(SimpleHTTPRequestHandler):
     def end_headers(self) -> None:
         if not getattr(self, "_range", None):
             self.send_header("Accept-Ranges", "bytes")
+        for name, value in HEADERS.items():  # every answer: the whole site is public and read-only
+            self.send_header(name, value)
         super().end_headers()
 
     def copyfile(self, source, outputfile) -> None:

@@ -259,6 +259,23 @@ class S3Settings:
     )
 
 
+PODPING_CLOUD = "https://podping.cloud/"
+
+
+@dataclass(frozen=True)
+class NotifySettings:
+    """Who is told when a feed changes: WebSub hubs and Podping (its token only from $PODPING_TOKEN)."""
+
+    hubs: tuple[str, ...] = s.field(
+        s.ListOf(s.url), default=(), help="WebSub hubs: each feed names them, and they are told when it changes"
+    )
+    podping: bool = s.field(s.boolean, default=False, help="announce each changed feed through Podping")
+    podping_url: str = s.field(s.url, default=PODPING_CLOUD, help="the Podping service to call")
+    max_attempts: int = s.field(
+        s.whole_between(1, 10), default=3, help="attempts per notification; failures are retried with backoff"
+    )
+
+
 @dataclass(frozen=True, kw_only=True)
 class Site(s.Read):
     root: Path  # resolved
@@ -279,6 +296,9 @@ class Site(s.Read):
         help="transcription settings for every programme",
     )
     s3: S3Settings = s.field(s.Nested(S3Settings), default=S3Settings(), help="how to reach an S3-compatible service")
+    notify: NotifySettings = s.field(
+        s.Nested(NotifySettings), default=NotifySettings(), help="who is told when a feed changes"
+    )
     # resolved; recordings kept outside git (a NAS, a shared drive)
     media_folders: tuple[Path, ...] = s.field(
         s.ListOf(s.file_name), default=(), help="extra folders content may name files in"

@@ -10,9 +10,11 @@ from html import escape
 from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from markupsafe import Markup
 
-from clgtv import search, textcache
+from clgtv import search, sharing, textcache
 from clgtv.feed import plain, render_feed
+from clgtv.layout import ROBOTS, SITEMAP
 from clgtv.pool import map_ordered
 from clgtv.release import Edition, Release
 from clgtv.settings import Site
@@ -21,6 +23,12 @@ from clgtv.transcripts import Cue, json_transcript, parse_cues, read_bytes, vtt_
 
 STATIC = "static"
 SEARCH_PAGE = "search/index.html"
+
+
+def plain_attribute(text: str) -> Markup:
+    """`text` for an attribute read as plain text (a <meta> description, a link preview's title): escaped,
+    and each carriage return as a reference, which an HTML parser would otherwise read as a line feed."""
+    return Markup.escape(plain(text)).replace("\r", Markup("&#13;"))
 
 
 def clock(value: float) -> str:
@@ -39,8 +47,9 @@ def environment(templates: Path) -> Environment:
         lstrip_blocks=True,
     )
     env.filters["clock"] = clock
-    env.filters["plain"] = plain  # for text that leaves the page as plain text: its <meta> description
+    env.filters["plain"] = plain_attribute
     env.filters["longdate"] = lambda d: f"{d.day} {d:%B %Y}"
+    env.globals["embed_size"] = (sharing.EMBED_WIDTH, sharing.EMBED_HEIGHT)
     env.filters["megabytes"] = lambda n: f"{n / 1_000_000:.1f}"
     return env
 
@@ -48,23 +57,34 @@ def environment(templates: Path) -> Environment:
 def render_all(
     site: Site, editions: tuple[Edition, ...], out: Path, jobs: int | None = None, cache: TextCache = NO_CACHE
 ) -> None:
-    """Write the home page, then per programme its feed, its page and every episode's page and side files
-    (those in a process pool when there are many; transcripts kept in `cache`), then the search page, and
-    index every page for it (clgtv.search)."""
+    """Write the home page, then per programme its feed, its page and every episode's page, embeddable
+    player and side files (those in a process pool when there are many; transcripts kept in `cache`), then
+    the search page, the sitemap and robots.txt, and index every page for search (clgtv.search)."""
     templates = site.root / "templates"
     env = environment(templates)
     _copy_static(templates / STATIC, out)
-    _write(out / "index.html", env.get_template("index.html").render(site=site, editions=editions, root="./"))
+    home = sharing.home_card(site, editions)
+    _write(
+        out / "index.html", env.get_template("index.html").render(site=site, editions=editions, root="./", card=home)
+    )
     episode_pages = []
     for edition in editions:
         _write(out / edition.feed_path, render_feed(edition))
         context = {"site": site, "edition": edition, "show": edition.programme.show, "root": "../"}
-        _write(out / edition.page_path / "index.html", env.get_template("show.html").render(**context))
+        show_page = env.get_template("show.html").render(**context, card=sharing.programme_card(edition))
+        _write(out / edition.page_path / "index.html", show_page)
         # an episode page needs its programme's names and paths, not its other episodes: workers get less
         lean = replace(edition, programme=replace(edition.programme, episodes=()), releases=())
-        episode_pages += [({**context, "edition": lean, "root": "../../"}, release) for release in edition.releases]
+        episode_pages += [
+            ({**context, "edition": lean, "root": "../../", "card": sharing.episode_card(edition, release)}, release)
+            for release in edition.releases
+        ]
     map_ordered(partial(_render_episode, templates, out, cache), episode_pages, jobs)
-    _write(out / SEARCH_PAGE, env.get_template("search.html").render(site=site, root="../"))
+    _write(
+        out / SEARCH_PAGE, env.get_template("search.html").render(site=site, root="../", card=sharing.search_card(site))
+    )
+    _write(out / SITEMAP, sharing.sitemap(site, editions))
+    _write(out / ROBOTS, sharing.robots(site))
     search.index_site(out, site.language, cache)  # last: it reads every page
 
 
@@ -86,6 +106,13 @@ def _render_episode(templates: Path, out: Path, cache: TextCache, page: tuple[di
         .render(context, release=release, episode=release.episode, transcript_html=cues_html)
     )
     _write(directory / "index.html", html_page, mkdir=False)
+    embed = (
+        environment(templates)
+        .get_template("embed.html")
+        .render(context, release=release, episode=release.episode, root="../../../")
+    )
+    _write(out / release.embed_path, embed)
+    _write(out / release.oembed_path, sharing.oembed(context["edition"], release), mkdir=False)
 
 
 def transcript_files(path: Path, cache: TextCache = NO_CACHE) -> tuple[str, str, str, str]:

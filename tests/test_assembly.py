@@ -57,9 +57,15 @@ def test_check_assembles_what_build_publishes(mixed: Path) -> None:
         assert media.path.startswith(f"{stem}-") and media.path.endswith(f".{suffix}")
         assert media.length == (mixed / "build/site" / media.path).stat().st_size
         assert media.duration == pytest.approx(4.0, abs=0.1)
+    # build draws each episode's social image (clgtv.social), one more podcast:image, which check does not
+    assert all(r.social_image and r.social_image.path.startswith(r.page_path) for r in built[0].releases)
+    assert not any(r.social_image for r in checked[0].releases)
     # everything else is equal: names of images, show notes, descriptions, paths
     placeholders = [c.media for c in checked[0].releases]
-    same_media = tuple(replace(r, media=m) for r, m in zip(built[0].releases, placeholders, strict=True))
+    same_media = tuple(
+        replace(r, media=m, feed_images=tuple(i for i in r.feed_images if i != r.social_image))
+        for r, m in zip(built[0].releases, placeholders, strict=True)
+    )
     assert (replace(built[0], releases=same_media),) == checked
     assert {e.programme.show.slug: sorted(e.images()) for e in built} == {
         "test-show": sorted([checked[0].artwork_path, checked[0].releases[0].image_path])

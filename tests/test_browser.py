@@ -4,6 +4,7 @@ show notes. One browser for the session; each test gets a fresh context."""
 
 from __future__ import annotations
 
+import json
 import os
 import threading
 from collections.abc import Iterator
@@ -11,6 +12,7 @@ from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
 from urllib.parse import urlsplit
+from urllib.request import urlopen
 
 import axe_playwright_python as axe_package
 import pytest
@@ -130,13 +132,13 @@ def automatic(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         yield base + "test-show/test/index.html"
 
 
-def serious_violations(page) -> list[str]:
+def serious_violations(page, impacts: tuple[str, ...] = ("serious", "critical")) -> list[str]:
     page.add_script_tag(path=str(AXE_JS))
     result = page.evaluate("tags => axe.run(document, {runOnly: {type: 'tag', values: tags}})", AXE_TAGS)
     return [
         f"{v['id']} ({v['impact']}): {v['help']} at {[n['target'] for n in v['nodes']]}"
         for v in result["violations"]
-        if v["impact"] in ("serious", "critical")
+        if v["impact"] in impacts
     ]
 
 
@@ -166,7 +168,12 @@ def test_episode_page_plays_seeks_and_shows_the_transcript(page, samples: str, p
 
 @pytest.mark.parametrize(
     "path",
-    ["index.html", "clgdottv-podcast/index.html", "an-audience-with-clgdottv/care-and-health-integration/index.html"],
+    [
+        "index.html",
+        "clgdottv-podcast/index.html",
+        "an-audience-with-clgdottv/care-and-health-integration/index.html",
+        "clgdottv-podcast/localgov-digital-co-op/embed/index.html",
+    ],
 )
 def test_pages_have_no_serious_accessibility_violations(page, samples: str, path: str) -> None:
     page.goto(samples + path)
@@ -382,3 +389,88 @@ def test_a_moment_far_down_an_automatic_transcript_opens_in_view(page, automatic
     assert page.evaluate(CURRENT) == "t-45" and box_shows(page, "t-45")
     assert page.locator("#t-45").is_visible() and page.locator("#t-45").bounding_box()["y"] >= 0
     assert page.errors == []
+
+
+# what a web player fetches; `X-Player` is no CORS-safelisted header, so its fetch is preflighted (OPTIONS)
+FETCH = """async ([url, preflighted]) => {
+  const answer = await fetch(url, preflighted ? {headers: {"X-Player": "clgtv-test"}} : {});
+  return [answer.status, (await answer.text()).length];
+}"""
+
+
+def test_a_web_player_on_another_site_reads_feeds_chapters_and_transcripts(
+    page, samples: str, published: Path, tmp_path: Path
+) -> None:
+    """Chromium on another origin (the same host, another port) fetches them, as the namespace asks web players may."""
+    page_html = "<!doctype html><html lang=en><title>A player elsewhere</title><link rel=icon href='data:,'></html>"
+    (tmp_path / "index.html").write_text(page_html)
+    episode = "clgdottv-podcast/localgov-digital-co-op"
+    paths = ["clgdottv-podcast/feed.xml", f"{episode}/chapters.json"]
+    paths += [f"{episode}/transcript.{suffix}" for suffix in ("vtt", "srt", "json")]
+    with serving(tmp_path) as elsewhere:
+        page.goto(elsewhere)
+        for path in paths:
+            text = (published / "public" / path).read_text(encoding="utf-8")
+            for preflighted in (False, True):
+                assert page.evaluate(FETCH, [samples + path, preflighted]) == [200, len(text)], (path, preflighted)
+    assert page.errors == []
+
+
+EMBED = "clgdottv-podcast/localgov-digital-co-op/embed/index.html"
+
+
+@pytest.fixture
+def council(samples: str, tmp_path: Path) -> Iterator[str]:
+    """A council's page on another origin (another port of 127.0.0.1) with the episode's player in an
+    iframe, written as the oEmbed document's html gives it."""
+    oembed = urlopen(samples + EMBED.replace("embed/index.html", "oembed.json")).read()
+    frame = json.loads(oembed)["html"].replace("http://localhost:8000/", samples)
+    (tmp_path / "index.html").write_text(
+        '<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Council news</title>'
+        '<link rel="icon" href="data:,"></head><body><main><h1>Council news</h1>'
+        f'<p><a href="#top">A link before the player</a></p>{frame}</main></body></html>'
+    )
+    with serving(tmp_path) as base:
+        yield base + "index.html"
+
+
+def test_the_embedded_player_plays_from_the_keyboard_on_another_origin(page, council: str, samples: str) -> None:
+    page.goto(council)
+    frame = page.frame_locator("iframe")
+    assert frame.locator("h1").inner_text() == "LocalGov Digital becomes a co-operative"
+    assert urlsplit(council).netloc != urlsplit(samples).netloc  # cross-origin, and not blocked
+    player = frame.locator("audio")
+    for _ in range(12):  # Tab from the council's own link into the frame, to the player
+        page.keyboard.press("Tab")
+        if player.evaluate("e => document.activeElement === e || e.contains(document.activeElement)"):
+            break
+    else:
+        pytest.fail("the player cannot be reached with Tab")
+    page.keyboard.press("Space")
+    assert page.evaluate("() => document.querySelector('iframe').contentDocument === null")  # another origin
+    player.evaluate("e => new Promise(done => e.paused ? e.addEventListener('playing', done, {once: true}) : done())")
+    assert player.evaluate("e => !e.paused")
+    page.keyboard.press("Space")
+    assert player.evaluate("e => new Promise(done => setTimeout(() => done(e.paused), 300))")
+    assert page.errors == []
+
+
+def test_the_embed_fits_its_iframe_and_sends_nothing_that_blocks_framing(open_page, samples: str) -> None:
+    with urlopen(samples + EMBED) as response:
+        headers = {k.lower(): v for k, v in response.getheaders()}
+    assert "x-frame-options" not in headers and "frame-ancestors" not in headers.get("content-security-policy", "")
+    page = open_page(viewport={"width": 640, "height": 200}, reduced_motion="reduce")
+    page.goto(samples + EMBED)
+    assert page.evaluate("document.documentElement.scrollHeight") <= 200
+    assert page.evaluate("getComputedStyle(document.querySelector('h1')).animationName") == "none"
+    assert serious_violations(page, ("minor", "moderate", "serious", "critical")) == []  # axe-core clean
+    assert [r for r in page.requested if not r.startswith(samples)] == []  # everything from the target
+
+
+def test_the_embed_is_axe_clean_in_a_narrow_column(open_page, samples: str) -> None:
+    """A council's sidebar: the iframe at 320 pixels, the text zoomed to 200%."""
+    page = open_page(viewport={"width": 320, "height": 200})
+    page.goto(samples + EMBED)
+    page.evaluate("document.documentElement.style.fontSize = '200%'")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 320  # no sideways scrolling
+    assert serious_violations(page, ("minor", "moderate", "serious", "critical")) == []

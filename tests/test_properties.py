@@ -20,6 +20,7 @@ from conftest import SHOW_YAML, SITE_YAML, cli_ok, episode_text, make_project
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from lxml import etree
+from lxml import html as lxml_html
 from markupsafe import escape
 from test_safety_text import NS, assert_plain, assert_safe_feed, assert_safe_html, markup
 
@@ -33,6 +34,8 @@ EPISODE_PAGE = "build/site/test-show/test/index.html"
 SHOW_PAGE = "build/site/test-show/index.html"
 HOME_PAGE = "build/site/index.html"
 FEED = "build/site/test-show/feed.xml"
+EMBED_PAGE = "build/site/test-show/test/embed/index.html"
+OEMBED = "build/site/test-show/test/oembed.json"
 NOTHING = "problem(s) found; nothing was published."
 NOTES_LINE = 10  # episode_text: "---", six fields, "---", a blank line, then the notes
 BOUNDED = settings(max_examples=20, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow])
@@ -216,7 +219,7 @@ def benign(project: Path) -> dict[str, dict[str, list[str]]]:
     for key, field in FIELDS.items():
         field.write(project, '"x"')
         assert outcome(project) is None
-        found[key] = {name: tags(page(project, name)) for name in (EPISODE_PAGE, SHOW_PAGE, HOME_PAGE)}
+        found[key] = {name: tags(page(project, name)) for name in (EPISODE_PAGE, SHOW_PAGE, HOME_PAGE, EMBED_PAGE)}
     return found
 
 
@@ -246,9 +249,55 @@ def test_any_text_in_any_field(project: Path, benign: dict, key: str, value: str
         assert tags(page(project, name)) == expected, name  # the text added no tag, removed none
     if field.page:
         assert str(escape(kept)) in page(project, field.page)
+    assert_shared(project, key, kept)
     if key == "chapter":
         chapters = json.loads((project / "build/site/test-show/test/chapters.json").read_text())
         assert chapters["chapters"][0]["title"] == plain(kept)
+
+
+# where each field's text appears in the pages' JSON-LD, link-preview tags and the oEmbed document
+SHARED: dict[str, Callable[[dict], list[str]]] = {
+    "episode title": lambda d: [d["episode"]["name"], d["episode_meta"]["og:title"], d["oembed"]["title"]],
+    "summary": lambda d: [d["episode"]["description"]],
+    "person": lambda d: [person["name"] for person in d["episode"]["actor"]],
+    "show title": lambda d: [d["series"]["name"], d["episode"]["partOfSeries"]["name"], d["series_meta"]["og:title"]],
+    "show description": lambda d: [d["series"]["description"]],
+    "author": lambda d: [d["series"]["author"]["name"], d["oembed"]["author_name"]],
+    "copyright": lambda d: [d["series"]["copyrightNotice"]],
+    "site title": lambda d: [d["oembed"]["provider_name"], d["series_meta"]["og:site_name"]],
+}
+
+
+def strings(value: object) -> list[str]:
+    if isinstance(value, dict):
+        return [text for item in value.values() for text in strings(item)]
+    if isinstance(value, list):
+        return [text for item in value for text in strings(item)]
+    return [value] if isinstance(value, str) else []
+
+
+def assert_shared(root: Path, key: str, kept: str) -> None:
+    """Every link-preview tag, JSON-LD string and oEmbed field is plain text; the JSON-LD could not end
+    its script element; and the field's text is there exactly as plain-text fields carry it."""
+    found: dict[str, dict] = {}
+    for name, page_name in (("episode", EPISODE_PAGE), ("series", SHOW_PAGE), ("home", HOME_PAGE)):
+        doc = lxml_html.fromstring((root / page_name).read_bytes())
+        tags = {t.get("property") or t.get("name"): t.get("content") for t in doc.xpath("//head/meta[@content]")}
+        found[f"{name}_meta"] = tags
+        for content in tags.values():
+            assert_plain(content)
+        for script in doc.xpath("//script[@type='application/ld+json']"):
+            assert not set("<>&") & set(script.text), script.text
+            found[name] = json.loads(script.text)
+            for text in strings(found[name]):
+                assert_plain(text)
+    found["oembed"] = json.loads((root / OEMBED).read_bytes())
+    assert [tag for tag, _ in markup(found["oembed"]["html"])] == ["iframe", "/iframe"]
+    for name, text in found["oembed"].items():
+        if name != "html":
+            assert_plain(str(text))
+    if key in SHARED:
+        assert SHARED[key](found) and set(SHARED[key](found)) == {plain(kept)}, SHARED[key](found)
 
 
 # --- the show notes: free Markdown ---------------------------------------------------------------------

@@ -239,7 +239,19 @@ def test_notes_with_raw_html_script_links_and_a_cdata_breaker(run, project: Path
     )
     notes_section = page.xpath("//section[@class='notes']")[0]
     assert [a.get("href") for a in notes_section.iter("a")] == ["https://example.org/?a=1&b=2"]
-    assert not page.xpath("//script[not(@src)] | //*[@onerror]")
+    assert not page.xpath(f"{INLINE_CODE} | //*[@onerror]")
+    assert_inert_json_ld(page)
+
+
+# an inline script that runs; the page's one inline script is JSON-LD, data (clgtv.sharing.script_json)
+INLINE_CODE = "//script[not(@src)][not(@type='application/ld+json')]"
+
+
+def assert_inert_json_ld(page) -> dict:
+    """The page's JSON-LD block: one, with nothing an HTML parser could take for markup, and valid JSON."""
+    (script,) = page.xpath("//script[@type='application/ld+json']")
+    assert not {"<", ">", "&"} & set(script.text) and len(script) == 0
+    return json.loads(script.text)
 
 
 def test_notes_without_text_leave_the_description_blank_not_html(run, project: Path) -> None:
@@ -276,7 +288,9 @@ def test_people_name_and_role_with_markup(run, project: Path) -> None:
     (link,) = page.xpath("//ul[@class='people']//a")
     assert (link.text_content(), link.get("href")) == ("<b onmouseover=alert(1)>Ann</b> & Co", person.get("href"))
     assert page.xpath("//ul[@class='people']//span[@class='role']")[0].text_content() == "</role><script>x</script>"
-    assert not page.xpath("//script[not(@src)] | //*[@onmouseover]")
+    assert not page.xpath(f"{INLINE_CODE} | //*[@onmouseover]")
+    data = assert_inert_json_ld(page)
+    assert [(p["name"], p["jobTitle"]) for p in data["creator"]] == [(person.text, person.get("role"))]
 
 
 def test_chapter_titles_in_chapters_json_and_the_page(run, project: Path) -> None:

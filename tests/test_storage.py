@@ -114,22 +114,24 @@ def test_directory_target_publishes_incrementally_with_a_manifest(project: Path,
 def test_directory_prune_and_dry_run(project: Path, run) -> None:
     assert run(project, "publish").exit_code == 0
     (old,) = (project / "public/test-show/media").glob("*.mp3")
+    (picture,) = (project / "public/test-show/test").glob("social-*.png")  # the title is drawn in it: a new one
     episode = project / "episodes/test-show/2026-10-01-test.md"
     episode.write_text(episode.read_text().replace("A test episode", "A retitled episode"))  # re-tagged: a new MP3
     foreign = project / "public/notes-by-hand.txt"
     foreign.write_text("not clgtv's")
     kept = run(project, "publish")
     stale = search_index(project / "public") - search_index(project / "build/site")  # the title is searchable
-    assert stale and f"{1 + len(stale)} no longer built, kept" in kept.output and old.exists()
+    assert stale and f"{2 + len(stale)} no longer built, kept" in kept.output and old.exists() and picture.exists()
     dry = run(project, "publish", "--prune", "--dry-run")
     assert dry.exit_code == 0, dry.output
     assert f"would delete test-show/media/{old.name}" in dry.output and old.exists()
     assert "notes-by-hand.txt" not in dry.output
     pruned = run(project, "publish", "--prune")
     assert pruned.exit_code == 0, pruned.output
-    assert "published 0 files" in pruned.output and f"{1 + len(stale)} deleted" in pruned.output
+    assert "published 0 files" in pruned.output and f"{2 + len(stale)} deleted" in pruned.output
     assert (
         not old.exists()
+        and not picture.exists()
         and foreign.exists()
         and not stale & search_index(project / "public")
         and (project / "public/.clgtv/manifest.json").exists()

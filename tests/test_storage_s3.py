@@ -263,13 +263,20 @@ def test_objects_have_content_type_cache_control_and_stage_order(s3_project: Pat
         "search/index.html": ("text/html; charset=utf-8", short),
         "pagefind/pagefind.js": ("text/javascript", short),
         "pagefind/pagefind-entry.json": ("application/json", short),
+        "test-show/test/embed/index.html": ("text/html; charset=utf-8", short),
+        "test-show/test/oembed.json": ("application/json", short),
+        "static/embed.css": ("text/css", short),
+        "sitemap.xml": ("application/xml; charset=utf-8", short),
+        "robots.txt": ("text/plain; charset=utf-8", short),
     }
     fragment = next(k for k in local if k.startswith("pagefind/fragment/"))
     expected[fragment] = ("application/octet-stream", short)  # Pagefind's gzipped records, read by pagefind.js
     media = [k for k in local if k.startswith("test-show/media/")]
     artwork = [k for k in local if k.startswith("test-show/artwork-")]
-    assert len(media) == 2 and len(artwork) == 1
+    social = [k for k in local if k.startswith("test-show/test/social-")]
+    assert len(media) == 2 and len(artwork) == 1 and len(social) == 1
     expected |= {k: ("audio/mpeg", long) for k in media} | {artwork[0]: ("image/jpeg", long)}
+    expected[social[0]] = ("image/png", long)
     if "test-show/test/transcript.srt" in local:  # the transcript is also offered as SubRip
         expected["test-show/test/transcript.srt"] = ("application/x-subrip", short)
     for key, (content_type, cache_control) in expected.items():
@@ -281,9 +288,13 @@ def test_objects_have_content_type_cache_control_and_stage_order(s3_project: Pat
     assert "site/.clgtv/lock" not in objects  # released
     order = put_keys(proxy, bucket)
     assert order[0] == ".clgtv/lock" and order[-1] == ".clgtv/manifest.json"
-    ranks = [{".html": 1, ".xml": 2}.get(Path(k).suffix, 1 if k.startswith("pagefind/") else 0) for k in order[1:-1]]
-    ranks = [2 if k == "pagefind/pagefind-entry.json" else rank for k, rank in zip(order[1:-1], ranks, strict=True)]
-    # media and side files, then pages and the search index, then feeds and the index's entry
+    last = ("pagefind/pagefind-entry.json", "robots.txt")
+    ranks = [
+        2 if k in last else 1 if k.startswith("pagefind/") or k.endswith("/oembed.json") else 0 for k in order[1:-1]
+    ]
+    ranks = [{".html": 1, ".xml": 2}.get(Path(k).suffix, rank) for k, rank in zip(order[1:-1], ranks, strict=True)]
+    # media and side files, then pages, oEmbed documents and the search index, then feeds, the sitemap, robots.txt
+    # and the index's entry
     assert ranks == sorted(ranks) and ranks[-1] == 2, order
 
 
@@ -333,6 +344,7 @@ def test_second_publish_uploads_nothing(s3_project: Path, run, s3, bucket, proxy
 def test_changed_episode_reuploads_only_its_files_and_the_feed(s3_project: Path, run, s3, bucket, proxy) -> None:
     publish_ok(run, s3_project)
     old_media = {k for k in built(s3_project) if "/media/later-" in k}
+    old_social = {k for k in built(s3_project) if k.startswith("test-show/later/social-")}  # the title is drawn in it
     old_index = search_index(s3_project / "build/site")
     episode = s3_project / "episodes/test-show/2026-10-08-later.md"
     episode.write_text(
@@ -341,11 +353,13 @@ def test_changed_episode_reuploads_only_its_files_and_the_feed(s3_project: Path,
     proxy.reset()
     publish_ok(run, s3_project)
     (new_media,) = {k for k in built(s3_project) if "/media/later-" in k} - old_media
+    (new_social,) = {k for k in built(s3_project) if k.startswith("test-show/later/social-")} - old_social
     uploaded = set(put_keys(proxy, bucket)) - {".clgtv/lock", ".clgtv/manifest.json", "index.html"}
     # and, as the title is searchable, the search index's files it changed, with the entry that names them
     index = search_index(s3_project / "build/site") - old_index | {"pagefind/pagefind-entry.json"}
     assert len(index) > 1 and "pagefind/pagefind.js" not in index
-    assert uploaded == {new_media, "test-show/later/index.html", "test-show/index.html", "test-show/feed.xml", *index}
+    pages = {"test-show/later/index.html", "test-show/later/embed/index.html", "test-show/later/oembed.json"}
+    assert uploaded == {new_media, new_social, *pages, "test-show/index.html", "test-show/feed.xml", *index}
     objects = stored(s3, bucket)
     assert "Later, renamed" in objects["site/test-show/feed.xml"].decode()
     assert all(f"site/{k}" in objects for k in old_media)  # the old media stays: feeds cached elsewhere point at it
@@ -371,7 +385,7 @@ def test_prune_removes_only_what_is_no_longer_built(s3_project: Path, run, s3, b
     later.write_text(episode_text(**LATER, status="draft", guid="7e1b1f2a-8a1c-4d53-8b57-1d0f5cfb8a02"))
     before = set(stored(s3, bucket))
     gone = {k for k in before if k.startswith(("site/test-show/media/later-", "site/test-show/later/"))}
-    assert len(gone) == 2  # its media and its page
+    assert len(gone) == 5  # its media, its page, its embed page, oEmbed document and social image
     kept = publish_ok(run, s3_project)
     # the search index's files that named the episode are replaced too: the new go up, the old are kept
     index = search_index(s3_project / "build/site")
@@ -398,8 +412,9 @@ def test_dry_run_changes_nothing(s3_project: Path, run, s3, bucket, proxy) -> No
     result = publish_ok(run, s3_project, "--dry-run")
     index = search_index(s3_project / "build/site") - search_index_keys(before)
     assert "would upload test-show/feed.xml" in result.output
-    # the MP3, its page, the programme page and the feed; the search index's new files and its entry
-    assert f"would publish {4 + len(index) + 1} files" in result.output
+    # the MP3, its page, the programme page and the feed; the embed page, oEmbed document and social image
+    # (the title is in each); the search index's new files and its entry
+    assert f"would publish {4 + 3 + len(index) + 1} files" in result.output
     assert proxy.writes() == []  # not even the lock
     assert stored(s3, bucket) == before
 
@@ -619,3 +634,64 @@ def test_a_password_in_the_endpoint_is_never_printed(s3_project: Path, run, buck
         "(EndpointConnectionError); check s3.endpoint_url and the network, then publish again"
     ]
     assert "hunter2" not in result.output
+
+
+# --- CORS (clgtv cors) --------------------------------------------------------------------------
+
+THEIR_RULE = {"AllowedOrigins": ["https://intranet.example.org"], "AllowedMethods": ["PUT"], "AllowedHeaders": ["*"]}
+
+
+def cors_writes(proxy: FaultProxy) -> list[tuple[str, str]]:
+    return [(method, path) for method, path in proxy.writes() if path.endswith("?cors")]
+
+
+def test_cors_puts_the_readme_rule_on_the_bucket_once(project: Path, run, s3, bucket, proxy) -> None:
+    (project / "clgtv.yaml").write_text(site_yaml(bucket, proxy.url).replace(f"s3://{bucket}/site", "public"))
+    result = run(project, "cors", "--target", f"s3://{bucket}/site")
+    assert result.exit_code == 0, result.output
+    assert result.output == f"s3://{bucket}: CORS rule set: GET and HEAD from any origin\n"
+    assert s3.get_bucket_cors(Bucket=bucket)["CORSRules"] == [
+        {
+            "AllowedOrigins": ["*"],
+            "AllowedMethods": ["GET", "HEAD"],
+            "AllowedHeaders": ["*"],
+            "ExposeHeaders": ["Content-Length", "Content-Range", "Accept-Ranges", "ETag"],
+            "MaxAgeSeconds": 86400,
+        }
+    ]
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    rule = json.loads(re.search(r"```json\n(\{\n  \"CORSRules\".*?)```", readme, re.S)[1])
+    assert rule["CORSRules"] == s3.get_bucket_cors(Bucket=bucket)["CORSRules"]  # what the README gives by hand
+    assert len(cors_writes(proxy)) == 1
+
+    proxy.reset()
+    again = run(project, "cors", "--target", f"s3://{bucket}/site")
+    assert again.exit_code == 0 and "already has clgtv's CORS rule; nothing changed" in again.output
+    assert cors_writes(proxy) == []
+
+
+def test_cors_keeps_the_buckets_other_rules(s3_project: Path, run, s3, bucket) -> None:
+    s3.put_bucket_cors(Bucket=bucket, CORSConfiguration={"CORSRules": [THEIR_RULE]})
+    result = run(s3_project, "cors")  # the target from clgtv.yaml
+    assert result.exit_code == 0, result.output
+    assert "beside its 1 other rule(s)" in result.output
+    rules = s3.get_bucket_cors(Bucket=bucket)["CORSRules"]
+    assert rules[0] == THEIR_RULE and rules[1]["AllowedOrigins"] == ["*"] and len(rules) == 2
+
+
+def test_cors_without_permission_names_the_permissions(s3_project: Path, run, bucket, proxy) -> None:
+    proxy.fault = lambda method, path: (403, "AccessDenied") if path.endswith("?cors") else None
+    result = run(s3_project, "cors")
+    assert result.exit_code == 1
+    assert error_lines(result.output) == [
+        f"error: s3://{bucket}/site: access denied (AccessDenied); the AWS credentials in use need "
+        "s3:GetBucketCORS and s3:PutBucketCORS on this bucket"
+    ]
+    assert SECRET not in result.output and KEY_ID not in result.output
+
+
+def test_cors_on_a_folder_target_says_what_to_do_instead(project: Path, run, monkeypatch) -> None:
+    monkeypatch.chdir(project)
+    result = run(project, "cors")
+    assert result.exit_code == 1
+    assert result.output.startswith("error: public: a folder has no CORS setting; clgtv serve sends the headers")

@@ -11,7 +11,7 @@ from functools import cached_property
 from pathlib import Path, PurePosixPath
 
 from clgtv.errors import StorageError
-from clgtv.layout import SEARCH_ENTRY, SEARCH_FOLDER, file_digest, is_immutable
+from clgtv.layout import OEMBED_NAME, ROBOTS, SEARCH_ENTRY, SEARCH_FOLDER, file_digest, is_immutable
 
 CONTROL_PREFIX = ".clgtv/"  # the target's own bookkeeping: never planned, never pruned
 MANIFEST_KEY = CONTROL_PREFIX + "manifest.json"
@@ -34,12 +34,13 @@ def cache_control(key: str) -> str:
 
 
 def stage(key: str) -> int:
-    """0: media, artwork, chapters, transcripts and other side files; 1: pages and the search index's files;
-    2: feeds, and the search index's entry, which names its other files (a publish cut off before it leaves
-    the old entry naming the old files, which are kept)."""
-    if key == SEARCH_ENTRY:
+    """0: media, artwork, chapters, transcripts and other side files; 1: pages, the oEmbed documents (each
+    names its embed page) and the search index's files; 2: feeds, the sitemap and robots.txt (which names
+    the sitemap), and the search index's entry, which names its other files (a publish cut off before it
+    leaves the old entry naming the old files, which are kept)."""
+    if key in (SEARCH_ENTRY, ROBOTS):
         return 2
-    if key.startswith(f"{SEARCH_FOLDER}/"):
+    if key.startswith(f"{SEARCH_FOLDER}/") or PurePosixPath(key).name == OEMBED_NAME:
         return 1
     suffix = PurePosixPath(key).suffix.lower()
     return {".html": 1, ".xml": 2}.get(suffix, 0)

@@ -35,10 +35,9 @@ DIGEST_METADATA = "sha256"  # x-amz-meta-sha256 on every upload: lets a later ru
 
 NO_CREDENTIALS = "no AWS credentials found; set AWS_PROFILE or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY"
 REJECTED = "AWS credentials rejected ({code}); check AWS_PROFILE or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY"
-DENIED = (
-    "access denied ({code}); the AWS credentials in use need s3:ListBucket, s3:GetObject, s3:PutObject "
-    "and s3:DeleteObject on this bucket"
-)
+DENIED = "access denied ({code}); the AWS credentials in use need {needs} on this bucket"
+PUBLISHING = "s3:ListBucket, s3:GetObject, s3:PutObject and s3:DeleteObject"  # what publish needs
+CORS = "s3:GetBucketCORS and s3:PutBucketCORS"  # what clgtv cors needs
 NO_BUCKET = (
     "no such bucket (NoSuchBucket) at {endpoint}; check the bucket name in target (clgtv.yaml or --target) "
     "and s3.endpoint_url"
@@ -188,9 +187,25 @@ class S3Target:
                 message = redact(f"{error.get('Code')}: {error.get('Message')}")
                 raise StorageError(f"{self._where(key)}: cannot delete ({message})")
 
+    def cors_rules(self) -> list[dict[str, Any]]:
+        """The bucket's CORS rules (none when it has no CORS configuration)."""
+        try:
+            answer = self._call("", lambda: self._client.get_bucket_cors(Bucket=self.bucket), needs=CORS)
+        except _Missing:
+            return []
+        return list(answer.get("CORSRules", []))
+
+    def set_cors_rules(self, rules: list[dict[str, Any]]) -> None:
+        """Replace the bucket's CORS rules (the whole bucket: S3 has no CORS per prefix)."""
+        configuration = {"CORSRules": rules}
+        self._call(
+            "", lambda: self._client.put_bucket_cors(Bucket=self.bucket, CORSConfiguration=configuration), needs=CORS
+        )
+
     # --- the one place boto3 failures are translated ----------------------------------------------
 
-    def _call(self, key: str, call: Callable[[], T]) -> T:
+    def _call(self, key: str, call: Callable[[], T], needs: str = PUBLISHING) -> T:
+        """`call()`, every failure one StorageError; `needs`: the permissions to name when access is denied."""
         try:
             return call()
         except (NoCredentialsError, PartialCredentialsError):
@@ -198,10 +213,10 @@ class S3Target:
         except S3UploadFailedError as exc:  # boto3 wraps the ClientError of an upload
             cause = exc.__cause__ or exc.__context__
             if isinstance(cause, ClientError):
-                raise self._client_error(key, cause) from None
+                raise self._client_error(key, cause, needs) from None
             raise StorageError(f"{self._where(key)}: upload failed ({redact(str(exc))})") from None
         except ClientError as exc:
-            raise self._client_error(key, exc) from None
+            raise self._client_error(key, exc, needs) from None
         except (ConnectionError, HTTPClientError) as exc:
             raise StorageError(
                 f"{self._where(key)}: {UNREACHABLE.format(endpoint=self.endpoint, error=type(exc).__name__)}"
@@ -209,10 +224,10 @@ class S3Target:
         except BotoCoreError as exc:
             raise StorageError(f"{self._where(key)}: {redact(str(exc))}") from None
 
-    def _client_error(self, key: str, exc: ClientError) -> StorageError:
+    def _client_error(self, key: str, exc: ClientError, needs: str) -> StorageError:
         error = exc.response.get("Error", {})
         code = str(error.get("Code", "Unknown"))
-        if code in ("NoSuchKey", "404"):
+        if code in ("NoSuchKey", "404", "NoSuchCORSConfiguration"):
             return _Missing(f"{self._where(key)}: not found ({code})")
         if code in ("PreconditionFailed", "412", "ConditionalRequestConflict"):
             return _Exists(f"{self._where(key)}: already exists ({code})")
@@ -223,7 +238,7 @@ class S3Target:
         if code in REJECTED_CODES:
             return StorageError(f"{self.url}: {REJECTED.format(code=code)}")
         if code in DENIED_CODES:
-            return StorageError(f"{self._where(key)}: {DENIED.format(code=code)}")
+            return StorageError(f"{self._where(key)}: {DENIED.format(code=code, needs=needs)}")
         status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0)
         if status >= 500:
             return StorageError(

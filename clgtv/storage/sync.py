@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import functools
 import getpass
 import json
 import os
@@ -33,6 +34,7 @@ from clgtv.storage.plan import (
 )
 
 Log = Callable[[str], None]
+AfterFeeds = Callable[[tuple[LocalFile, ...]], None]
 STALE_AFTER = dt.timedelta(minutes=3)  # a running publish refreshes its lock far more often than this
 REFRESH_EVERY = 30.0  # seconds
 HEARTBEAT = "clgtv lock heartbeat"  # the thread's name
@@ -58,8 +60,10 @@ def publish(
     prune: bool = False,
     log: Log = lambda _: None,
     live: TextIO | None = None,
+    after_feeds: AfterFeeds = lambda _: None,
 ) -> Plan:
-    """Sync the built site to the target. A dry run reads the target, prints the plan and writes nothing."""
+    """Sync the built site to the target. A dry run reads the target, prints the plan and writes nothing.
+    `after_feeds(uploads)` is called with the feeds stage's uploads once they are all up (not on a dry run)."""
     if dry_run:
         plan = make_target_plan(site_dir, target, prune)  # refuses a target clgtv does not own
         _show(plan, log, dry_run=True)
@@ -70,7 +74,8 @@ def publish(
         _show(plan, log, dry_run=False)
         if target.read(MANIFEST_KEY) is None:  # claim a fresh target first: a first publish cut off can be rerun
             target.write(MANIFEST_KEY, manifest_bytes({}))
-        carry_out(plan, target, Progress(log, live), confirm=lambda what: still_ours(target, lock, what))
+        confirm = functools.partial(still_ours, target, lock)
+        carry_out(plan, target, Progress(log, live), confirm=confirm, after_feeds=after_feeds)
     return plan
 
 
@@ -100,13 +105,21 @@ def read_manifest(target: Target, occupied: bool) -> Manifest:
         raise StorageError(f"{target}/{MANIFEST_KEY}: {exc}; clgtv publishes only where its own manifest is") from None
 
 
-def carry_out(plan: Plan, target: Target, progress: Progress, confirm: Callable[[str], None] = lambda _: None) -> None:
+def carry_out(
+    plan: Plan,
+    target: Target,
+    progress: Progress,
+    confirm: Callable[[str], None] = lambda _: None,
+    after_feeds: AfterFeeds = lambda _: None,
+) -> None:
     """Media and side files, then pages, then feeds; each stage completes before the next starts.
-    Deletions (--prune) come after the feeds no longer point at them; the manifest is written last.
-    `confirm(what)` raises if the lock is no longer ours, before anything is deleted or recorded."""
+    `after_feeds` hears of the feeds uploaded (notifications). Deletions (--prune) come after the feeds no
+    longer point at them; the manifest is written last. `confirm(what)` raises if the lock is no longer
+    ours, before anything is deleted or recorded."""
     for name, files in zip(STAGES, plan.stages, strict=True):
         if files:
             _transfer(name, files, target, progress)
+    after_feeds(plan.stages[-1])
     if plan.deletions:
         confirm("deleting anything")
         target.delete(plan.deletions)
