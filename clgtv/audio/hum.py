@@ -174,9 +174,11 @@ class PauseSpectrum:
         self._pending = np.concatenate([self._pending, decimated])
         count = (len(self._pending) - done) // self._segment
         fresh = self._pending[done : done + count * self._segment].reshape(count, self._segment)
-        levels = 10 * np.log10(np.maximum(np.einsum("ij,ij->i", fresh, fresh, dtype=np.float64) / self._segment, 1e-20))
+        power = np.einsum("ij,ij->i", fresh, fresh, dtype=np.float64) / self._segment
+        low, high, step = LEVEL_BINS
+        # a damaged file's samples that are not numbers count as loud (the measuring pass then refuses it)
+        levels = np.nan_to_num(10 * np.log10(np.maximum(power, 1e-20)), nan=high, posinf=high)
         self._levels = np.concatenate([self._levels, levels])
-        low, _, step = LEVEL_BINS
         self._histogram += np.bincount(
             np.clip(((levels - low) / step).astype(int), 0, len(self._histogram) - 1), minlength=len(self._histogram)
         )
