@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-ORDER = ("audio.py", "stages.py", "transcription.py", "render.py", "publish_s3.py")
+ORDER = ("audio.py", "stages.py", "restoration.py", "transcription.py", "render.py", "publish_s3.py")
 
 
 def main() -> int:

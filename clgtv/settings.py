@@ -22,6 +22,19 @@ from clgtv.recogniser import LANGUAGES, NAMED, PACKAGED  # no faster-whisper, nu
 SITE_FILE = "clgtv.yaml"
 SHOW_FILE = "show.yaml"
 BASE_URL_ENV = "CLGTV_BASE_URL"
+HUM_SETTINGS = ("auto", "off", "50", "60")
+
+
+@s.converter("expected auto, off, 50 or 60", textual=True)
+def hum_setting(value: Any) -> str:
+    """`auto` finds mains hum at 50 or 60 Hz; `50` or `60` looks only there and always notches; `off`."""
+    text = str(value).strip().lower() if isinstance(value, (str, int)) and not isinstance(value, bool) else None
+    if text not in HUM_SETTINGS:
+        raise s.Invalid(f"expected auto, off, 50 or 60; got {s.describe(value)}")
+    return text
+
+
+hum_setting.choices = HUM_SETTINGS  # type: ignore[attr-defined]
 
 
 @dataclass(frozen=True)
@@ -40,6 +53,11 @@ class AudioSettings:
     sample_rate: int = s.field(s.one_of(22050, 32000, 44100, 48000), default=44100, help="output sample rate in Hz")
     highpass: float = s.field(
         s.number_between(0, 200), default=70.0, help="high-pass filter in Hz, against rumble; 0 is off"
+    )
+    hum: str = s.field(
+        hum_setting,
+        default="auto",
+        help="mains hum: auto finds it at 50 or 60 Hz and notches it out; 50 or 60 only there; off",
     )
     leveller: bool = s.field(s.boolean, default=True, help="even out quiet and loud speakers")
     max_boost: float = s.field(s.number_between(0, 30), default=20.0, help="most the leveller raises a speaker, in dB")

@@ -1,8 +1,10 @@
 """Mastering one recording for podcast release.
 
-measure   one streaming pass, high-passed: BS.1770 loudness, true peak and 100 ms segment energies
+measure   one streaming pass, high-passed: BS.1770 loudness, true peak, 100 ms segment energies,
+          and the spectrum of the pauses, where mains hum is found (hum.py)
 plan      leveller + normalisation gain curve and silence trim, from the segment energies
-render    second streaming pass: high-pass, gain curve, intro/outro, true-peak limiter, encode (render.py)
+render    second streaming pass: high-pass, hum notches, gain curve, intro/outro, true-peak limiter,
+          encode (render.py)
 verify    the encoded file measured by the same meter; if the codec pushed the true peak over
           the ceiling or loudness is off target, render again with the error corrected
           (at most MAX_RENDERS renders in all)
@@ -12,6 +14,7 @@ from __future__ import annotations
 
 import math
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -19,13 +22,14 @@ import numpy as np
 
 from clgtv.audio import ffmpeg
 from clgtv.audio.clips import load_clip
+from clgtv.audio.hum import Hum, PauseSpectrum, find_hum
 from clgtv.audio.leveller import SEGMENT_S, GainPlan, plan_gain, segment_gains, speech_seconds
-from clgtv.audio.meter import Loudness, LoudnessMeter, measure
+from clgtv.audio.meter import WEIGHTS, Loudness, LoudnessMeter, k_weighting, measure
 from clgtv.audio.render import Clips, Job, Progress, decoded, render
 from clgtv.errors import MediaError
 from clgtv.settings import AudioSettings
 
-ENGINE_VERSION = "4"
+ENGINE_VERSION = "5"
 SILENCE_LUFS = -70.0
 NEAR_SILENCE_LUFS = -50.0
 LEVEL_TOLERANCE_LU = 0.3
@@ -36,6 +40,7 @@ MAX_CODEC_LOSS_LU = 1.5
 MIN_DURATION_S = 1.0
 MIN_SPEECH_S = 1.0  # less speech than this, and less than MIN_SPEECH_FRACTION of the recording: none found
 MIN_SPEECH_FRACTION = 0.01
+HUM_LEFT = 0.01  # a segment that seems to hold nothing but hum keeps this much of its energy, as noise would
 NO_SPEECH = "no speech found: the recording seems to be noise or silence; listen to it before publishing"
 
 
@@ -50,6 +55,8 @@ class MasterReport:
     trimmed_s: tuple[float, float]
     renders: int
     warnings: tuple[str, ...] = field(default=())
+    hum_setting: str = "auto"
+    hum: Hum | None = None  # found and notched, with its reduction measured
 
     def as_dict(self) -> dict:
         return {
@@ -62,8 +69,14 @@ class MasterReport:
             "max_limiting_db": round(self.limiting_db, 2),
             "trimmed_s": [round(t, 2) for t in self.trimmed_s],
             "renders": self.renders,
+            "hum": self.hum_dict(),
             "warnings": list(self.warnings),
         }
+
+    def hum_dict(self) -> dict:
+        if self.hum_setting == "off":
+            return {"setting": "off"}
+        return {"setting": self.hum_setting, **(self.hum.as_dict() if self.hum else {"found": False})}
 
 
 @dataclass(frozen=True)
@@ -71,6 +84,7 @@ class Analysis:
     loudness: Loudness
     energy: np.ndarray
     frames: np.ndarray
+    hum: Hum | None = None
 
 
 def analyse(source: Path, settings: AudioSettings, progress: Progress | None = None) -> Analysis:
@@ -78,12 +92,21 @@ def analyse(source: Path, settings: AudioSettings, progress: Progress | None = N
     with the output's channels and the high-pass: what the chain will work on."""
     info = ffmpeg.probe(source)
     meter = LoudnessMeter(info.sample_rate, settings.channels)
+    pauses = PauseSpectrum(info.sample_rate) if settings.hum != "off" else None
     done = 0
     for chunk in decoded(source, settings, info.sample_rate, verify=info):
         meter.feed(chunk)
+        if pauses:
+            pauses.feed(chunk)
         done += len(chunk)
         _report(progress, "measuring", done / info.sample_rate, info.duration)
-    analysis = Analysis(meter.result(), *meter.segments())
+    hum = find_hum(pauses.finish(), settings.hum) if pauses else None
+    energy, frames = meter.segments()
+    if hum:  # the plan is made for what the render leaves: the hum's steady power comes off every segment
+        weights = sum(WEIGHTS.get(settings.channels, (1.0,) * settings.channels))
+        steady = hum.weighted_power(k_weighting(info.sample_rate), info.sample_rate) * weights * frames
+        energy = np.maximum(energy - steady, energy * HUM_LEFT)
+    analysis = Analysis(meter.result(), energy, frames, hum)
     if len(broken := np.flatnonzero(~np.isfinite(analysis.energy))):  # a float WAV's garbage: LAME would choke
         at = ffmpeg.clock(broken[0] * SEGMENT_S)
         raise MediaError(
@@ -127,9 +150,9 @@ def master(source: Path, out: Path, settings: AudioSettings, progress: Progress 
         while True:
             renders += 1
             ceiling = settings.true_peak - headroom
-            job = Job(source, settings, plan, ceiling, clips, progress)
-            limiting, heard = render(job, tmp)
-            after = heard if heard is not None else measure(tmp)
+            job = Job(source, settings, plan, ceiling, clips, progress, analysis.hum)
+            rendered = render(job, tmp)
+            after = rendered.heard if rendered.heard is not None else measure(tmp)
             peak_over = after.true_peak - settings.true_peak
             level_off = target - after.integrated
             settled = peak_over <= 0 and (near_silent or abs(level_off) <= LEVEL_TOLERANCE_LU)
@@ -146,36 +169,65 @@ def master(source: Path, out: Path, settings: AudioSettings, progress: Progress 
         warnings.append(f"after {renders} renders: {after.integrated:.1f} LUFS, true peak {after.true_peak:.1f} dBTP")
     trimmed = (plan.first * SEGMENT_S, max(before.duration - plan.stop * SEGMENT_S, 0.0))
     return MasterReport(
-        str(source), before, after, plan.gain_range, ceiling, limiting, trimmed, renders, tuple(warnings)
+        str(source),
+        before,
+        after,
+        plan.gain_range,
+        ceiling,
+        rendered.limiting_db,
+        trimmed,
+        renders,
+        tuple(warnings),
+        settings.hum,
+        rendered.hum,
     )
 
 
 def codec_loss(source: Path, settings: AudioSettings, plan: GainPlan, analysis: Analysis, out: Path) -> float:
-    """Loudness the encoder takes away, measured on the loudest CALIBRATION_S of the programme.
+    """Loudness the encoder takes away, measured on the loudest CALIBRATION_S of the programme; and,
+    where there are hum notches, what they take from the speech besides the hum.
 
-    MP3's low-pass removes a few tenths of a LU of speech; knowing how much before the real
-    render means one render lands on target, instead of two."""
+    MP3's low-pass removes a few tenths of a LU of speech, and notches on a voice's own harmonics a
+    few more; knowing how much before the real render means one render lands on target, instead of two."""
     rate, channels = settings.sample_rate, settings.channels
     weighted = analysis.energy * 10 ** (plan.gain_db / 10)
     span = min(round(CALIBRATION_S / SEGMENT_S), len(weighted))
     sums = np.convolve(weighted[plan.first : plan.stop], np.ones(span), "valid")
     first = plan.first + int(np.argmax(sums)) if len(sums) else 0
     window = (first * SEGMENT_S, span * SEGMENT_S)
-    meter = LoudnessMeter(rate, channels)
     sample = out.with_name(f".{out.name}.calibration")
     encoding = ffmpeg.Encoding(settings.format, settings.bitrate, rate, channels)
     try:
         with ffmpeg.Encoder(sample, encoding) as encoder:
-            position = round(window[0] * rate)
-            for chunk in decoded(source, settings, rate, window=window):
-                processed = chunk * segment_gains(plan, position, len(chunk), rate)[:, None]
-                position += len(chunk)
-                meter.feed(processed)
-                encoder.write(processed)
-        loss = meter.result().integrated - measure(sample).integrated
+            processed = _calibration(source, settings, plan, window, analysis.hum, encoder.write)
+        loss = processed - measure(sample).integrated
     finally:
         sample.unlink(missing_ok=True)
+    if analysis.hum:
+        loss += _calibration(source, settings, plan, window, None) - processed
     return float(np.clip(loss, -MAX_CODEC_LOSS_LU, MAX_CODEC_LOSS_LU)) if math.isfinite(loss) else 0.0
+
+
+def _calibration(
+    source: Path,
+    settings: AudioSettings,
+    plan: GainPlan,
+    window: tuple[float, float],
+    hum: Hum | None,
+    then: Callable[[np.ndarray], None] | None = None,
+) -> float:
+    """The loudness of `window` through the filters (with `hum`'s notches) and the gain plan; each
+    processed chunk goes on to `then`."""
+    rate = settings.sample_rate
+    meter = LoudnessMeter(rate, settings.channels)
+    position = round(window[0] * rate)
+    for chunk in decoded(source, settings, rate, hum, window=window):
+        processed = chunk * segment_gains(plan, position, len(chunk), rate)[:, None]
+        position += len(chunk)
+        meter.feed(processed)
+        if then:
+            then(processed)
+    return meter.result().integrated
 
 
 def load_clips(settings: AudioSettings) -> Clips:

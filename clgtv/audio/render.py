@@ -1,5 +1,5 @@
-"""The render: the source through the high-pass and the gain plan, intro and outro, and the true-peak
-limiter into one encoder, and the encoded result measured as it is made.
+"""The render: the source through the high-pass, the hum notches and the gain plan, intro and outro, and
+the true-peak limiter into one encoder, and the encoded result measured as it is made.
 
 Four processes run at once: ffmpeg decoding, Python filtering, ffmpeg encoding, and ffmpeg decoding
 the encoded stream for the meter. One encoder renders every file, so the output
@@ -16,6 +16,7 @@ import numpy as np
 
 from clgtv.audio import ffmpeg
 from clgtv.audio.clips import Joiner
+from clgtv.audio.hum import Hum, PauseSpectrum
 from clgtv.audio.iir import Biquads, highpass
 from clgtv.audio.leveller import SEGMENT_S, GainPlan, segment_gains
 from clgtv.audio.limiter import Limiter
@@ -24,21 +25,37 @@ from clgtv.settings import AudioSettings
 
 Progress = Callable[[str, float], None]  # (stage, fraction done)
 Clips = tuple[np.ndarray | None, np.ndarray | None]  # the intro and the outro, decoded
+RETUNE_HZ = 0.002  # the notches are retuned once the mains has moved this much (this far off, they take 48 dB off)
 
 
-def decoded(source: Path, settings: AudioSettings, sample_rate: int, **options: object) -> Iterator[np.ndarray]:
-    """The source at `sample_rate` with the output's channels, through the rumble high-pass: what
-    every pass works on. `options` go to `ffmpeg.decode`.
+def decoded(
+    source: Path, settings: AudioSettings, sample_rate: int, hum: Hum | None = None, **options: object
+) -> Iterator[np.ndarray]:
+    """The source at `sample_rate` with the output's channels, through the rumble high-pass and the
+    notches of `hum`: what every pass works on. `options` go to `ffmpeg.decode`.
 
-    The high-pass runs here rather than in the decoder: ffmpeg's biquads cost the decoder more than
+    The filters run here rather than in the decoder: ffmpeg's biquads cost the decoder more than
     the whole pass costs Python, and in the render the decoder shares a core with the encoder."""
     chunks = ffmpeg.decode(source, sample_rate, settings.channels, **options)
-    if not settings.highpass:
+    rumble = [highpass(settings.highpass, sample_rate)] if settings.highpass else []
+    if not rumble and not hum:
         yield from chunks
         return
-    rumble = Biquads(highpass(settings.highpass, sample_rate), settings.channels)
+    window = options.get("window")
+    seconds = window[0] if isinstance(window, tuple) else 0.0  # where the first chunk is in the recording
+
+    def sections(fundamental: float) -> np.ndarray:
+        return np.concatenate([*rumble, hum.sos(sample_rate, fundamental)] if hum else rumble)
+
+    tuned = hum.at(seconds) if hum else 0.0
+    filters = Biquads(sections(tuned), settings.channels)
     for chunk in chunks:
-        yield rumble(chunk)
+        length = len(chunk) / sample_rate
+        # the notches follow the mains (where it is mid-chunk), retuned when it has moved enough to matter
+        if hum and abs((fundamental := hum.at(seconds + length / 2)) - tuned) > RETUNE_HZ:
+            filters.retune(sections(tuned := fundamental))
+        yield filters(chunk)
+        seconds += length
 
 
 @dataclass(frozen=True)
@@ -49,11 +66,18 @@ class Job:
     ceiling_db: float
     clips: Clips
     progress: Progress | None
+    hum: Hum | None = None
 
 
-def render(job: Job, out: Path) -> tuple[float, Loudness | None]:
-    """Render `job` into `out`; return the deepest limiting in dB and the encoded result's loudness
-    (None when the monitor's audio is not provably the file's: measure the file instead)."""
+@dataclass(frozen=True)
+class Rendered:
+    limiting_db: float  # the deepest limiting
+    heard: Loudness | None  # the encoded result's; None when the monitor's audio is not provably the file's
+    hum: Hum | None  # the job's, with the reduction heard in the pauses past the notches
+
+
+def render(job: Job, out: Path) -> Rendered:
+    """Render `job` into `out`."""
     settings, plan = job.settings, job.plan
     rate, channels = settings.sample_rate, settings.channels
     joiner = Joiner(*job.clips, round(settings.crossfade * rate), rate, channels)
@@ -63,9 +87,12 @@ def render(job: Job, out: Path) -> tuple[float, Loudness | None]:
     first = round(plan.first * SEGMENT_S * rate)
     stop = round(plan.stop * SEGMENT_S * rate) if plan.stop < len(plan.gain_db) else None
     total = len(plan.gain_db) * SEGMENT_S * rate
+    pauses = PauseSpectrum(rate) if job.hum else None
     with ffmpeg.Encoder(out, encoding, monitor=meter.feed) as encoder:
         position = 0
-        for chunk in decoded(job.source, settings, rate, background=True):
+        for chunk in decoded(job.source, settings, rate, job.hum, background=True):
+            if pauses:
+                pauses.feed(chunk)
             if len(kept := _within(chunk, position, first, stop)):  # the silence trim
                 gains = segment_gains(plan, max(position, first), len(kept), rate)
                 encoder.write(limiter.process(joiner.feed(kept * gains[:, None])))
@@ -74,7 +101,9 @@ def render(job: Job, out: Path) -> tuple[float, Loudness | None]:
                 job.progress("rendering", min(position / total, 1.0))
         encoder.write(limiter.process(joiner.finish()))
         encoder.write(limiter.flush())
-    return limiter.max_reduction_db, meter.result() if encoder.heard_exactly else None
+    heard = meter.result() if encoder.heard_exactly else None
+    hum = job.hum.measured(pauses.finish()) if job.hum and pauses else None
+    return Rendered(limiter.max_reduction_db, heard, hum)
 
 
 def _within(chunk: np.ndarray, here: int, low: int, high: int | None) -> np.ndarray:
