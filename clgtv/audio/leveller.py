@@ -78,7 +78,9 @@ def plan_gain(
     if voice is not None:
         hold = min(float(np.percentile(relative[talk], HOLD_PERCENTILE)), 0.0) if talk.any() else 0.0
         relative = _held(relative, ~voice, hold)
-        found = SpeechFound(float(np.count_nonzero(voice)) * SEGMENT_S, float(np.count_nonzero(~voice)) * SEGMENT_S, hold)
+        found = SpeechFound(
+            float(np.count_nonzero(voice)) * SEGMENT_S, float(np.count_nonzero(~voice)) * SEGMENT_S, hold
+        )
     first, stop = _trim_bounds(speech) if trim and speech.any() else (0, len(power))
     kept = slice(first, stop)
     predicted = integrated_loudness(energy[kept] * 10 ** (relative[kept] / 10), frames[kept])
