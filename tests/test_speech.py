@@ -210,6 +210,7 @@ def test_speech_detection_is_set_per_site_show_and_episode(project: Path, run) -
     assert (content.site.audio.speech_detection, programme.show.audio.speech_detection) == ("off", "auto")
     assert audio_settings(programme.show, programme.episodes[0]).speech_detection == "off"
     show.write_text(show.read_text().replace("  speech_detection: auto\n", "  speech_detection: yes\n"))
+    line = show.read_text().splitlines().index("  speech_detection: yes") + 1
     result = run(project, "check")
     assert result.exit_code == 1
-    assert f"{show}:16: audio.speech_detection: expected auto or off; got 'yes'" in result.output
+    assert f"{show}:{line}: audio.speech_detection: expected auto or off; got 'yes'" in result.output
