@@ -16,7 +16,8 @@ import pytest
 from speech import prompts
 
 from clgtv.audio.ffmpeg import decode, ffmpeg_path
-from clgtv.audio.master import MasterReport, master
+from clgtv.audio.leveller import plan_gain
+from clgtv.audio.master import MasterReport, analyse, master
 from clgtv.audio.meter import LoudnessMeter, integrated_loudness, lufs
 from clgtv.audio.speech import SpeechDetector, voiced
 from clgtv.settings import AudioSettings
@@ -194,6 +195,16 @@ def test_the_detector_hears_voices_not_applause_or_music() -> None:
     assert share("host") >= 0.95 and share("quiet") >= 0.9
     assert share("applause") == 0.0 and share("sting") == 0.0
     assert np.array_equal(probability, detected((samples + noise).astype(np.float32)))  # deterministic
+
+
+def test_applause_that_closes_the_recording_is_held_to_its_end(tmp_path: Path) -> None:
+    """No speech follows it, so its gain does not climb back towards the last speaker's."""
+    samples, _ = panel()
+    clapping = applause(np.random.default_rng(3)).mean(axis=1)
+    analysis = analyse(write(tmp_path / "closing.wav", np.concatenate([samples, clapping])), AudioSettings())
+    plan = plan_gain(analysis.energy, analysis.frames, -16.0, voice=voiced(analysis.speech))
+    held = plan.gain_db[-round(len(clapping) / RATE * 10) + 10 :]  # from 1 s into the applause to its end
+    assert np.ptp(held) < 0.01, held
 
 
 def test_speech_detection_is_set_per_site_show_and_episode(project: Path, run) -> None:

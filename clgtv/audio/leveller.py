@@ -124,13 +124,16 @@ def _levelling_gain(power: np.ndarray, speech: np.ndarray, max_boost: float, max
 
 def _held(gain: np.ndarray, other: np.ndarray, hold: float) -> np.ndarray:
     """`gain` with each stretch of `other` (not speech) brought down to at most `hold`, over HOLD_RAMP_S
-    ramps that lie inside the stretch: the speech either side keeps its own gain."""
+    ramps that lie inside the stretch: the speech either side keeps its own gain. A stretch that opens
+    or closes the recording (a sting, the last applause) is held to its very edge."""
     ramp = round(HOLD_RAMP_S / SEGMENT_S)
     edges = np.diff(np.concatenate([[0], other.astype(np.int8), [0]]))
     weight = np.zeros(len(gain))
     for start, stop in zip(np.flatnonzero(edges == 1), np.flatnonzero(edges == -1), strict=True):
         inside = np.arange(stop - start)
-        weight[start:stop] = np.minimum(np.minimum(inside + 1, stop - start - inside), ramp) / ramp
+        into = inside + 1 if start > 0 else ramp  # no ramp at the recording's ends: no speech there to keep
+        out_of = stop - start - inside if stop < len(gain) else ramp
+        weight[start:stop] = np.minimum(np.minimum(into, out_of), ramp) / ramp
     return gain + weight * (np.minimum(gain, hold) - gain)
 
 
