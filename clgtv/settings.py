@@ -23,6 +23,7 @@ SITE_FILE = "clgtv.yaml"
 SHOW_FILE = "show.yaml"
 BASE_URL_ENV = "CLGTV_BASE_URL"
 HUM_SETTINGS = ("auto", "off", "50", "60")
+SPEECH_DETECTION_SETTINGS = ("auto", "off")
 
 
 @s.converter("expected auto, off, 50 or 60", textual=True)
@@ -35,6 +36,18 @@ def hum_setting(value: Any) -> str:
 
 
 hum_setting.choices = HUM_SETTINGS  # type: ignore[attr-defined]
+
+
+@s.converter("expected auto or off", textual=True)
+def speech_detection_setting(value: Any) -> str:
+    """`auto` levels only what the voice detector calls speech; `off` levels all sound over the noise floor."""
+    text = str(value).strip().lower() if isinstance(value, str) else None
+    if text not in SPEECH_DETECTION_SETTINGS:
+        raise s.Invalid(f"expected auto or off; got {s.describe(value)}")
+    return text
+
+
+speech_detection_setting.choices = SPEECH_DETECTION_SETTINGS  # type: ignore[attr-defined]
 
 
 @dataclass(frozen=True)
@@ -58,6 +71,11 @@ class AudioSettings:
         hum_setting,
         default="auto",
         help="mains hum: auto finds it at 50 or 60 Hz and notches it out; 50 or 60 only there; off",
+    )
+    speech_detection: str = s.field(
+        speech_detection_setting,
+        default="auto",
+        help="auto: a voice detector keeps applause, music and pauses out of the levelling; off: all sound is",
     )
     leveller: bool = s.field(s.boolean, default=True, help="even out quiet and loud speakers")
     max_boost: float = s.field(s.number_between(0, 30), default=20.0, help="most the leveller raises a speaker, in dB")

@@ -2,7 +2,8 @@
 
 measure   one streaming pass, high-passed: BS.1770 loudness, true peak, 100 ms segment energies,
           and the spectrum of the pauses, where mains hum is found (hum.py)
-plan      leveller + normalisation gain curve and silence trim, from the segment energies
+          and where people speak (speech.py's voice detector)
+plan      leveller + normalisation gain curve and silence trim, from the segment energies and the voices
 render    second streaming pass: high-pass, hum notches, gain curve, intro/outro, true-peak limiter,
           encode (render.py)
 verify    the encoded file measured by the same meter; if the codec pushed the true peak over
@@ -26,10 +27,11 @@ from clgtv.audio.hum import Hum, PauseSpectrum, find_hum
 from clgtv.audio.leveller import SEGMENT_S, GainPlan, plan_gain, segment_gains, speech_seconds
 from clgtv.audio.meter import WEIGHTS, Loudness, LoudnessMeter, k_weighting, measure
 from clgtv.audio.render import Clips, Job, Progress, decoded, render
+from clgtv.audio.speech import SpeechDetector, SpeechFound, voiced
 from clgtv.errors import MediaError
 from clgtv.settings import AudioSettings
 
-ENGINE_VERSION = "5"
+ENGINE_VERSION = "6"
 SILENCE_LUFS = -70.0
 NEAR_SILENCE_LUFS = -50.0
 LEVEL_TOLERANCE_LU = 0.3
@@ -57,6 +59,8 @@ class MasterReport:
     warnings: tuple[str, ...] = field(default=())
     hum_setting: str = "auto"
     hum: Hum | None = None  # found and notched, with its reduction measured
+    speech_setting: str = "auto"
+    speech: SpeechFound | None = None  # what the voice detector found (None when it did not run)
 
     def as_dict(self) -> dict:
         return {
@@ -70,6 +74,7 @@ class MasterReport:
             "trimmed_s": [round(t, 2) for t in self.trimmed_s],
             "renders": self.renders,
             "hum": self.hum_dict(),
+            "speech": {"setting": self.speech_setting, **(self.speech.as_dict() if self.speech else {})},
             "warnings": list(self.warnings),
         }
 
@@ -85,6 +90,7 @@ class Analysis:
     energy: np.ndarray
     frames: np.ndarray
     hum: Hum | None = None
+    speech: np.ndarray | None = None  # the probability of speech in each segment, when it was detected
 
 
 def analyse(source: Path, settings: AudioSettings, progress: Progress | None = None) -> Analysis:
@@ -93,20 +99,29 @@ def analyse(source: Path, settings: AudioSettings, progress: Progress | None = N
     info = ffmpeg.probe(source)
     meter = LoudnessMeter(info.sample_rate, settings.channels)
     pauses = PauseSpectrum(info.sample_rate) if settings.hum != "off" else None
+    detector = SpeechDetector(info.sample_rate) if settings.speech_detection != "off" and settings.leveller else None
     done = 0
-    for chunk in decoded(source, settings, info.sample_rate, verify=info):
-        meter.feed(chunk)
-        if pauses:
-            pauses.feed(chunk)
-        done += len(chunk)
-        _report(progress, "measuring", done / info.sample_rate, info.duration)
+    try:
+        for chunk in decoded(source, settings, info.sample_rate, verify=info):
+            meter.feed(chunk)
+            if pauses:
+                pauses.feed(chunk)
+            if detector:
+                detector.feed(chunk)
+            done += len(chunk)
+            _report(progress, "measuring", done / info.sample_rate, info.duration)
+    except BaseException:
+        if detector:
+            detector.close()
+        raise
     hum = find_hum(pauses.finish(), settings.hum) if pauses else None
     energy, frames = meter.segments()
     if hum:  # the plan is made for what the render leaves: the hum's steady power comes off every segment
         weights = sum(WEIGHTS.get(settings.channels, (1.0,) * settings.channels))
         steady = hum.weighted_power(k_weighting(info.sample_rate), info.sample_rate) * weights * frames
         energy = np.maximum(energy - steady, energy * HUM_LEFT)
-    analysis = Analysis(meter.result(), energy, frames, hum)
+    speech = detector.finish(len(energy)) if detector else None
+    analysis = Analysis(meter.result(), energy, frames, hum, speech)
     if len(broken := np.flatnonzero(~np.isfinite(analysis.energy))):  # a float WAV's garbage: LAME would choke
         at = ffmpeg.clock(broken[0] * SEGMENT_S)
         raise MediaError(
@@ -132,6 +147,7 @@ def master(source: Path, out: Path, settings: AudioSettings, progress: Progress 
         max_boost_db=settings.max_boost,
         max_cut_db=settings.max_cut,
         trim=settings.trim_silence,
+        voice=None if analysis.speech is None else voiced(analysis.speech),
     )
     warnings = []
     near_silent = before.integrated < NEAR_SILENCE_LUFS or not np.isfinite(plan.speech_gate)
@@ -180,6 +196,8 @@ def master(source: Path, out: Path, settings: AudioSettings, progress: Progress 
         tuple(warnings),
         settings.hum,
         rendered.hum,
+        settings.speech_detection,
+        plan.speech,
     )
 
 
