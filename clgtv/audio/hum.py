@@ -24,7 +24,9 @@ MAINS_HZ = (50, 60)
 SEARCH_HZ = 0.5  # how far the mains may stray from its nominal frequency (grids hold it within 1 %)
 MAX_HARMONICS = 10
 MAX_HUM_HZ = 1000.0
-NOTCH_Q = 50.0  # 1 Hz wide at 50 Hz, each harmonic's as wide in proportion: chosen by bench/restoration.py
+FOLLOW_S = 6.0  # the fundamental's fit is averaged over this either side, harmonic k's over FOLLOW_S / k
+EVIDENCE = 3.0  # quiet segments (weighted by nearness) needed near by to subtract a harmonic in full
+RETUNE_HZ = 0.002  # the basis is moved once the mains has moved this much (a drift the fit follows)
 TRACK_S = 20.0  # the fundamental is measured again over each stretch this long
 TRACK_HZ = 0.2  # how far from its mean it is looked for there (each harmonic: that many times its number)
 TRACK_DB = 10.0  # a stretch's peak this far below the whole recording's line: the hum is not heard there
@@ -72,10 +74,6 @@ class Hum:
             return self.fundamental
         times, frequencies = zip(*self.track, strict=True)
         return float(np.interp(seconds, times, frequencies))
-
-    def sos(self, sample_rate: int, fundamental: float) -> np.ndarray:
-        """One notch per harmonic, each at a multiple of `fundamental`."""
-        return np.concatenate([notch(h.number * fundamental, NOTCH_Q, sample_rate) for h in self.harmonics])
 
     def measured(self, after: PauseSpectrum) -> Hum:
         """These harmonics with their reduction: their level in `after`, the pauses past the notches."""
@@ -125,14 +123,6 @@ class Hum:
             "reduction_db": None if reduction is None else round(reduction, 1),
             "harmonics": [h.as_dict() for h in self.harmonics],
         }
-
-
-def notch(frequency: float, q: float, sample_rate: int) -> np.ndarray:
-    """A second-order notch (the audio EQ cookbook's) as one section: -3 dB at frequency / q apart."""
-    w0 = 2 * math.pi * frequency / sample_rate
-    alpha = math.sin(w0) / (2 * q)
-    a0 = 1 + alpha
-    return np.array([[1 / a0, -2 * math.cos(w0) / a0, 1 / a0, 1.0, -2 * math.cos(w0) / a0, (1 - alpha) / a0]])
 
 
 class PauseSpectrum:
@@ -359,3 +349,141 @@ def _harmonics(pauses: PauseSpectrum, fundamental: float, numbers: Sequence[int]
         frequency, strength = pauses.strength_db(k * fundamental)
         harmonics.append(Harmonic(k, frequency, strength, pauses.level_db(k * fundamental)))
     return tuple(harmonics)
+
+
+class Canceller:
+    """Subtracts `hum` from float32 (frames, channels) chunks, each harmonic's sinusoid fitted in the pauses.
+
+    The hum is steady and speech is not: so each harmonic's amplitude and phase are measured in every
+    SEGMENT_S, against the mains' phase as the track has it, and the measurements are averaged over the
+    quiet segments near by (a segment counts as much as it is near the quietest tenth heard so far).
+    The track's frequency is a few thousandths of a hertz off at times: the phase drifts by that much
+    times the harmonic's number, so harmonic k is averaged over FOLLOW_S / k either side. Where there is
+    too little quiet near by to know the hum's phase (deep inside a long turn), less is subtracted:
+    the hum under speech is then left, not doubled. The output lags the input by the averaging's
+    reach; `finish` gives the rest. A voice's harmonics crossing the hum's are left whole."""
+
+    def __init__(self, hum: Hum, sample_rate: int, channels: int, seconds: float = 0.0):
+        self._hum, self._rate, self._channels = hum, sample_rate, channels
+        self._size = max(round(SEGMENT_S * sample_rate), 1)
+        self._numbers = np.array([h.number for h in hum.harmonics], dtype=np.float64)
+        self._reach = [max(round(FOLLOW_S / k / SEGMENT_S), 1) for k in self._numbers]
+        self._ahead = max(self._reach) + 1
+        # the largest plausible amplitude of each harmonic: twice what the pauses held in the measuring pass
+        self._largest = 2 * np.sqrt(2 * 10 ** (np.array([h.level_db for h in hum.harmonics]) / 10))
+        self._seconds = seconds  # where the first frame not yet measured is, in the recording
+        self._cycles = (hum.at(seconds) * seconds) % 1.0  # the fundamental's phase there, in cycles
+        self._audio = np.zeros((0, channels), dtype=np.float32)  # from the first frame not yet given out
+        self._measured = 0  # whole segments of _audio measured
+        self._phasors = np.zeros((0, channels, len(self._numbers)))  # per segment kept: each harmonic's
+        self._weights = np.zeros(0)  # per segment kept: how quiet
+        self._phases = np.zeros(0)  # per segment kept: the fundamental's phase at its start, in cycles
+        self._tunings = np.zeros(0)  # per segment kept: the frequency its basis is at
+        self._behind = 0  # segments kept from before the first one not yet given out
+        self._levels = np.zeros(round((LEVEL_BINS[1] - LEVEL_BINS[0]) / LEVEL_BINS[2]) + 1, dtype=np.int64)
+        self._bases: dict[float, np.ndarray] = {}
+        self._tuned = hum.at(seconds)
+
+    def feed(self, chunk: np.ndarray) -> np.ndarray:
+        self._audio = np.concatenate([self._audio, chunk]) if len(self._audio) else chunk
+        self._measure(len(self._audio) // self._size)
+        return self._emit(len(self._phases) - self._behind - self._ahead, final=False)
+
+    def finish(self) -> np.ndarray:
+        self._measure(-(-len(self._audio) // self._size))  # the part-segment too, as loud: it tells nothing
+        return self._emit(len(self._phases) - self._behind, final=True)
+
+    def _basis(self, frequency: float, length: int) -> np.ndarray:
+        """(length, 2 harmonics): cos then sin of each harmonic at `frequency` from phase 0."""
+        if frequency not in self._bases:
+            kept = set(self._tunings.tolist()) | {self._tuned}
+            self._bases = {f: basis for f, basis in self._bases.items() if f in kept}
+            angle = 2 * math.pi * frequency / self._rate * np.outer(np.arange(self._size), self._numbers)
+            self._bases[frequency] = np.concatenate([np.cos(angle), np.sin(angle)], axis=1).astype(np.float32)
+        return self._bases[frequency][:length]
+
+    def _measure(self, whole: int) -> None:
+        """Each harmonic's phasor, and the quiet, of the segments of _audio from _measured to `whole`."""
+        phasors, weights, phases, tunings = [], [], [], []
+        for index in range(self._measured, whole):
+            segment = self._audio[index * self._size : (index + 1) * self._size]
+            length = len(segment)
+            middle = self._seconds + length / 2 / self._rate
+            if abs(self._hum.at(middle) - self._tuned) > RETUNE_HZ:
+                self._tuned = self._hum.at(middle)
+            basis = self._basis(self._tuned, length)
+            projected = (segment.T @ basis).astype(np.float64) * (2 / length)  # (channels, 2 harmonics)
+            count = len(self._numbers)
+            turn = np.exp(-2j * math.pi * self._numbers * self._cycles)
+            phasors.append((projected[:, :count] - 1j * projected[:, count:]) * turn)
+            power = float(np.mean(np.square(segment, dtype=np.float64)))
+            level = 10 * math.log10(max(power, 1e-20)) if length == self._size else LEVEL_BINS[1]
+            self._levels[min(max(int((level - LEVEL_BINS[0]) / LEVEL_BINS[2]), 0), len(self._levels) - 1)] += 1
+            weights.append(level)
+            phases.append(self._cycles)
+            tunings.append(self._tuned)
+            self._cycles = (self._cycles + self._tuned * length / self._rate) % 1.0
+            self._seconds += length / self._rate
+        if not phasors:
+            return
+        self._measured = whole
+        self._phasors = np.concatenate([self._phasors, np.array(phasors)])
+        self._weights = np.concatenate([self._weights, weights])
+        self._phases = np.concatenate([self._phases, phases])
+        self._tunings = np.concatenate([self._tunings, tunings])
+
+    def _floor(self) -> float:
+        counts = np.cumsum(self._levels)
+        return LEVEL_BINS[0] + LEVEL_BINS[2] * float(np.searchsorted(counts, counts[-1] * 0.1))
+
+    def _emit(self, count: int, final: bool) -> np.ndarray:
+        """The next `count` segments (those with enough measured after them), the hum taken out."""
+        if count <= 0:
+            return self._audio[:0]
+        # how quiet each kept segment is: 1 at the floor or under it, falling with the square of its power
+        quiet = 10 ** (-np.maximum(self._weights - self._floor(), 0.0) / 5)
+        first, stop = self._behind, self._behind + count
+        taken = self._taken(quiet, first, min(stop + 1, len(self._phases)))
+        if len(taken) < count + 1:
+            taken = np.concatenate([taken, taken[-1:]])
+        frames = min(count * self._size, len(self._audio))
+        out = self._audio[:frames].copy()
+        for offset in range(count):
+            index = first + offset
+            low = offset * self._size
+            length = min(self._size, frames - low)
+            basis = self._basis(self._tunings[index], length)
+            out[low : low + length] -= self._synthesis(taken[offset], taken[offset + 1], self._phases[index], basis)
+        self._audio = self._audio[frames:]
+        self._measured -= count
+        drop = max(stop - max(self._reach) - 1, 0)
+        self._phasors, self._weights = self._phasors[drop:], self._weights[drop:]
+        self._phases, self._tunings = self._phases[drop:], self._tunings[drop:]
+        self._behind = stop - drop
+        return out
+
+    def _taken(self, quiet: np.ndarray, first: int, stop: int) -> np.ndarray:
+        """(segments first .. stop, channels, harmonics): what is subtracted at each one's start."""
+        taken = np.zeros((stop - first, self._channels, len(self._numbers)), dtype=np.complex128)
+        for h, reach in enumerate(self._reach):
+            kernel = 1 - np.abs(np.arange(-reach, reach + 1)) / (reach + 1)
+            low, high = max(first - reach, 0), min(stop + reach, len(quiet))
+            centred = slice(first - low + reach, stop - low + reach)  # "full" convolution, each segment's own
+            weights = np.convolve(quiet[low:high], kernel)[centred]
+            heard = quiet[low:high, None] * self._phasors[low:high, :, h]
+            sums = np.stack([np.convolve(heard[:, c], kernel)[centred] for c in range(self._channels)], axis=1)
+            mean = sums / np.maximum(weights, 1e-30)[:, None]
+            size = np.abs(mean)
+            mean *= np.minimum(1.0, self._largest[h] / np.maximum(size, 1e-30))
+            taken[:, :, h] = mean * np.minimum(weights / EVIDENCE, 1.0)[:, None]
+        return taken
+
+    def _synthesis(self, start: np.ndarray, end: np.ndarray, cycles: float, basis: np.ndarray) -> np.ndarray:
+        """(frames, channels): the hum from coefficients `start` moving linearly to `end` over a segment."""
+        turn = np.exp(2j * math.pi * self._numbers * cycles)
+        a, b = start * turn, (end - start) * turn
+        ramp = (np.arange(len(basis), dtype=np.float32) / self._size)[:, None]
+        # Re(c e^{i theta}) = re cos - im sin
+        fixed = np.concatenate([a.real, -a.imag], axis=1).T.astype(np.float32)
+        moving = np.concatenate([b.real, -b.imag], axis=1).T.astype(np.float32)
+        return basis @ fixed + (basis * ramp) @ moving
