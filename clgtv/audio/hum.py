@@ -14,6 +14,7 @@ after the notches: the reduction reported is heard, not computed from the filter
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -74,6 +75,13 @@ class Hum:
             return self.fundamental
         times, frequencies = zip(*self.track, strict=True)
         return float(np.interp(seconds, times, frequencies))
+
+    def along(self, seconds: np.ndarray) -> np.ndarray:
+        """The fundamental at many moments."""
+        if not self.track:
+            return np.full(len(seconds), self.fundamental)
+        times, frequencies = zip(*self.track, strict=True)
+        return np.interp(seconds, times, frequencies)
 
     def measured(self, after: PauseSpectrum) -> Hum:
         """These harmonics with their reduction: their level in `after`, the pauses past the notches."""
@@ -355,135 +363,146 @@ class Canceller:
     """Subtracts `hum` from float32 (frames, channels) chunks, each harmonic's sinusoid fitted in the pauses.
 
     The hum is steady and speech is not: so each harmonic's amplitude and phase are measured in every
-    SEGMENT_S, against the mains' phase as the track has it, and the measurements are averaged over the
-    quiet segments near by (a segment counts as much as it is near the quietest tenth heard so far).
-    The track's frequency is a few thousandths of a hertz off at times: the phase drifts by that much
-    times the harmonic's number, so harmonic k is averaged over FOLLOW_S / k either side. Where there is
-    too little quiet near by to know the hum's phase (deep inside a long turn), less is subtracted:
-    the hum under speech is then left, not doubled. The output lags the input by the averaging's
-    reach; `finish` gives the rest. A voice's harmonics crossing the hum's are left whole."""
+    SEGMENT_S, against the mains' phase as the track has it, and averaged over the quiet segments near
+    by (a segment counts less the louder it is than the quietest tenth heard so far: with the square of
+    its power). The track is a few thousandths of a hertz off at times, and the phase drifts by that
+    times the harmonic's number: harmonic k is averaged over FOLLOW_S / k either side. Where too little
+    is quiet near by to know the phase (deep inside a long turn), less is subtracted: the hum under the
+    speech is left rather than doubled. The voices' own harmonics, crossing the hum's, are left whole.
+    The output lags the input by the averaging's reach; `finish` gives the rest."""
 
     def __init__(self, hum: Hum, sample_rate: int, channels: int, seconds: float = 0.0):
         self._hum, self._rate, self._channels = hum, sample_rate, channels
         self._size = max(round(SEGMENT_S * sample_rate), 1)
         self._numbers = np.array([h.number for h in hum.harmonics], dtype=np.float64)
         self._reach = [max(round(FOLLOW_S / k / SEGMENT_S), 1) for k in self._numbers]
-        self._ahead = max(self._reach) + 1
         # the largest plausible amplitude of each harmonic: twice what the pauses held in the measuring pass
         self._largest = 2 * np.sqrt(2 * 10 ** (np.array([h.level_db for h in hum.harmonics]) / 10))
         self._seconds = seconds  # where the first frame not yet measured is, in the recording
-        self._cycles = (hum.at(seconds) * seconds) % 1.0  # the fundamental's phase there, in cycles
-        self._audio = np.zeros((0, channels), dtype=np.float32)  # from the first frame not yet given out
-        self._measured = 0  # whole segments of _audio measured
-        self._phasors = np.zeros((0, channels, len(self._numbers)))  # per segment kept: each harmonic's
-        self._weights = np.zeros(0)  # per segment kept: how quiet
-        self._phases = np.zeros(0)  # per segment kept: the fundamental's phase at its start, in cycles
-        self._tunings = np.zeros(0)  # per segment kept: the frequency its basis is at
-        self._behind = 0  # segments kept from before the first one not yet given out
-        self._levels = np.zeros(round((LEVEL_BINS[1] - LEVEL_BINS[0]) / LEVEL_BINS[2]) + 1, dtype=np.int64)
-        self._bases: dict[float, np.ndarray] = {}
         self._tuned = hum.at(seconds)
+        self._cycles = 0.0  # the fundamental's phase there, in cycles (from an arbitrary start)
+        self._audio = np.zeros((0, channels), dtype=np.float32)  # from the first frame not yet given out
+        self._measured = 0  # segments of _audio measured
+        # per segment kept, from `_behind` before the first one not yet given out: each harmonic's phasor
+        # per channel, its level (dB), the fundamental's phase at its start (cycles), its basis's frequency
+        self._phasors = np.zeros((0, channels, len(self._numbers)), dtype=np.complex128)
+        self._levels, self._phases, self._tunings = np.zeros(0), np.zeros(0), np.zeros(0)
+        self._behind = 0
+        low, high, step = LEVEL_BINS
+        self._histogram = np.zeros(round((high - low) / step) + 1, dtype=np.int64)
+        self._bases: dict[float, tuple[np.ndarray, np.ndarray]] = {}
 
     def feed(self, chunk: np.ndarray) -> np.ndarray:
         self._audio = np.concatenate([self._audio, chunk]) if len(self._audio) else chunk
         self._measure(len(self._audio) // self._size)
-        return self._emit(len(self._phases) - self._behind - self._ahead, final=False)
+        return self._emit(len(self._phases) - self._behind - max(self._reach) - 1)
 
     def finish(self) -> np.ndarray:
-        self._measure(-(-len(self._audio) // self._size))  # the part-segment too, as loud: it tells nothing
-        return self._emit(len(self._phases) - self._behind, final=True)
+        self._measure(-(-len(self._audio) // self._size))  # the part-segment too, counted as loud
+        return self._emit(len(self._phases) - self._behind)
 
-    def _basis(self, frequency: float, length: int) -> np.ndarray:
-        """(length, 2 harmonics): cos then sin of each harmonic at `frequency` from phase 0."""
+    def _basis(self, frequency: float) -> tuple[np.ndarray, np.ndarray]:
+        """(segment, 2 harmonics): cos then sin of each harmonic at `frequency` from phase 0; and the same
+        ramped from 0 towards 1 over the segment."""
         if frequency not in self._bases:
-            kept = set(self._tunings.tolist()) | {self._tuned}
-            self._bases = {f: basis for f, basis in self._bases.items() if f in kept}
+            kept = {*self._tunings.tolist(), self._tuned}
+            self._bases = {f: bases for f, bases in self._bases.items() if f in kept}
             angle = 2 * math.pi * frequency / self._rate * np.outer(np.arange(self._size), self._numbers)
-            self._bases[frequency] = np.concatenate([np.cos(angle), np.sin(angle)], axis=1).astype(np.float32)
-        return self._bases[frequency][:length]
+            basis = np.concatenate([np.cos(angle), np.sin(angle)], axis=1)
+            ramp = np.arange(self._size)[:, None] / self._size
+            self._bases[frequency] = (basis.astype(np.float32), (basis * ramp).astype(np.float32))
+        return self._bases[frequency]
 
     def _measure(self, whole: int) -> None:
-        """Each harmonic's phasor, and the quiet, of the segments of _audio from _measured to `whole`."""
-        phasors, weights, phases, tunings = [], [], [], []
-        for index in range(self._measured, whole):
-            segment = self._audio[index * self._size : (index + 1) * self._size]
-            length = len(segment)
-            middle = self._seconds + length / 2 / self._rate
-            if abs(self._hum.at(middle) - self._tuned) > RETUNE_HZ:
-                self._tuned = self._hum.at(middle)
-            basis = self._basis(self._tuned, length)
-            projected = (segment.T @ basis).astype(np.float64) * (2 / length)  # (channels, 2 harmonics)
-            count = len(self._numbers)
-            turn = np.exp(-2j * math.pi * self._numbers * self._cycles)
-            phasors.append((projected[:, :count] - 1j * projected[:, count:]) * turn)
-            power = float(np.mean(np.square(segment, dtype=np.float64)))
-            level = 10 * math.log10(max(power, 1e-20)) if length == self._size else LEVEL_BINS[1]
-            self._levels[min(max(int((level - LEVEL_BINS[0]) / LEVEL_BINS[2]), 0), len(self._levels) - 1)] += 1
-            weights.append(level)
-            phases.append(self._cycles)
-            tunings.append(self._tuned)
-            self._cycles = (self._cycles + self._tuned * length / self._rate) % 1.0
-            self._seconds += length / self._rate
-        if not phasors:
+        """Each harmonic's phasor and the level of _audio's segments from _measured to `whole`."""
+        count = whole - self._measured
+        if count <= 0:
             return
+        tunings, phases = np.empty(count), np.empty(count)
+        middles = self._seconds + (np.arange(count) + 0.5) * SEGMENT_S
+        for index, frequency in enumerate(self._hum.along(middles)):
+            if abs(frequency - self._tuned) > RETUNE_HZ:
+                self._tuned = float(frequency)
+            tunings[index], phases[index] = self._tuned, self._cycles
+            self._cycles = (self._cycles + self._tuned * SEGMENT_S) % 1.0
+        self._seconds += count * SEGMENT_S
+        frames = self._audio[self._measured * self._size : whole * self._size]
+        if len(frames) < count * self._size:  # the last part-segment: silence after it
+            frames = np.concatenate([frames, np.zeros((count * self._size - len(frames), self._channels), np.float32)])
+        segments = frames.reshape(count, self._size, self._channels)
+        power = np.einsum("ijk,ijk->i", segments, segments, dtype=np.float64) / (self._size * self._channels)
+        levels = 10 * np.log10(np.maximum(power, 1e-20))
+        if whole * self._size > len(self._audio):  # a part-segment tells nothing of the hum
+            levels[-1] = LEVEL_BINS[1]
+        low, high, step = LEVEL_BINS
+        bins = np.clip(((np.nan_to_num(levels, nan=high) - low) / step).astype(int), 0, len(self._histogram) - 1)
+        self._histogram += np.bincount(bins, minlength=len(self._histogram))
+        projected = np.empty((count, self._channels, 2 * len(self._numbers)), dtype=np.float32)
+        for first, stop in _runs(tunings):
+            # batched products: far quicker here than one product of the segments stacked
+            basis = self._basis(tunings[first])[0]
+            np.matmul(segments[first:stop].transpose(0, 2, 1), basis, out=projected[first:stop])
+        harmonics = len(self._numbers)
+        turn = np.exp(-2j * math.pi * np.outer(phases, self._numbers))[:, None, :]
+        phasors = (projected[:, :, :harmonics] - 1j * projected[:, :, harmonics:]) * (2 / self._size) * turn
         self._measured = whole
-        self._phasors = np.concatenate([self._phasors, np.array(phasors)])
-        self._weights = np.concatenate([self._weights, weights])
+        self._phasors = np.concatenate([self._phasors, phasors])
+        self._levels = np.concatenate([self._levels, levels])
         self._phases = np.concatenate([self._phases, phases])
         self._tunings = np.concatenate([self._tunings, tunings])
 
-    def _floor(self) -> float:
-        counts = np.cumsum(self._levels)
-        return LEVEL_BINS[0] + LEVEL_BINS[2] * float(np.searchsorted(counts, counts[-1] * 0.1))
-
-    def _emit(self, count: int, final: bool) -> np.ndarray:
-        """The next `count` segments (those with enough measured after them), the hum taken out."""
+    def _emit(self, count: int) -> np.ndarray:
+        """The next `count` segments given out, the hum taken out of them."""
         if count <= 0:
             return self._audio[:0]
-        # how quiet each kept segment is: 1 at the floor or under it, falling with the square of its power
-        quiet = 10 ** (-np.maximum(self._weights - self._floor(), 0.0) / 5)
+        counts = np.cumsum(self._histogram)
+        floor = LEVEL_BINS[0] + LEVEL_BINS[2] * float(np.searchsorted(counts, counts[-1] * 0.1))
+        quiet = 10 ** (-np.maximum(self._levels - floor, 0.0) / 5)  # 1 at the floor; the square of the power over it
         first, stop = self._behind, self._behind + count
         taken = self._taken(quiet, first, min(stop + 1, len(self._phases)))
         if len(taken) < count + 1:
             taken = np.concatenate([taken, taken[-1:]])
+        turn = np.exp(2j * math.pi * np.outer(self._phases[first:stop], self._numbers))[:, None, :]
+        start, moving = taken[:-1] * turn, (taken[1:] - taken[:-1]) * turn
+        hum = np.empty((count, self._size, self._channels), dtype=np.float32)
+        for low, high in _runs(self._tunings[first:stop]):
+            basis, ramped = self._basis(self._tunings[first + low])
+            hum[low:high] = _synthesis(start[low:high], basis)
+            hum[low:high] += _synthesis(moving[low:high], ramped)
         frames = min(count * self._size, len(self._audio))
-        out = self._audio[:frames].copy()
-        for offset in range(count):
-            index = first + offset
-            low = offset * self._size
-            length = min(self._size, frames - low)
-            basis = self._basis(self._tunings[index], length)
-            out[low : low + length] -= self._synthesis(taken[offset], taken[offset + 1], self._phases[index], basis)
+        out = self._audio[:frames] - hum.reshape(-1, self._channels)[:frames]
         self._audio = self._audio[frames:]
         self._measured -= count
         drop = max(stop - max(self._reach) - 1, 0)
-        self._phasors, self._weights = self._phasors[drop:], self._weights[drop:]
+        self._phasors, self._levels = self._phasors[drop:], self._levels[drop:]
         self._phases, self._tunings = self._phases[drop:], self._tunings[drop:]
         self._behind = stop - drop
         return out
 
     def _taken(self, quiet: np.ndarray, first: int, stop: int) -> np.ndarray:
-        """(segments first .. stop, channels, harmonics): what is subtracted at each one's start."""
+        """(segments first .. stop, channels, harmonics): the phasor subtracted at each one's start."""
         taken = np.zeros((stop - first, self._channels, len(self._numbers)), dtype=np.complex128)
         for h, reach in enumerate(self._reach):
             kernel = 1 - np.abs(np.arange(-reach, reach + 1)) / (reach + 1)
             low, high = max(first - reach, 0), min(stop + reach, len(quiet))
-            centred = slice(first - low + reach, stop - low + reach)  # "full" convolution, each segment's own
+            centred = slice(first - low + reach, stop - low + reach)  # of the full convolution: each segment's own
             weights = np.convolve(quiet[low:high], kernel)[centred]
             heard = quiet[low:high, None] * self._phasors[low:high, :, h]
             sums = np.stack([np.convolve(heard[:, c], kernel)[centred] for c in range(self._channels)], axis=1)
             mean = sums / np.maximum(weights, 1e-30)[:, None]
-            size = np.abs(mean)
-            mean *= np.minimum(1.0, self._largest[h] / np.maximum(size, 1e-30))
+            mean *= np.minimum(1.0, self._largest[h] / np.maximum(np.abs(mean), 1e-30))
             taken[:, :, h] = mean * np.minimum(weights / EVIDENCE, 1.0)[:, None]
         return taken
 
-    def _synthesis(self, start: np.ndarray, end: np.ndarray, cycles: float, basis: np.ndarray) -> np.ndarray:
-        """(frames, channels): the hum from coefficients `start` moving linearly to `end` over a segment."""
-        turn = np.exp(2j * math.pi * self._numbers * cycles)
-        a, b = start * turn, (end - start) * turn
-        ramp = (np.arange(len(basis), dtype=np.float32) / self._size)[:, None]
-        # Re(c e^{i theta}) = re cos - im sin
-        fixed = np.concatenate([a.real, -a.imag], axis=1).T.astype(np.float32)
-        moving = np.concatenate([b.real, -b.imag], axis=1).T.astype(np.float32)
-        return basis @ fixed + (basis * ramp) @ moving
+
+def _synthesis(phasors: np.ndarray, basis: np.ndarray) -> np.ndarray:
+    """(segments, frames, channels) of the sinusoids with (segments, channels, harmonics) `phasors` on `basis`:
+    Re(c e^{i theta}) = re cos - im sin."""
+    rows = np.concatenate([phasors.real, -phasors.imag], axis=2).astype(np.float32)
+    return np.matmul(basis, rows.transpose(0, 2, 1))
+
+
+def _runs(values: np.ndarray) -> list[tuple[int, int]]:
+    """[first, stop) of each run of equal values."""
+    edges = [0, *(np.flatnonzero(values[1:] != values[:-1]) + 1).tolist(), len(values)]
+    return list(itertools.pairwise(edges))
