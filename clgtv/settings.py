@@ -27,7 +27,7 @@ HUM_SETTINGS = ("auto", "off", "50", "60")
 
 @s.converter("expected auto, off, 50 or 60", textual=True)
 def hum_setting(value: Any) -> str:
-    """`auto` finds mains hum at 50 or 60 Hz; `50` or `60` looks only there and always notches; `off`."""
+    """`auto` finds mains hum at 50 or 60 Hz; `50` or `60` looks only there and always subtracts it; `off`."""
     text = str(value).strip().lower() if isinstance(value, (str, int)) and not isinstance(value, bool) else None
     if text not in HUM_SETTINGS:
         raise s.Invalid(f"expected auto, off, 50 or 60; got {s.describe(value)}")
@@ -57,7 +57,7 @@ class AudioSettings:
     hum: str = s.field(
         hum_setting,
         default="auto",
-        help="mains hum: auto finds it at 50 or 60 Hz and notches it out; 50 or 60 only there; off",
+        help="mains hum: auto finds it at 50 or 60 Hz and subtracts it; 50 or 60 only there; off",
     )
     leveller: bool = s.field(s.boolean, default=True, help="even out quiet and loud speakers")
     max_boost: float = s.field(s.number_between(0, 30), default=20.0, help="most the leveller raises a speaker, in dB")

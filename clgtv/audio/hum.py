@@ -1,4 +1,4 @@
-"""Mains hum: found in the measuring pass, taken out in the render by narrow notches at its measured frequency.
+"""Mains hum: found in the measuring pass, and in the render each harmonic's sinusoid fitted and subtracted.
 
 Hum is a steady line at 50 or 60 Hz and its harmonics, heard in the pauses; speech covers it, and
 its own harmonics wander. So the pauses alone are listened to: each 100 ms segment within QUIET_DB
@@ -8,8 +8,8 @@ segments, and their power is summed into one spectrum of the pauses. In that spe
 of hum is a peak far above its neighbours; its frequency is read between bins, and the fundamental
 from all of them. The mains frequency wanders by hundredths of a hertz over minutes, so the bins
 around the harmonics are also kept for every TRACK_S, and the fundamental is measured again in each:
-the notches follow it through the render, and can be narrow. The render measures the same spectrum
-after the notches: the reduction reported is heard, not computed from the filter.
+the render follows it (Canceller, below). The render measures the same spectrum once the hum is
+subtracted: the reduction reported is heard, not computed.
 """
 
 from __future__ import annotations
@@ -37,7 +37,7 @@ DECIMATED_HZ = 6000  # at least: harmonics up to MAX_HUM_HZ, and little of the s
 WINDOW_S = 10.0
 SEGMENT_S = 0.1
 QUIET_DB = 6.0
-SETTLE_S = 0.3  # a pause counts from this long after its start: speech's tail, and the notches' ringing, die away
+SETTLE_S = 0.3  # a pause counts from this long after its start: speech's tail dies away
 WARMUP_S = 60.0  # the floor is known well enough after this much: windows before it wait for it
 EDGE_S = 0.02  # the quiet mask's edges are ramped, so that its own spectrum stays narrow
 LEVEL_BINS = (-200.0, 20.0, 0.5)  # the histogram of segment levels, in dB: low, high, step
@@ -49,7 +49,7 @@ class Harmonic:
     number: int
     frequency: float  # Hz, as measured
     strength_db: float  # above the neighbouring spectrum, in the pauses
-    level_db: float  # dBFS in the pauses, before the notches
+    level_db: float  # dBFS in the pauses, before it is subtracted
     reduction_db: float | None = None  # measured in the render
 
     def as_dict(self) -> dict:
@@ -66,7 +66,7 @@ class Harmonic:
 @dataclass(frozen=True)
 class Hum:
     fundamental: float  # Hz, over the whole recording
-    harmonics: tuple[Harmonic, ...]  # those notched
+    harmonics: tuple[Harmonic, ...]  # those subtracted
     track: tuple[tuple[float, float], ...] = ()  # (seconds, fundamental in Hz) through the recording
 
     def at(self, seconds: float) -> float:
@@ -84,7 +84,7 @@ class Hum:
         return np.interp(seconds, times, frequencies)
 
     def measured(self, after: PauseSpectrum) -> Hum:
-        """These harmonics with their reduction: their level in `after`, the pauses past the notches."""
+        """These harmonics with their reduction: their level in `after`, the pauses once subtracted."""
         harmonics = []
         for harmonic in self.harmonics:
             level = after.level_db(harmonic.number * self.fundamental)
@@ -104,7 +104,7 @@ class Hum:
 
     @property
     def power(self) -> float:
-        """Of all the harmonics together, mean square, before the notches."""
+        """Of all the harmonics together, mean square, before they are subtracted."""
         return sum(10 ** (h.level_db / 10) for h in self.harmonics)
 
     @property
@@ -316,7 +316,7 @@ def _height_between_bins(density: np.ndarray, peak: int) -> float:
 
 def find_hum(pauses: PauseSpectrum, setting: str) -> Hum | None:
     """The hum in `pauses`: at 50 or 60 Hz (`auto`), or at the mains frequency given; None if there is none
-    (or `off`). A forced frequency is notched even where its hum is faint."""
+    (or `off`). A forced frequency is subtracted even where its hum is faint."""
     if setting == "off":
         return None
     forced = setting != "auto"

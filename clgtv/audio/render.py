@@ -1,4 +1,4 @@
-"""The render: the source through the high-pass, the hum notches and the gain plan, intro and outro, and
+"""The render: the source through the high-pass, the hum subtracted, the gain plan, intro and outro, and
 the true-peak limiter into one encoder, and the encoded result measured as it is made.
 
 Four processes run at once: ffmpeg decoding, Python filtering, ffmpeg encoding, and ffmpeg decoding
@@ -69,7 +69,7 @@ class Job:
 class Rendered:
     limiting_db: float  # the deepest limiting
     heard: Loudness | None  # the encoded result's; None when the monitor's audio is not provably the file's
-    hum: Hum | None  # the job's, with the reduction heard in the pauses past the notches
+    hum: Hum | None  # the job's, with the reduction heard in the pauses once it is subtracted
 
 
 def render(job: Job, out: Path) -> Rendered:
