@@ -427,7 +427,7 @@ def _not_a_file(name: str) -> str | None:
 @audio_options
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 def master(source: Path, output: Path, as_json: bool, **options: object) -> None:
-    """Process one recording: high-pass, hum notches, level, normalise, limit, encode; report before and after.
+    """Process one recording: high-pass, hum removal, level, normalise, limit, encode; report before and after.
 
     Example: clgtv master panel.wav panel.mp3 --target-lufs -16
     """
@@ -445,7 +445,7 @@ def master(source: Path, output: Path, as_json: bool, **options: object) -> None
     if hum := report.hum:
         numbers = ", ".join(str(h.number) for h in hum.harmonics)
         reduction = "" if hum.reduction_db is None else f", {hum.reduction_db:.1f} dB lower in the pauses"
-        click.echo(f"   hum: {hum.fundamental:.2f} Hz, harmonics {numbers} notched{reduction}")
+        click.echo(f"   hum: {hum.fundamental:.2f} Hz, harmonics {numbers} subtracted{reduction}")
     for warning in report.warnings:
         say(f"warning: {display_path(source)}: {warning}")
 

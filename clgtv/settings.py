@@ -28,7 +28,7 @@ SPEECH_DETECTION_SETTINGS = ("auto", "off")
 
 @s.converter("expected auto, off, 50 or 60", textual=True)
 def hum_setting(value: Any) -> str:
-    """`auto` finds mains hum at 50 or 60 Hz; `50` or `60` looks only there and always notches; `off`."""
+    """`auto` finds mains hum at 50 or 60 Hz; `50` or `60` looks only there and always subtracts it; `off`."""
     text = str(value).strip().lower() if isinstance(value, (str, int)) and not isinstance(value, bool) else None
     if text not in HUM_SETTINGS:
         raise s.Invalid(f"expected auto, off, 50 or 60; got {s.describe(value)}")
@@ -70,7 +70,7 @@ class AudioSettings:
     hum: str = s.field(
         hum_setting,
         default="auto",
-        help="mains hum: auto finds it at 50 or 60 Hz and notches it out; 50 or 60 only there; off",
+        help="mains hum: auto finds it at 50 or 60 Hz and subtracts it; 50 or 60 only there; off",
     )
     speech_detection: str = s.field(
         speech_detection_setting,

@@ -4,7 +4,7 @@ measure   one streaming pass, high-passed: BS.1770 loudness, true peak, 100 ms s
           and the spectrum of the pauses, where mains hum is found (hum.py)
           and where people speak (speech.py's voice detector)
 plan      leveller + normalisation gain curve and silence trim, from the segment energies and the voices
-render    second streaming pass: high-pass, hum notches, gain curve, intro/outro, true-peak limiter,
+render    second streaming pass: high-pass, hum subtraction, gain curve, intro/outro, true-peak limiter,
           encode (render.py)
 verify    the encoded file measured by the same meter; if the codec pushed the true peak over
           the ceiling or loudness is off target, render again with the error corrected
@@ -31,7 +31,7 @@ from clgtv.audio.speech import SpeechDetector, SpeechFound, voiced
 from clgtv.errors import MediaError
 from clgtv.settings import AudioSettings
 
-ENGINE_VERSION = "6"
+ENGINE_VERSION = "7"
 SILENCE_LUFS = -70.0
 NEAR_SILENCE_LUFS = -50.0
 LEVEL_TOLERANCE_LU = 0.3
@@ -58,7 +58,7 @@ class MasterReport:
     renders: int
     warnings: tuple[str, ...] = field(default=())
     hum_setting: str = "auto"
-    hum: Hum | None = None  # found and notched, with its reduction measured
+    hum: Hum | None = None  # found and subtracted, with its reduction measured
     speech_setting: str = "auto"
     speech: SpeechFound | None = None  # what the voice detector found (None when it did not run)
 
@@ -203,10 +203,10 @@ def master(source: Path, out: Path, settings: AudioSettings, progress: Progress 
 
 def codec_loss(source: Path, settings: AudioSettings, plan: GainPlan, analysis: Analysis, out: Path) -> float:
     """Loudness the encoder takes away, measured on the loudest CALIBRATION_S of the programme; and,
-    where there are hum notches, what they take from the speech besides the hum.
+    where hum is subtracted, what that takes from the programme's loudness.
 
-    MP3's low-pass removes a few tenths of a LU of speech, and notches on a voice's own harmonics a
-    few more; knowing how much before the real render means one render lands on target, instead of two."""
+    MP3's low-pass removes a few tenths of a LU of speech, and the hum's own power goes with it; knowing
+    how much before the real render means one render lands on target, instead of two."""
     rate, channels = settings.sample_rate, settings.channels
     weighted = analysis.energy * 10 ** (plan.gain_db / 10)
     span = min(round(CALIBRATION_S / SEGMENT_S), len(weighted))
@@ -234,7 +234,7 @@ def _calibration(
     hum: Hum | None,
     then: Callable[[np.ndarray], None] | None = None,
 ) -> float:
-    """The loudness of `window` through the filters (with `hum`'s notches) and the gain plan; each
+    """The loudness of `window` through the filters (with `hum` subtracted) and the gain plan; each
     processed chunk goes on to `then`."""
     rate = settings.sample_rate
     meter = LoudnessMeter(rate, settings.channels)
