@@ -35,7 +35,9 @@ ENGINE_VERSION = "7"
 SILENCE_LUFS = -70.0
 NEAR_SILENCE_LUFS = -50.0
 LEVEL_TOLERANCE_LU = 0.3
-CODEC_HEADROOM_DB = 0.5
+CODEC_HEADROOM_DB = (
+    0.7  # MP3 overshoots claps by up to about 0.6 dB (bench/README.md); a second render costs as much as the first
+)
 MAX_RENDERS = 3
 CALIBRATION_S = 20.0
 MAX_CODEC_LOSS_LU = 1.5
