@@ -1,10 +1,12 @@
 """Mastering one recording for podcast release.
 
 measure   one streaming pass, high-passed: BS.1770 loudness, true peak, 100 ms segment energies,
-          and the spectrum of the pauses, where mains hum is found (hum.py)
-plan      leveller + normalisation gain curve and silence trim, from the segment energies
-render    second streaming pass: high-pass, hum notches, gain curve, intro/outro, true-peak limiter,
-          encode (render.py)
+          the spectrum of the pauses, where mains hum is found (hum.py), and the noise floor and
+          its spectrum (noise.py)
+plan      leveller + normalisation gain curve and silence trim, from the segment energies; the noise
+          gate's strength, from how far below the programme the plan leaves the pauses
+render    second streaming pass: high-pass, hum notches, noise gate, gain curve, intro/outro,
+          true-peak limiter, encode (render.py)
 verify    the encoded file measured by the same meter; if the codec pushed the true peak over
           the ceiling or loudness is off target, render again with the error corrected
           (at most MAX_RENDERS renders in all)
@@ -25,11 +27,12 @@ from clgtv.audio.clips import load_clip
 from clgtv.audio.hum import Hum, PauseSpectrum, find_hum
 from clgtv.audio.leveller import SEGMENT_S, GainPlan, plan_gain, segment_gains, speech_seconds
 from clgtv.audio.meter import WEIGHTS, Loudness, LoudnessMeter, k_weighting, measure
+from clgtv.audio.noise import Gate, Noise, NoiseFloor, NoiseMeter, pauses_below, strength_for, without_noise
 from clgtv.audio.render import Clips, Job, Progress, decoded, render
 from clgtv.errors import MediaError
 from clgtv.settings import AudioSettings
 
-ENGINE_VERSION = "5"
+ENGINE_VERSION = "6"
 SILENCE_LUFS = -70.0
 NEAR_SILENCE_LUFS = -50.0
 LEVEL_TOLERANCE_LU = 0.3
@@ -57,6 +60,7 @@ class MasterReport:
     warnings: tuple[str, ...] = field(default=())
     hum_setting: str = "auto"
     hum: Hum | None = None  # found and notched, with its reduction measured
+    noise: Noise | None = None  # the floor measured, the strength used and the reduction heard
 
     def as_dict(self) -> dict:
         return {
@@ -70,6 +74,7 @@ class MasterReport:
             "trimmed_s": [round(t, 2) for t in self.trimmed_s],
             "renders": self.renders,
             "hum": self.hum_dict(),
+            "noise": self.noise.as_dict() if self.noise else {"setting": "off"},
             "warnings": list(self.warnings),
         }
 
@@ -85,6 +90,7 @@ class Analysis:
     energy: np.ndarray
     frames: np.ndarray
     hum: Hum | None = None
+    noise: NoiseFloor | None = None
 
 
 def analyse(source: Path, settings: AudioSettings, progress: Progress | None = None) -> Analysis:
@@ -93,11 +99,14 @@ def analyse(source: Path, settings: AudioSettings, progress: Progress | None = N
     info = ffmpeg.probe(source)
     meter = LoudnessMeter(info.sample_rate, settings.channels)
     pauses = PauseSpectrum(info.sample_rate) if settings.hum != "off" else None
+    room = NoiseMeter(info.sample_rate) if settings.noise != "off" else None
     done = 0
     for chunk in decoded(source, settings, info.sample_rate, verify=info):
         meter.feed(chunk)
         if pauses:
             pauses.feed(chunk)
+        if room:
+            room.feed(chunk)
         done += len(chunk)
         _report(progress, "measuring", done / info.sample_rate, info.duration)
     hum = find_hum(pauses.finish(), settings.hum) if pauses else None
@@ -106,7 +115,7 @@ def analyse(source: Path, settings: AudioSettings, progress: Progress | None = N
         weights = sum(WEIGHTS.get(settings.channels, (1.0,) * settings.channels))
         steady = hum.weighted_power(k_weighting(info.sample_rate), info.sample_rate) * weights * frames
         energy = np.maximum(energy - steady, energy * HUM_LEFT)
-    analysis = Analysis(meter.result(), energy, frames, hum)
+    analysis = Analysis(meter.result(), energy, frames, hum, room.finish() if room else None)
     if len(broken := np.flatnonzero(~np.isfinite(analysis.energy))):  # a float WAV's garbage: LAME would choke
         at = ffmpeg.clock(broken[0] * SEGMENT_S)
         raise MediaError(
@@ -124,23 +133,20 @@ def master(source: Path, out: Path, settings: AudioSettings, progress: Progress 
     if not math.isfinite(before.integrated) or before.integrated < SILENCE_LUFS:
         raise MediaError(source, "is silent (no speech above -70 LUFS); check the recording")
     target = settings.loudness_target
-    plan = plan_gain(
-        analysis.energy,
-        analysis.frames,
-        target,
-        level=settings.leveller,
-        max_boost_db=settings.max_boost,
-        max_cut_db=settings.max_cut,
-        trim=settings.trim_silence,
-    )
+    measured = analysis.energy
+    plan = _plan(analysis.energy, analysis.frames, settings)
+    noise = _noise(analysis, settings, plan)
+    if noise.active:  # the plan is made for what the render leaves: the noise mostly gone
+        analysis = replace(analysis, energy=without_noise(analysis.energy, analysis.frames, noise.strength_db))
+        plan = _plan(analysis.energy, analysis.frames, settings)
     warnings = []
     near_silent = before.integrated < NEAR_SILENCE_LUFS or not np.isfinite(plan.speech_gate)
     if near_silent:
         warnings.append(f"near-silent recording ({before.integrated:.1f} LUFS): left at its own level, not amplified")
         plan = replace(plan, gain_db=np.zeros_like(plan.gain_db))
     else:
-        plan = replace(plan, gain_db=plan.gain_db + codec_loss(source, settings, plan, analysis, out))
-    if speech_seconds(analysis.energy, analysis.frames) < max(MIN_SPEECH_S, MIN_SPEECH_FRACTION * before.duration):
+        plan = replace(plan, gain_db=plan.gain_db + codec_loss(source, settings, plan, analysis, noise, out))
+    if speech_seconds(measured, analysis.frames) < max(MIN_SPEECH_S, MIN_SPEECH_FRACTION * before.duration):
         warnings.append(NO_SPEECH)
     clips = load_clips(settings)  # decoded once, whatever the number of renders
     headroom = CODEC_HEADROOM_DB
@@ -150,7 +156,7 @@ def master(source: Path, out: Path, settings: AudioSettings, progress: Progress 
         while True:
             renders += 1
             ceiling = settings.true_peak - headroom
-            job = Job(source, settings, plan, ceiling, clips, progress, analysis.hum)
+            job = Job(source, settings, plan, ceiling, clips, progress, analysis.hum, noise)
             rendered = render(job, tmp)
             after = rendered.heard if rendered.heard is not None else measure(tmp)
             peak_over = after.true_peak - settings.true_peak
@@ -180,12 +186,37 @@ def master(source: Path, out: Path, settings: AudioSettings, progress: Progress 
         tuple(warnings),
         settings.hum,
         rendered.hum,
+        rendered.noise,
     )
 
 
-def codec_loss(source: Path, settings: AudioSettings, plan: GainPlan, analysis: Analysis, out: Path) -> float:
+def _plan(energy: np.ndarray, frames: np.ndarray, settings: AudioSettings) -> GainPlan:
+    return plan_gain(
+        energy,
+        frames,
+        settings.loudness_target,
+        level=settings.leveller,
+        max_boost_db=settings.max_boost,
+        max_cut_db=settings.max_cut,
+        trim=settings.trim_silence,
+    )
+
+
+def _noise(analysis: Analysis, settings: AudioSettings, plan: GainPlan) -> Noise:
+    """What the gate is to do: the strength the setting asks for, `auto` judging by how far below the
+    programme the plan leaves the pauses."""
+    if settings.noise == "off" or analysis.noise is None:
+        return Noise(settings.noise, None, 0.0)
+    below = pauses_below(analysis.energy, analysis.frames, plan.gain_db, settings.loudness_target)
+    strength = strength_for(settings.noise, below)
+    return Noise(settings.noise, analysis.noise.level_db, strength, below, spectrum=analysis.noise)
+
+
+def codec_loss(
+    source: Path, settings: AudioSettings, plan: GainPlan, analysis: Analysis, noise: Noise, out: Path
+) -> float:
     """Loudness the encoder takes away, measured on the loudest CALIBRATION_S of the programme; and,
-    where there are hum notches, what they take from the speech besides the hum.
+    where there are hum notches or a noise gate, what they take from the speech besides the hum and noise.
 
     MP3's low-pass removes a few tenths of a LU of speech, and notches on a voice's own harmonics a
     few more; knowing how much before the real render means one render lands on target, instead of two."""
@@ -197,14 +228,15 @@ def codec_loss(source: Path, settings: AudioSettings, plan: GainPlan, analysis: 
     window = (first * SEGMENT_S, span * SEGMENT_S)
     sample = out.with_name(f".{out.name}.calibration")
     encoding = ffmpeg.Encoding(settings.format, settings.bitrate, rate, channels)
+    gate = Job(source, settings, plan, 0.0, (None, None), None, noise=noise).gate(rate)
     try:
         with ffmpeg.Encoder(sample, encoding) as encoder:
-            processed = _calibration(source, settings, plan, window, analysis.hum, encoder.write)
+            processed = _calibration(source, settings, plan, window, analysis.hum, gate, encoder.write)
         loss = processed - measure(sample).integrated
     finally:
         sample.unlink(missing_ok=True)
-    if analysis.hum:
-        loss += _calibration(source, settings, plan, window, None) - processed
+    if analysis.hum or gate:
+        loss += _calibration(source, settings, plan, window, None, None) - processed
     return float(np.clip(loss, -MAX_CODEC_LOSS_LU, MAX_CODEC_LOSS_LU)) if math.isfinite(loss) else 0.0
 
 
@@ -214,14 +246,15 @@ def _calibration(
     plan: GainPlan,
     window: tuple[float, float],
     hum: Hum | None,
+    gate: Gate | None,
     then: Callable[[np.ndarray], None] | None = None,
 ) -> float:
-    """The loudness of `window` through the filters (with `hum`'s notches) and the gain plan; each
-    processed chunk goes on to `then`."""
+    """The loudness of `window` through the filters (with `hum`'s notches and the noise `gate`) and the gain
+    plan; each processed chunk goes on to `then`."""
     rate = settings.sample_rate
     meter = LoudnessMeter(rate, settings.channels)
     position = round(window[0] * rate)
-    for chunk in decoded(source, settings, rate, hum, window=window):
+    for chunk in decoded(source, settings, rate, hum, gate, window=window):
         processed = chunk * segment_gains(plan, position, len(chunk), rate)[:, None]
         position += len(chunk)
         meter.feed(processed)
