@@ -19,6 +19,7 @@ from clgtv.audio.master import ENGINE_VERSION, master
 from clgtv.content import Content, Programme
 from clgtv.episodes import Episode
 from clgtv.errors import ClgtvError, ContentError, display_path
+from clgtv.files import replacing
 from clgtv.history import guid_problems
 from clgtv.layout import AUDIO_FORMATS, file_digest, social_image_name
 from clgtv.pool import map_threads
@@ -260,13 +261,9 @@ def _tagged(cache: Cache, processed: Path, tags: TagSet, version: int) -> Path:
     path = cache.root / "tagged" / f"{digest.hexdigest()[:32]}{processed.suffix}"
     if not path.is_file():
         path.parent.mkdir(parents=True, exist_ok=True)
-        partial = path.with_name(f".{path.stem}.partial{path.suffix}")  # tags go by the suffix
-        try:
+        with replacing(path, suffix=processed.suffix) as partial:  # tags go by the suffix
             shutil.copyfile(processed, partial)
             write_tags(partial, tags, version)
-            os.replace(partial, path)
-        finally:
-            partial.unlink(missing_ok=True)  # gone already when it became `path`
     return path
 
 

@@ -86,11 +86,12 @@ def check(root: Path) -> None:
     loaded = content.load(root)
     from clgtv import lint
     from clgtv.history import guid_problems
+    from clgtv.notifications import notify_warnings
     from clgtv.secrets import secret_warnings
 
     errors, warnings = lint.check_content(loaded)
     errors += guid_problems(loaded, _local_target(loaded))
-    warnings += secret_warnings(loaded.files())
+    warnings += secret_warnings(loaded.files()) + notify_warnings(loaded.site)
     for warning in warnings:
         say(f"warning: {warning}")
     if errors:

@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 from pathlib import Path
 
 from clgtv import schema as s
 from clgtv.errors import ClgtvError, display_path
 from clgtv.feed import podcast_guid
+from clgtv.files import replacing
 from clgtv.layout import feed_path
 from clgtv.settings import Show, Site
 
@@ -73,14 +73,7 @@ def _check(path: Path, before: bytes, after: bytes, guid: str) -> None:
 
 def _replace(path: Path, data: bytes) -> None:
     """Write `data` to `path` through a temporary file beside it, then rename it into place."""
-    fd, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".partial", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as file:
-            file.write(data)
-            file.flush()
-            os.fsync(file.fileno())
-        os.chmod(temporary, path.stat().st_mode & 0o777)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+    with replacing(path, mode=path.stat().st_mode) as partial, partial.open("wb") as file:
+        file.write(data)
+        file.flush()
+        os.fsync(file.fileno())

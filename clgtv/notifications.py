@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from urllib.parse import urlencode
 
 from clgtv.download import send
-from clgtv.errors import FetchError
+from clgtv.errors import FetchError, Problem
 from clgtv.settings import NotifySettings, Site
 from clgtv.storage.plan import LocalFile
 
@@ -128,6 +128,21 @@ class Announcer:
 def retried(exc: FetchError) -> bool:
     """Worth another attempt: no answer at all, an overloaded or failing server, or one that asks to wait."""
     return exc.status is None or exc.status >= 500 or exc.status in RETRIED
+
+
+def notify_warnings(site: Site, environ: dict[str, str] | os._Environ = os.environ) -> list[Problem]:
+    """For `check`: Podping turned on without a token it could send (publish would skip it)."""
+    problem = token_problem(environ.get(PODPING_TOKEN_ENV, "").strip()) if site.notify.podping else None
+    if problem is None:
+        return []
+    return [
+        Problem(
+            site.path,
+            site.line("notify.podping"),
+            "notify.podping",
+            f"${PODPING_TOKEN_ENV} {problem}; publish will not tell Podping",
+        )
+    ]
 
 
 def token_problem(token: str) -> str | None:

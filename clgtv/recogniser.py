@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from clgtv.errors import MediaError, ModelError
+from clgtv.files import replace_bytes
 
 if TYPE_CHECKING:
     import numpy as np
@@ -275,9 +276,7 @@ def folder_digest(folder: Path, cache: Path) -> str:
         whole.update(f"{path.name}\0{_sha256(path)}\0".encode())
     digest = whole.hexdigest()
     memo.parent.mkdir(parents=True, exist_ok=True)
-    partial = memo.with_suffix(f".{os.getpid()}.partial")
-    partial.write_text(json.dumps({"files": stats, "sha256": digest}))
-    os.replace(partial, memo)
+    replace_bytes(memo, json.dumps({"files": stats, "sha256": digest}).encode())
     return digest
 
 

@@ -9,17 +9,17 @@ from functools import partial
 from http import HTTPStatus
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import ClassVar
 
 from clgtv.cors import HEADERS, PREFLIGHT
-from clgtv.layout import MEDIA_TYPES
+from clgtv.layout import content_type
 
 RANGE = re.compile(r"bytes=(\d*)-(\d*)$")
-EXTRA_TYPES = {suffix: MEDIA_TYPES[suffix] for suffix in (".mp3", ".m4a", ".xml", ".vtt", ".srt", ".json")}
 
 
 class RangeHandler(SimpleHTTPRequestHandler):
-    extensions_map: ClassVar[dict[str, str]] = {**SimpleHTTPRequestHandler.extensions_map, **EXTRA_TYPES}
+    def guess_type(self, path) -> str:
+        """The type each file has in storage (`clgtv.layout.content_type`), so local and S3 agree."""
+        return content_type(Path(path).relative_to(self.directory).as_posix())
 
     def _hidden(self, path: Path) -> bool:
         """.clgtv/ (the lock names who publishes) and half-written files are never served."""

@@ -10,11 +10,12 @@ from __future__ import annotations
 import hashlib
 import io
 import json
-import os
 from pathlib import Path
 
 import PIL
 from PIL import Image, ImageDraw, ImageFont, ImageOps
+
+from clgtv.files import replacing
 
 VERSION = 1  # of the drawing: a change here makes every image again
 WIDTH, HEIGHT = 1200, 630
@@ -40,12 +41,8 @@ def social_image(cache_dir: Path, cover: bytes, title: str, show_title: str) -> 
     if path.is_file():
         return path
     cache_dir.mkdir(parents=True, exist_ok=True)
-    partial = path.with_name(f".{key}.partial.png")
-    try:
+    with replacing(path, suffix=".png") as partial:
         draw_image(cover, title, show_title).save(partial, "PNG", optimize=True)
-        os.replace(partial, path)
-    finally:
-        partial.unlink(missing_ok=True)
     return path
 
 

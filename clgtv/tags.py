@@ -19,6 +19,7 @@ from mutagen.mp4 import MP4, MP4Cover
 
 from clgtv.audio.ffmpeg import write_chapters
 from clgtv.errors import ClgtvError, TagError
+from clgtv.files import replacing
 
 
 @dataclass(frozen=True)
@@ -166,16 +167,11 @@ def _write_mp4(path: Path, tags: TagSet) -> None:
 
 def _write_mp4_chapters(path: Path, chapters: tuple[ChapterMark, ...]) -> None:
     """ffmpeg copies the file with the chapters added; the copy replaces it."""
-    chaptered = path.with_name(f".{path.name}.chapters.m4a")
-    try:
+    with _mutagen(path, "write chapters"), replacing(path, suffix=".m4a") as chaptered:
         try:
             write_chapters(path, chaptered, [(c.start, c.end, c.title) for c in chapters])
         except ClgtvError as exc:
             raise TagError(path, f"cannot write chapters ({exc})") from exc
-        with _mutagen(path, "write chapters"):
-            chaptered.replace(path)
-    finally:
-        chaptered.unlink(missing_ok=True)  # gone already when it replaced `path`
 
 
 def _atom(atom: str, value: object) -> object:

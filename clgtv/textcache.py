@@ -6,11 +6,12 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 from functools import cache
 from pathlib import Path
 
 import markdown_it
+
+from clgtv.files import replace_bytes
 
 _CODE = ("notes.py", "site.py", "transcripts.py", "feed.py", "search.py", "textcache.py")  # whose output is cached
 
@@ -56,9 +57,7 @@ class TextCache:
             return
         path = self.root / f"{name}.json"
         path.parent.mkdir(parents=True, exist_ok=True)
-        partial = path.with_name(f".{path.name}.{os.getpid()}.partial")
-        partial.write_text(json.dumps(value, ensure_ascii=False), encoding="utf-8")
-        os.replace(partial, path)
+        replace_bytes(path, json.dumps(value, ensure_ascii=False).encode("utf-8"))
 
 
 NO_CACHE = TextCache(None)

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -21,6 +20,7 @@ from pathlib import Path
 from clgtv import recogniser, spelling
 from clgtv.episodes import Episode, transcription_settings, transcription_source
 from clgtv.errors import ContentError, Problem, display_path
+from clgtv.files import replace_bytes
 from clgtv.pool import map_threads
 from clgtv.recogniser import Heard, Model, Recogniser, Word
 from clgtv.release import Transcript
@@ -338,12 +338,7 @@ def _store(result: Result, found: list[Cue], heard: Heard, model: Recogniser, el
 
 
 def _write(path: Path, text: str) -> None:
-    partial = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.partial")
-    try:
-        partial.write_text(text, encoding="utf-8")
-        os.replace(partial, path)
-    finally:
-        partial.unlink(missing_ok=True)
+    replace_bytes(path, text.encode("utf-8"))
 
 
 class _Meter:

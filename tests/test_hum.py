@@ -159,9 +159,10 @@ def test_hum_is_set_per_site_show_and_episode(project: Path, run) -> None:
     assert (content.site.audio.hum, programme.show.audio.hum) == ("60", "off")  # YAML's bare off is not false
     assert audio_settings(programme.show, programme.episodes[0]).hum == "50"
     show.write_text(show.read_text().replace("  hum: off\n", "  hum: 55\n"))
+    line = show.read_text().splitlines().index("  hum: 55") + 1
     result = run(project, "check")
     assert result.exit_code == 1
-    assert f"{show}:15: audio.hum: expected auto, off, 50 or 60; got '55'" in result.output
+    assert f"{show}:{line}: audio.hum: expected auto, off, 50 or 60; got '55'" in result.output
 
 
 def test_the_notches_follow_the_mains_as_it_wanders(speech, tmp_path: Path) -> None:

@@ -177,6 +177,20 @@ def test_a_bad_notify_setting_is_an_error_at_its_line(project: Path, run) -> Non
     assert "clgtv.yaml:7: notify.max_attempts: expected a whole number from 1 to 10, got 11" in result.output
 
 
+def test_check_warns_when_podping_is_on_without_a_token(project: Path, run, monkeypatch: pytest.MonkeyPatch) -> None:
+    configure(project, notify_yaml(podping="https://podping.cloud/"))
+    line = (project / "clgtv.yaml").read_text().splitlines().index("  podping: true") + 1
+    result = run(project, "check")
+    assert result.exit_code == 0, result.output  # a warning: the publish itself still succeeds
+    where = f"clgtv.yaml:{line}: notify.podping: ${notifications.PODPING_TOKEN_ENV} is not set"
+    assert f"warning: {project / where}" in result.output
+    monkeypatch.setenv(notifications.PODPING_TOKEN_ENV, "two words")
+    assert "holds spaces or control characters" in run(project, "check").output
+    assert "two words" not in run(project, "check").output
+    monkeypatch.setenv(notifications.PODPING_TOKEN_ENV, TOKEN)
+    assert "notify.podping" not in run(project, "check").output
+
+
 # --- the pings -----------------------------------------------------------------------------------
 
 

@@ -17,6 +17,7 @@ from mutagen.mp3 import MP3
 
 from clgtv import content
 from clgtv.build import build
+from clgtv.layout import content_type
 from clgtv.server import make_server
 
 BASE = "http://localhost:8000/"
@@ -178,10 +179,17 @@ def test_serve_answers_head_and_range(published: Path) -> None:
         beyond = connection.getresponse()
         beyond.read()
         assert beyond.status == 416
-        connection.request("GET", "/clgdottv-podcast/feed.xml")
-        feed = connection.getresponse()
-        assert feed.status == 200 and feed.getheader("Content-Type") == "application/rss+xml"
-        feed.read()
+        public = published / "public"
+        for file in sorted(p for p in public.rglob("*") if p.is_file() and ".clgtv" not in p.parts):
+            key = file.relative_to(public).as_posix()
+            connection.request("HEAD", "/" + key)
+            answer = connection.getresponse()
+            answer.read()
+            assert (answer.status, answer.getheader("Content-Type")) == (200, content_type(key)), key  # as S3 sends it
+        connection.request("GET", "/sitemap.xml")
+        sitemap = connection.getresponse()
+        assert sitemap.getheader("Content-Type") == "application/xml; charset=utf-8"  # not a feed
+        sitemap.read()
         for hidden in ("/.clgtv/manifest.json", "/.clgtv/", "/%2Eclgtv/manifest.json"):
             connection.request("GET", hidden)
             refused = connection.getresponse()

@@ -405,7 +405,8 @@ def test_a_running_publish_refreshes_its_lock(target, monkeypatch: pytest.Monkey
         with clock:
             return next(ticks)
 
-    with locked(target, print, now=now) as mine:
+    watched = TakenOverBeforeTheHeartbeat(target)
+    with locked(watched, print, now=now) as mine:
         first = Lock.parse(target.read(LOCK_KEY))
         deadline = time.monotonic() + 10
         while Lock.parse(target.read(LOCK_KEY)).refreshed == first.refreshed and time.monotonic() < deadline:
@@ -414,10 +415,32 @@ def test_a_running_publish_refreshes_its_lock(target, monkeypatch: pytest.Monkey
         assert later.token == mine.token and later.refreshed > first.refreshed
         assert later.created == first.created == mine.created
         theirs = foreign_lock(NOW, NOW + dt.timedelta(days=1))
-        target.write(LOCK_KEY, theirs)  # taken over, as if this publish had stalled
+        watched.take_over(theirs)  # as if this publish had stalled: just before its heartbeat next looks
         time.sleep(0.3)
         assert target.read(LOCK_KEY) == theirs  # never refreshed over another's
     assert target.read(LOCK_KEY) == theirs  # and never released
+
+
+class TakenOverBeforeTheHeartbeat:
+    """A target whose lock another publish takes over just before the heartbeat next reads it: taken over at
+    any other moment, a heartbeat already between its read and its write would race the test."""
+
+    def __init__(self, target) -> None:
+        self.target, self.theirs, self.taken = target, None, threading.Event()
+
+    def __getattr__(self, name: str):
+        return getattr(self.target, name)
+
+    def take_over(self, theirs: bytes) -> None:
+        self.theirs = theirs
+        assert self.taken.wait(10)
+
+    def read(self, key: str) -> bytes | None:
+        if self.theirs is not None and key == LOCK_KEY and threading.current_thread().name == sync.HEARTBEAT:
+            self.target.write(LOCK_KEY, self.theirs)
+            self.theirs = None
+            self.taken.set()
+        return self.target.read(key)
 
 
 def test_the_heartbeat_stops_when_the_publish_ends(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

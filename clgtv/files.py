@@ -1,0 +1,32 @@
+"""Files replaced whole: a writer fills a hidden file beside the destination, which becomes it in one
+rename, so a reader (or a build interrupted half-way) never sees half a file."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+
+@contextlib.contextmanager
+def replacing(path: Path, suffix: str = "", mode: int | None = None) -> Iterator[Path]:
+    """A hidden file beside `path` for the block to fill; renamed over `path` when the block ends, removed
+    if it fails. Named for this process and thread, so workers writing the same entry never share one.
+    `suffix` ends the name, for tools that go by it; `mode` sets its permissions before the rename."""
+    partial = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.partial{suffix}")
+    try:
+        yield partial
+        if mode is not None:
+            os.chmod(partial, mode & 0o7777)
+        os.replace(partial, path)
+    finally:
+        with contextlib.suppress(OSError):  # gone already when it became `path`; or the disk is read-only
+            partial.unlink(missing_ok=True)
+
+
+def replace_bytes(path: Path, data: bytes, mode: int | None = None) -> None:
+    """`path` replaced by `data` in one rename."""
+    with replacing(path, mode=mode) as partial:
+        partial.write_bytes(data)
