@@ -207,9 +207,13 @@ def _noise(analysis: Analysis, settings: AudioSettings, plan: GainPlan) -> Noise
     programme the plan leaves the pauses."""
     if settings.noise == "off" or analysis.noise is None:
         return Noise(settings.noise, None, 0.0)
-    below = pauses_below(analysis.energy, analysis.frames, plan.gain_db, settings.loudness_target)
+    below = pauses_below(analysis.energy, analysis.frames, plan, settings.loudness_target)
     strength = strength_for(settings.noise, below)
-    return Noise(settings.noise, analysis.noise.level_db, strength, below, spectrum=analysis.noise)
+    spectrum = analysis.noise
+    if hum := analysis.hum:  # the notches take the hum out before the gate: it is not the noise to compare with
+        lines = [(h.number * hum.fundamental, 10 ** (h.level_db / 10)) for h in hum.harmonics]
+        spectrum = spectrum.without_lines(lines)
+    return Noise(settings.noise, analysis.noise.level_db, strength, below, spectrum=spectrum)
 
 
 def codec_loss(

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from clgtv.audio.leveller import GainPlan
 from clgtv.audio.meter import lufs
 from clgtv.settings import NOISE_MAX_DB
 
@@ -31,10 +32,15 @@ SILENCE_DB = -120.0  # frames quieter than this are digital silence, not room no
 LEVEL_BINS = (-120.0, 20.0, 0.5)  # the histogram of frame levels, in dB: low, high, step
 OPEN_DB = 9.0  # a bin this far above the noise passes untouched
 CLOSED_DB = 3.0  # a bin no more than this above it takes the whole strength
-RELEASE = 0.85  # per hop: how slowly a bin's level falls back (about 70 ms), so that words' tails are kept
+RELEASE = 0.92  # per hop: how slowly a bin's level falls back (about 140 ms), so that words' tails are kept
 PAUSES_BELOW_DB = 35.0  # `auto` aims the pauses this far below the programme
 MIN_AUTO_DB = 2.0  # `auto`: less than this to take off, and nothing is done
-PAUSE_DB = 3.0  # pauses: 100 ms segments within this of the quietest tenth's level; the render's frames likewise
+PAUSE_DB = 3.0  # pauses: the 100 ms segments within this of the quietest tenth's level
+HEARD_DB = 1.0  # the render's pauses: frames no more than this over the noise's power, before the gate
+LINE_BINS = 4  # a steady line's power taken from this many bins either side of it (the window's main lobe and more)
+LINE_LEFT = (
+    0.01  # and at least this much of each bin's power left (a line 30 dB over the noise is known to a tenth of a dB)
+)
 NOISE_LEFT = 0.01  # a segment that seems to hold nothing but noise keeps this much of its energy
 
 
@@ -45,6 +51,21 @@ class NoiseFloor:
     level_db: float  # dBFS (mean square of the mono mix), the quietest tenth's
     frequencies: np.ndarray  # Hz
     density: np.ndarray  # power per Hz at each frequency, for any window and rate
+
+    def without_lines(self, lines: list[tuple[float, float]]) -> NoiseFloor:
+        """This spectrum less steady sines (frequency in Hz, mean square) that the render takes out before
+        the gate, as the hum's notches do: what the gate is to compare with."""
+        length = round(2 * (len(self.frequencies) - 1))
+        rate = self.frequencies[-1] * 2
+        window = _window(length).astype(np.float64)
+        times = np.arange(length) / rate
+        density = self.density.copy()
+        for frequency, power in lines:
+            near = np.flatnonzero(np.abs(self.frequencies - frequency) <= LINE_BINS * rate / length)
+            offsets = self.frequencies[near] - frequency
+            response = np.abs(np.exp(-2j * math.pi * np.outer(offsets, times)) @ window) ** 2
+            density[near] -= power / 2 * response / (float(np.sum(window**2)) * rate)
+        return NoiseFloor(self.level_db, self.frequencies, np.maximum(density, self.density * LINE_LEFT))
 
     def expected(self, frequencies: np.ndarray, window: np.ndarray, sample_rate: int) -> np.ndarray:
         """The noise's mean power in each bin of a transform with `window` at `sample_rate`."""
@@ -142,10 +163,14 @@ class NoiseMeter:
         return NoiseFloor(low + step * floor, frequencies, density)
 
 
-def pauses_below(energy: np.ndarray, frames: np.ndarray, gain_db: np.ndarray, target: float) -> float:
-    """How far below `target` (the programme's loudness) the pauses will be with the gain plan `gain_db`:
-    the 100 ms segments (K-weighted `energy`) within PAUSE_DB of the quietest tenth, with their gains."""
-    quiet = _quiet(energy, frames)
+def pauses_below(energy: np.ndarray, frames: np.ndarray, plan: GainPlan, target: float) -> float:
+    """How far below `target` (the programme's loudness) the pauses will be with the gain `plan`: the
+    100 ms segments (K-weighted `energy`) within PAUSE_DB of the quietest tenth, with their gains, in the
+    part of the recording the plan keeps (the silence trim aside)."""
+    kept = np.zeros(len(energy), dtype=bool)
+    kept[plan.first : plan.stop] = True
+    gain_db = plan.gain_db
+    quiet = _quiet(energy, frames) & kept
     if not quiet.any():
         return math.inf
     raised = np.sum(energy[quiet] * 10 ** (gain_db[quiet] / 10)) / np.sum(frames[quiet])
@@ -205,7 +230,7 @@ class Gate:
         self._skip = self._hop  # output samples that are that silence
         self._level = np.zeros(len(frequencies), dtype=np.float32)
         self._fed = self._emitted = 0
-        self._pause = float(np.sum(self._noise)) * 10 ** (PAUSE_DB / 10)  # a frame's power, at most, in a pause
+        self._pause = float(np.sum(noise)) * 10 ** (HEARD_DB / 10)  # a frame's power, at most, in a pause
         self._pauses = np.zeros(2)  # the pauses' power before and after the gate
 
     def __call__(self, chunk: np.ndarray) -> np.ndarray:
@@ -249,7 +274,7 @@ class Gate:
         return (self._deepest ** (1.0 - opened)).astype(np.float32)
 
     def _hear(self, power: np.ndarray, gains: np.ndarray) -> None:
-        """The frames that are pauses (no more than PAUSE_DB over the noise), their power before and after."""
+        """The frames that are pauses (no more than HEARD_DB over the noise), their power before and after."""
         total = power.sum(axis=1)
         quiet = (total <= self._pause) & (total > 0)
         if quiet.any():
