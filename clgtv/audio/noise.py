@@ -37,6 +37,7 @@ PAUSES_BELOW_DB = 35.0  # `auto` aims the pauses this far below the programme
 MIN_AUTO_DB = 2.0  # `auto`: less than this to take off, and nothing is done
 PAUSE_DB = 3.0  # pauses: the 100 ms segments within this of the quietest tenth's level
 HEARD_DB = 1.0  # the render's pauses: frames no more than this over the noise's power, before the gate
+SETTLE_S = 0.3  # and after this long of them
 LINE_BINS = 4  # a steady line's power taken from this many bins either side of it (the window's main lobe and more)
 LINE_LEFT = (
     0.01  # and at least this much of each bin's power left (a line 30 dB over the noise is known to a tenth of a dB)
@@ -232,6 +233,8 @@ class Gate:
         self._fed = self._emitted = 0
         self._pause = float(np.sum(noise)) * 10 ** (HEARD_DB / 10)  # a frame's power, at most, in a pause
         self._pauses = np.zeros(2)  # the pauses' power before and after the gate
+        self._settle = round(SETTLE_S * sample_rate / self._hop)  # frames
+        self._quiet_run = 0  # quiet frames just before this chunk's
 
     def __call__(self, chunk: np.ndarray) -> np.ndarray:
         self._fed += len(chunk)
@@ -274,9 +277,14 @@ class Gate:
         return (self._deepest ** (1.0 - opened)).astype(np.float32)
 
     def _hear(self, power: np.ndarray, gains: np.ndarray) -> None:
-        """The frames that are pauses (no more than HEARD_DB over the noise), their power before and after."""
+        """The frames that are pauses (no more than HEARD_DB over the noise, for SETTLE_S already: a word's
+        tail, held open by the release, has gone), their power before and after."""
         total = power.sum(axis=1)
+        index = np.arange(len(total))
         quiet = (total <= self._pause) & (total > 0)
+        last_loud = np.maximum.accumulate(np.where(quiet, -1 - self._quiet_run, index))
+        self._quiet_run = len(total) - 1 - int(last_loud[-1])
+        quiet &= index - last_loud > self._settle
         if quiet.any():
             self._pauses += (float(total[quiet].sum()), float((power[quiet] * gains[quiet] ** 2).sum()))
 
