@@ -152,3 +152,23 @@ def test_the_master_command_takes_noise(tmp_path: Path, speech, run) -> None:
     result = run(tmp_path, "master", "--noise", "loud", str(source), str(tmp_path / "out.mp3"))
     assert result.exit_code == 1
     assert "--noise: expected auto, off, or a strength in dB from 0 to 24; got 'loud'" in result.output
+
+
+def test_hum_notched_before_the_gate_is_not_counted_as_noise() -> None:
+    """The noise's spectrum less the hum's lines: the gate compares with the noise the notches leave."""
+    t = np.arange(RATE * 10) / RATE
+    room = np.random.default_rng(5).standard_normal(len(t)) * 10 ** (-60 / 20)
+    line = 10 ** (-45 / 20) * np.sin(2 * math.pi * 100.03 * t)
+    measured = []
+    for audio in (room, room + line):
+        meter = NoiseMeter(RATE)
+        meter.feed(audio[:, None].astype(np.float32))
+        measured.append(meter.finish())
+    alone, with_line = measured
+    cleaned = with_line.without_lines([(100.03, 10 ** (-45 / 10) / 2)])
+    near = np.abs(alone.frequencies - 100.03) < 100
+    far = np.abs(alone.frequencies - 100.03) > 400
+    assert np.all(10 * np.log10(with_line.density[near] / alone.density[near]) > 10)  # the line stands out
+    # and is gone, to what a level known within a few tenths of a dB allows (its power 35 dB over the noise)
+    assert 10 * math.log10(with_line.density[near].sum() / cleaned.density[near].sum()) >= 15
+    assert np.array_equal(cleaned.density[far], with_line.density[far])
