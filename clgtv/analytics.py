@@ -38,6 +38,7 @@ def prefix_of(published: str, base_url: str, configured: str | None) -> str | No
     scheme, _, rest = published.partition("://")
     if rest == bare and scheme in ("http", "https"):
         return DIRECT
-    if published.endswith(bare) and published.startswith("https://") and len(published) > len("https://" + bare):
-        return published[: -len(bare)]
+    prefix = published[: -len(bare)] if published.endswith(bare) else ""
+    if prefix.startswith("https://") and prefix.endswith("/") and len(prefix) > len("https://"):
+        return prefix
     return None  # the site moved too (a new base_url): what was the prefix and what the old address is not known

@@ -299,8 +299,13 @@ def redirects(root: Path, old_base_url: str, old_target: str, apply_: bool) -> N
             apply_move(move, old)
     done = "" if apply_ else "would "
     where = "redirects and " if isinstance(old, S3Target) else ""
+    redirected = (
+        f"{len(move.redirects)} addresses {done}redirect"
+        if where or not apply_
+        else f"{len(move.redirects)} addresses to redirect where {old} is served (the plan above)"
+    )
     say(
-        f"{len(move.redirects)} addresses {done}redirect, {len(move.feeds)} old feeds {done}get itunes:new-feed-url, "
+        f"{redirected}, {len(move.feeds)} old feeds {done}get itunes:new-feed-url, "
         f"{len(move.unmatched)} files have no counterpart and stay as they are"
         + (f"; {where}feeds written to {old}" if apply_ else "; --apply writes them")
     )

@@ -104,7 +104,7 @@ def _episode_files(folder: Path, site: Site, problems: list[Problem]) -> list[Pa
 
 
 def _duplicates(programmes: list[Programme]) -> list[Problem]:
-    problems = []
+    problems = _programme_guid_clashes(programmes)
     guids: dict[str, Episode] = {}
     for programme in programmes:
         numbers: dict[tuple[int | None, int], Episode] = {}
@@ -124,6 +124,25 @@ def _duplicates(programmes: list[Programme]) -> list[Problem]:
                 label = f"season {episode.season} episode" if episode.season else "episode"
                 problems.append(_clash(episode, "episode", f"{label} {episode.number} is already used by", first))
             numbers.setdefault(key, episode)
+    return problems
+
+
+def _programme_guid_clashes(programmes: list[Programme]) -> list[Problem]:
+    """A programme's podcast:guid is its own: a show.yaml copied to start another keeps the first's."""
+    sharing: dict[str, list[Show]] = {}
+    for programme in programmes:
+        if programme.show.guid is not None:
+            sharing.setdefault(programme.show.guid.lower(), []).append(programme.show)
+    problems = []
+    for shows in (shows for shows in sharing.values() if len(shows) > 1):
+        for show in shows:
+            others = ", ".join(display_path(other.path) for other in shows if other is not show)
+            message = (
+                f"'{show.guid}' is also the podcast:guid of {others}; apps and directories would take them for "
+                f"one podcast. If this programme is the new one, remove this line and run "
+                f"`clgtv guid {show.slug} --write`"
+            )
+            problems.append(Problem(show.path, show.line("guid"), "guid", message))
     return problems
 
 

@@ -25,19 +25,20 @@ from clgtv.settings import OP3, Show, Site
 
 PODCAST_NS = "https://podcastindex.org/namespace/1.0"
 # a feed from the target is data: no entities expanded, nothing fetched, no size limit lifted
-_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False)
+_SAFE = {"resolve_entities": False, "no_network": True, "load_dtd": False, "huge_tree": False}
+_PARSERS = {keep: etree.XMLParser(**_SAFE, strip_cdata=not keep) for keep in (False, True)}
 
 
 class Readable(Protocol):
     def read(self, key: str) -> bytes | None: ...
 
 
-def parse_feed(feed: bytes | None) -> etree._Element | None:
+def parse_feed(feed: bytes | None, keep_cdata: bool = False) -> etree._Element | None:
     """A published feed's root element, or None when there is none or it is not XML."""
     if not feed:
         return None
     try:
-        return etree.fromstring(feed, _PARSER)
+        return etree.fromstring(feed, _PARSERS[keep_cdata])
     except etree.XMLSyntaxError:
         return None
 
@@ -94,6 +95,8 @@ def _programme_problem(site: Site, show: Show, published: str | None) -> list[Pr
             "missing; a programme's podcast:guid is written once and kept for life, even when base_url moves. "
             f"Add this line (or run `clgtv guid {show.slug} --write`): {line}"
         )
+        if published is None:  # derived from today's address: wrong if the programme went out from another
+            message += "; if it was published before from another base_url or target, write that feed's guid instead"
         return [Problem(show.path, show.line("guid"), "guid", message)]
     if published is not None and published != show.guid:
         message = (

@@ -17,7 +17,7 @@ import email.utils
 import re
 import uuid
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from lxml import etree
@@ -35,6 +35,7 @@ from clgtv.feed import (
     feed_media_url,
     render_feed,
 )
+from clgtv.identity import suggested_guid
 from clgtv.layout import CHAPTERS_TYPE, TRANSCRIPT_TYPES
 from clgtv.licenses import is_slug, license_message
 from clgtv.release import Edition, assemble
@@ -422,8 +423,10 @@ def check_content(content: Content) -> tuple[list[Problem], list[Problem]]:
     errors: list[Problem] = []
     warnings: list[Problem] = []
     for programme in content.programmes:
-        if programme.show.guid is None:  # clgtv.history.guid_problems gives the line to add
-            continue
+        if programme.show.guid is None:  # clgtv.history.guid_problems gives the line to add; lint on
+            programme = replace(
+                programme, show=replace(programme.show, guid=suggested_guid(content.site, programme.show))
+            )
         edition = assemble(content.site, programme, programme.due(FAR_FUTURE))
         images = {edition.site.url(path): source for path, source in edition.images().items()}
         for release in edition.releases:

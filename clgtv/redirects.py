@@ -129,7 +129,7 @@ def _check_old_feed(where: str, feed: bytes, url: str, guid: str | None) -> None
 
 def new_feed_url_added(feed: bytes, new_url: str) -> bytes:
     """The feed with one `itunes:new-feed-url` naming `new_url` (replacing any), before its first item."""
-    root = parse_feed(feed)
+    root = parse_feed(feed, keep_cdata=True)  # the notes stay as they were written, byte for byte
     if root is None or (channel := root.find("channel")) is None:
         raise ValueError("not an RSS feed")
     for old in channel.findall(f"{{{ITUNES_NS}}}new-feed-url"):

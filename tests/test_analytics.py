@@ -148,6 +148,8 @@ def test_turning_the_prefix_on_off_or_to_another_service_is_warned(run, project:
     assert warnings("--dry-run") == [change("direct addresses", "OP3")]
     assert warnings() == [change("direct addresses", "OP3")]
     assert warnings() == []
+    set_site(project, "https://op3.dev/e/")  # OP3's address as its site gives it is OP3, its guid added
+    assert warnings() == []
     set_site(project, PODTRAC)
     assert warnings() == [change("OP3", PODTRAC)]
     set_show(project, "none")
@@ -163,6 +165,7 @@ def test_the_prefix_of_a_published_address() -> None:
     assert prefix_of(direct, direct, OP3) == DIRECT
     assert prefix_of("http://podcasts.test/site/", direct, None) == DIRECT
     assert prefix_of(direct, "https://elsewhere.test/", None) is None  # moved: not to be told
+    assert prefix_of("https://www.podcasts.test/site/", direct, None) is None  # a new host name, not a prefix
     assert (
         enclosure_url("http://podcasts.test/a.mp3", OP3, GUID)
         == f"https://op3.dev/e,pg={GUID}/http://podcasts.test/a.mp3"

@@ -8,6 +8,7 @@ from __future__ import annotations
 import hashlib
 import io
 import re
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -93,12 +94,42 @@ def test_a_programme_without_a_guid_is_told_the_exact_line_to_add(run, project: 
     derived = podcast_guid(OLD + "test-show/feed.xml")
     message = (
         f"{SHOW}:1: guid: missing; a programme's podcast:guid is written once and kept for life, even when "
-        f'base_url moves. Add this line (or run `clgtv guid test-show --write`): guid: "{derived}"'
+        f'base_url moves. Add this line (or run `clgtv guid test-show --write`): guid: "{derived}"; if it was '
+        "published before from another base_url or target, write that feed's guid instead"
     )
     for command in ("check", "build", "publish"):
         result = run(project, command)
         assert result.exit_code == 1 and problems(result) == [message], command
     assert not (project / "public").exists() and not (project / "build/site").exists()
+
+
+def test_check_still_lists_the_other_problems_of_a_programme_without_a_guid(run, project: Path) -> None:
+    without_guid(project)
+    (project / "episodes/test-show/bad.vtt").write_bytes(b"WEBVTT\n\n00:00.000 --> 00:01.000\n\xff\xfe\n")
+    episode = project / "episodes/test-show/2026-10-01-test.md"
+    episode.write_text(episode.read_text().replace("guid:", "transcript: bad.vtt\nguid:"))
+    result = run(project, "check")
+    assert result.exit_code == 1
+    assert sorted(line.split(": ")[1] for line in problems(result)) == ["guid", "transcript"]  # all at once
+
+
+def test_two_programmes_never_share_a_guid(run, project: Path) -> None:
+    """A show.yaml copied to start another programme keeps the first one's guid: refused at its line."""
+    shutil.copytree(project / "episodes/test-show", project / "episodes/copy-show")
+    episode = project / "episodes/copy-show/2026-10-01-test.md"
+    episode.write_text(episode_text(guid="3f0c6a1e-8d2b-4c7a-9e5f-1b2c3d4e5f60"))
+    result = run(project, "check")
+    assert result.exit_code == 1
+    line = (project / SHOW).read_text().splitlines().index(GUID_LINE.rstrip("\n")) + 1
+    assert sorted(problems(result)) == [
+        f"episodes/{new}/show.yaml:{line}: guid: '{GUID}' is also the podcast:guid of episodes/{old}/show.yaml; "
+        "apps and directories would take them for one podcast. If this programme is the new one, remove this "
+        f"line and run `clgtv guid {new} --write`"
+        for new, old in (("copy-show", "test-show"), ("test-show", "copy-show"))
+    ]
+    (project / "episodes/copy-show/show.yaml").write_text((project / SHOW).read_text().replace(GUID_LINE, ""))
+    assert run(project, "guid", "copy-show", "--write").exit_code == 0
+    assert run(project, "check").exit_code == 0  # its own guid now, derived from its own feed's address
 
 
 def test_the_build_itself_refuses_a_programme_without_a_guid(project: Path) -> None:
@@ -248,6 +279,10 @@ def test_clgtv_redirects_apply_gives_each_old_feed_the_new_feed_url(run, moved: 
     assert guids(feed) == published == guids(feed_of(moved / "new"))
     after = snapshot(old)
     assert {k for k in after if after[k] != before.get(k)} == {"test-show/feed.xml"}  # a folder cannot redirect
+    assert "addresses to redirect where old is served (the plan above)" in result.stderr
+    added = [line for line in feed.splitlines() if line not in before["test-show/feed.xml"].splitlines()]
+    assert len(added) == 1 and b"new-feed-url" in added[0]  # every other line as it was, CDATA notes included
+    assert b"<![CDATA[" in feed
     assert run(moved, "redirects", OLD, "--target", "old", "--apply").exit_code == 0  # again: one tag, not two
     assert len(etree.fromstring(feed_of(old)).xpath("channel/itunes:new-feed-url", namespaces=NS)) == 1
 

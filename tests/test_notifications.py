@@ -22,7 +22,9 @@ from s3server import free_port
 from test_feed import preview
 
 from clgtv import notifications
+from clgtv.errors import StorageError
 from clgtv.feed import ATOM_NS, PODCAST_NS, render_feed
+from clgtv.storage import DirectoryTarget
 
 TOKEN = "Blahblah^^podping-token-7f3a9c"  # must reach the service as the header, and never be printed
 BASE = "http://podcasts.test/"
@@ -104,8 +106,12 @@ def notify_yaml(*hubs: str, podping: str | None = None, attempts: int = 3) -> st
 
 
 def add_second_show(root: Path) -> None:
-    """other-show: a copy of test-show with its own guid, so a publish has two feeds."""
+    """other-show: a copy of test-show with its own guids, so a publish has two feeds."""
     shutil.copytree(root / "episodes/test-show", root / "episodes/other-show")
+    show = root / "episodes/other-show/show.yaml"
+    show.write_text(
+        show.read_text().replace("5b14f763-7719-5b9d-b37a-35231f9d2e1d", "a7c3e1d2-4b5f-4e6a-8c9d-0e1f2a3b4c5d")
+    )
     episode = root / "episodes/other-show/2026-10-01-test.md"
     episode.write_text(episode_text(guid="0c1d8f7e-2b3a-4c5d-9e8f-7a6b5c4d3e21"))
 
@@ -227,6 +233,28 @@ def test_each_changed_feed_is_announced_once_and_an_unchanged_one_never(
     assert services.pinged("/hub") == [BASE + "test-show/feed.xml"]
     assert services.pinged("/podping") == [BASE + "test-show/feed.xml"]
     assert TOKEN not in changed.output
+
+
+def test_a_publish_cut_off_in_the_feeds_stage_tells_of_the_feeds_that_went_up(
+    two_shows: Path, run, services: Services, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The rerun finds the feed that went up unchanged: told of it then, or never."""
+    configure(two_shows, notify_yaml(services.url + "/hub"))
+    put = DirectoryTarget.put
+
+    def full_at_the_second_feed(self, local, progress) -> None:
+        if local.key == FEEDS[1]:
+            raise StorageError(f"{self}/{local.key}: cannot write (No space left on device)")
+        put(self, local, progress)
+
+    monkeypatch.setattr(DirectoryTarget, "workers", 1)  # the feeds go up in order: the first, then the failure
+    monkeypatch.setattr(DirectoryTarget, "put", full_at_the_second_feed)
+    cut = run(two_shows, "publish")
+    assert cut.exit_code == 1 and "No space left on device" in cut.output
+    assert services.pinged("/hub") == [BASE + FEEDS[0]]
+    monkeypatch.setattr(DirectoryTarget, "put", put)
+    publish(run, two_shows)
+    assert services.pinged("/hub") == [BASE + FEEDS[0], BASE + FEEDS[1]]  # each once
 
 
 def test_a_dry_run_sends_nothing_and_says_what_it_would_send(

@@ -113,13 +113,20 @@ def carry_out(
     after_feeds: AfterFeeds = lambda _: None,
 ) -> None:
     """Media and side files, then pages, then feeds; each stage completes before the next starts.
-    `after_feeds` hears of the feeds uploaded (notifications). Deletions (--prune) come after the feeds no
-    longer point at them; the manifest is written last. `confirm(what)` raises if the lock is no longer
-    ours, before anything is deleted or recorded."""
-    for name, files in zip(STAGES, plan.stages, strict=True):
+    `after_feeds` hears of the feeds uploaded (notifications), also of those that went up before a failure
+    stopped the stage: a rerun finds them unchanged and would never tell of them. Deletions (--prune) come
+    after the feeds no longer point at them; the manifest is written last. `confirm(what)` raises if the
+    lock is no longer ours, before anything is deleted or recorded."""
+    *first, (name, feeds) = zip(STAGES, plan.stages, strict=True)
+    for stage, files in first:
         if files:
-            _transfer(name, files, target, progress)
-    after_feeds(plan.stages[-1])
+            _transfer(stage, files, target, progress)
+    up: list[LocalFile] = []
+    try:
+        if feeds:
+            _transfer(name, feeds, target, progress, up)
+    finally:
+        after_feeds(tuple(local for local in feeds if local in up))  # in the plan's order
     if plan.deletions:
         confirm("deleting anything")
         target.delete(plan.deletions)
@@ -128,14 +135,19 @@ def carry_out(
         target.write(MANIFEST_KEY, manifest_bytes(plan.manifest))
 
 
-def _transfer(name: str, files: tuple[LocalFile, ...], target: Target, progress: Progress) -> None:
+def _transfer(
+    name: str, files: tuple[LocalFile, ...], target: Target, progress: Progress, up: list[LocalFile] | None = None
+) -> None:
+    """Upload `files` at once; `up` collects each one that is wholly up."""
     progress.start(name, files)
     with ThreadPoolExecutor(max_workers=target.workers) as pool:
-        futures = [pool.submit(target.put, local, progress.add) for local in files]
+        futures = {pool.submit(target.put, local, progress.add): local for local in files}
         try:
             for future in as_completed(futures):
                 future.result()
                 progress.file_done()
+                if up is not None:
+                    up.append(futures[future])
         except BaseException:
             for future in futures:
                 future.cancel()
