@@ -172,3 +172,16 @@ def test_hum_notched_before_the_gate_is_not_counted_as_noise() -> None:
     # and is gone, to what a level known within a few tenths of a dB allows (its power 35 dB over the noise)
     assert 10 * math.log10(with_line.density[near].sum() / cleaned.density[near].sum()) >= 15
     assert np.array_equal(cleaned.density[far], with_line.density[far])
+
+
+def test_the_gate_hears_stereo_noise_as_it_was_measured() -> None:
+    """Room noise that differs between the channels (two mics) is measured on their mix, and judged so."""
+    noise = (np.random.default_rng(9).standard_normal((RATE * 6, 2)) * 10 ** (-50 / 20)).astype(np.float32)
+    meter = NoiseMeter(RATE)
+    meter.feed(noise)
+    floor = meter.finish()
+    assert floor is not None
+    gate = Gate(floor, 12.0, RATE, 2)
+    out = np.concatenate([gate(noise[: RATE * 3]), gate(noise[RATE * 3 :]), gate.flush()])
+    assert 10 * math.log10(np.mean(noise.astype(np.float64) ** 2) / np.mean(out.astype(np.float64) ** 2)) >= 9.0
+    assert gate.reduction_db is not None and gate.reduction_db >= 9.0

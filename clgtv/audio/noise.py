@@ -7,7 +7,8 @@ near it. The render takes the audio through a short-time Fourier transform (FRAM
 overlapping, square-root Hann windows in and out, so that with no gain the output is the input); in
 each bin, where the power (smoothed over neighbouring bins and, releasing, over time) stands less than
 OPEN_DB above the noise's, the gain falls, down to `strength` dB below unity where it is no higher
-than the noise. Every channel takes the same gains, so the stereo image stays. The strength is the
+than the noise. The power is the channels' mix's, as the noise was measured; every channel takes the
+same gains, so the stereo image stays. The strength is the
 most it takes off: the noise is turned down by that much, never gated to silence, which is what
 keeps the artefacts (the "musical" tones of noise left in isolated bins, "underwater" speech) under
 the noise that remains. The render measures the pauses before and after: the reduction reported is
@@ -257,7 +258,8 @@ class Gate:
         strides = (samples.strides[0], self._hop * samples.strides[1], samples.strides[1])
         frames = np.lib.stride_tricks.as_strided(samples, (self._channels, count, self._length), strides)
         spectra = np.fft.rfft(frames * self._window, axis=-1)
-        power = np.mean(spectra.real**2 + spectra.imag**2, axis=0)
+        mono = spectra.mean(axis=0)  # what the noise was measured on: the channels' mix
+        power = mono.real**2 + mono.imag**2
         gains = self.gains(power)
         self._hear(power, gains)
         spectra *= gains
