@@ -15,12 +15,13 @@ truth says what is there:
   pauses     the pauses' loudness (K-weighted, the settled middle of each), LU below the programme
   spread     the loudest speaker's loudness minus the quietest's (BS.1770 gating over their turns), LU
   applause   the applause's loudness relative to the host's, LU
+  sting      the music sting's loudness relative to the host's, and to all the speech's, LU
   STOI       intelligibility against the clean reference (pystoi, 0 to 1)
 
 Targets (issue 15): hum at least 20 dB lower when present and untouched when absent; spread at most 2 LU;
 pauses at least 35 dB below the programme when the room allows it; applause no louder relative to the
-host than it came in; STOI not lower than the input's. A new stage adds its row to RUNS and, if it needs
-one, its column to COLUMNS.
+host than it came in; the sting where it came in relative to the host; STOI not lower than the input's.
+A new stage adds its row to RUNS and, if it needs one, its column to COLUMNS.
 """
 
 from __future__ import annotations
@@ -225,12 +226,15 @@ COLUMNS: dict[str, Column] = {
     "pauses LU below programme": pauses_below,
     "speaker spread LU": lambda m: float(np.ptp([m.loudness("speech", name) for name in SPEAKERS])),
     "applause vs host LU": lambda m: m.loudness("applause") - m.loudness("speech", "host"),
+    "sting vs host LU": lambda m: m.loudness("sting") - m.loudness("speech", "host"),
+    "sting vs speech LU": lambda m: m.loudness("sting") - m.loudness("speech"),
 }
 
 # the rows: clgtv's options for each (the input itself is the first row of each recording)
 RUNS: dict[str, list[str]] = {
     "clgtv, hum off": ["--hum", "off"],
     "clgtv, noise off": ["--noise", "off"],
+    "clgtv, speech detection off": ["--speech-detection", "off"],
     "clgtv": [],
 }
 

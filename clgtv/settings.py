@@ -23,11 +23,12 @@ SITE_FILE = "clgtv.yaml"
 SHOW_FILE = "show.yaml"
 BASE_URL_ENV = "CLGTV_BASE_URL"
 HUM_SETTINGS = ("auto", "off", "50", "60")
+SPEECH_DETECTION_SETTINGS = ("auto", "off")
 
 
 @s.converter("expected auto, off, 50 or 60", textual=True)
 def hum_setting(value: Any) -> str:
-    """`auto` finds mains hum at 50 or 60 Hz; `50` or `60` looks only there and always notches; `off`."""
+    """`auto` finds mains hum at 50 or 60 Hz; `50` or `60` looks only there and always subtracts it; `off`."""
     text = str(value).strip().lower() if isinstance(value, (str, int)) and not isinstance(value, bool) else None
     if text not in HUM_SETTINGS:
         raise s.Invalid(f"expected auto, off, 50 or 60; got {s.describe(value)}")
@@ -53,6 +54,18 @@ def noise_setting(value: Any) -> str:
 noise_setting.choices = ("auto", "off", "DB")  # type: ignore[attr-defined]
 
 
+@s.converter("expected auto or off", textual=True)
+def speech_detection_setting(value: Any) -> str:
+    """`auto` levels only what the voice detector calls speech; `off` levels all sound over the noise floor."""
+    text = str(value).strip().lower() if isinstance(value, str) else None
+    if text not in SPEECH_DETECTION_SETTINGS:
+        raise s.Invalid(f"expected auto or off; got {s.describe(value)}")
+    return text
+
+
+speech_detection_setting.choices = SPEECH_DETECTION_SETTINGS  # type: ignore[attr-defined]
+
+
 @dataclass(frozen=True)
 class AudioSettings:
     """How a recording is processed; site defaults < show.yaml < the episode's `processing`."""
@@ -73,7 +86,12 @@ class AudioSettings:
     hum: str = s.field(
         hum_setting,
         default="auto",
-        help="mains hum: auto finds it at 50 or 60 Hz and notches it out; 50 or 60 only there; off",
+        help="mains hum: auto finds it at 50 or 60 Hz and subtracts it; 50 or 60 only there; off",
+    )
+    speech_detection: str = s.field(
+        speech_detection_setting,
+        default="auto",
+        help="auto: a voice detector keeps applause, music and pauses out of the levelling; off: all sound is",
     )
     noise: str = s.field(
         noise_setting,

@@ -44,6 +44,7 @@ def test_all_design_commands_exist() -> None:
         (["--bitrate", "1_28"], "error: --bitrate: expected one of: 64, 96, 112, 128, 160, 192, 256, 320; got '1_28'"),
         (["--highpass", "1:10"], "error: --highpass: expected a number between 0 and 200, got '1:10'"),
         (["--hum", "55"], "error: --hum: expected auto, off, 50 or 60; got '55'"),
+        (["--speech-detection", "on"], "error: --speech-detection: expected auto or off; got 'on'"),
         (
             ["--sample-rate", "0b1010110001000100"],
             "error: --sample-rate: expected one of: 22050, 32000, 44100, 48000; got '0b1010110001000100'",
@@ -101,6 +102,7 @@ def test_master_help_shows_the_declared_defaults() -> None:
         ),
         (["--hum", "60"], {"hum": "60"}),
         (["--hum", "off"], {"hum": "off"}),
+        (["--speech-detection", "off"], {"speech_detection": "off"}),
     ],
 )
 def test_master_reads_plain_decimal_numbers(options: list[str], expected: dict[str, object]) -> None:

@@ -1,4 +1,4 @@
-"""Mains hum: found in the measuring pass, taken out in the render by narrow notches at its measured frequency.
+"""Mains hum: found in the measuring pass, and in the render each harmonic's sinusoid fitted and subtracted.
 
 Hum is a steady line at 50 or 60 Hz and its harmonics, heard in the pauses; speech covers it, and
 its own harmonics wander. So the pauses alone are listened to: each 100 ms segment within QUIET_DB
@@ -8,12 +8,13 @@ segments, and their power is summed into one spectrum of the pauses. In that spe
 of hum is a peak far above its neighbours; its frequency is read between bins, and the fundamental
 from all of them. The mains frequency wanders by hundredths of a hertz over minutes, so the bins
 around the harmonics are also kept for every TRACK_S, and the fundamental is measured again in each:
-the notches follow it through the render, and can be narrow. The render measures the same spectrum
-after the notches: the reduction reported is heard, not computed from the filter.
+the render follows it (Canceller, below). The render measures the same spectrum once the hum is
+subtracted: the reduction reported is heard, not computed.
 """
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -24,7 +25,9 @@ MAINS_HZ = (50, 60)
 SEARCH_HZ = 0.5  # how far the mains may stray from its nominal frequency (grids hold it within 1 %)
 MAX_HARMONICS = 10
 MAX_HUM_HZ = 1000.0
-NOTCH_Q = 50.0  # 1 Hz wide at 50 Hz, each harmonic's as wide in proportion: chosen by bench/restoration.py
+FOLLOW_S = 6.0  # the fundamental's fit is averaged over this either side, harmonic k's over FOLLOW_S / k
+EVIDENCE = 1.0  # quiet segments' worth (weighted by nearness) needed near by to subtract a harmonic in full
+RETUNE_HZ = 0.002  # the basis is moved once the mains has moved this much (a drift the fit follows)
 TRACK_S = 20.0  # the fundamental is measured again over each stretch this long
 TRACK_HZ = 0.2  # how far from its mean it is looked for there (each harmonic: that many times its number)
 TRACK_DB = 10.0  # a stretch's peak this far below the whole recording's line: the hum is not heard there
@@ -34,7 +37,7 @@ DECIMATED_HZ = 6000  # at least: harmonics up to MAX_HUM_HZ, and little of the s
 WINDOW_S = 10.0
 SEGMENT_S = 0.1
 QUIET_DB = 6.0
-SETTLE_S = 0.3  # a pause counts from this long after its start: speech's tail, and the notches' ringing, die away
+SETTLE_S = 0.3  # a pause counts from this long after its start: speech's tail dies away
 WARMUP_S = 60.0  # the floor is known well enough after this much: windows before it wait for it
 EDGE_S = 0.02  # the quiet mask's edges are ramped, so that its own spectrum stays narrow
 LEVEL_BINS = (-200.0, 20.0, 0.5)  # the histogram of segment levels, in dB: low, high, step
@@ -46,7 +49,7 @@ class Harmonic:
     number: int
     frequency: float  # Hz, as measured
     strength_db: float  # above the neighbouring spectrum, in the pauses
-    level_db: float  # dBFS in the pauses, before the notches
+    level_db: float  # dBFS in the pauses, before it is subtracted
     reduction_db: float | None = None  # measured in the render
 
     def as_dict(self) -> dict:
@@ -63,7 +66,7 @@ class Harmonic:
 @dataclass(frozen=True)
 class Hum:
     fundamental: float  # Hz, over the whole recording
-    harmonics: tuple[Harmonic, ...]  # those notched
+    harmonics: tuple[Harmonic, ...]  # those subtracted
     track: tuple[tuple[float, float], ...] = ()  # (seconds, fundamental in Hz) through the recording
 
     def at(self, seconds: float) -> float:
@@ -73,12 +76,15 @@ class Hum:
         times, frequencies = zip(*self.track, strict=True)
         return float(np.interp(seconds, times, frequencies))
 
-    def sos(self, sample_rate: int, fundamental: float) -> np.ndarray:
-        """One notch per harmonic, each at a multiple of `fundamental`."""
-        return np.concatenate([notch(h.number * fundamental, NOTCH_Q, sample_rate) for h in self.harmonics])
+    def along(self, seconds: np.ndarray) -> np.ndarray:
+        """The fundamental at many moments."""
+        if not self.track:
+            return np.full(len(seconds), self.fundamental)
+        times, frequencies = zip(*self.track, strict=True)
+        return np.interp(seconds, times, frequencies)
 
     def measured(self, after: PauseSpectrum) -> Hum:
-        """These harmonics with their reduction: their level in `after`, the pauses past the notches."""
+        """These harmonics with their reduction: their level in `after`, the pauses once subtracted."""
         harmonics = []
         for harmonic in self.harmonics:
             level = after.level_db(harmonic.number * self.fundamental)
@@ -98,7 +104,7 @@ class Hum:
 
     @property
     def power(self) -> float:
-        """Of all the harmonics together, mean square, before the notches."""
+        """Of all the harmonics together, mean square, before they are subtracted."""
         return sum(10 ** (h.level_db / 10) for h in self.harmonics)
 
     @property
@@ -125,14 +131,6 @@ class Hum:
             "reduction_db": None if reduction is None else round(reduction, 1),
             "harmonics": [h.as_dict() for h in self.harmonics],
         }
-
-
-def notch(frequency: float, q: float, sample_rate: int) -> np.ndarray:
-    """A second-order notch (the audio EQ cookbook's) as one section: -3 dB at frequency / q apart."""
-    w0 = 2 * math.pi * frequency / sample_rate
-    alpha = math.sin(w0) / (2 * q)
-    a0 = 1 + alpha
-    return np.array([[1 / a0, -2 * math.cos(w0) / a0, 1 / a0, 1.0, -2 * math.cos(w0) / a0, (1 - alpha) / a0]])
 
 
 class PauseSpectrum:
@@ -318,7 +316,7 @@ def _height_between_bins(density: np.ndarray, peak: int) -> float:
 
 def find_hum(pauses: PauseSpectrum, setting: str) -> Hum | None:
     """The hum in `pauses`: at 50 or 60 Hz (`auto`), or at the mains frequency given; None if there is none
-    (or `off`). A forced frequency is notched even where its hum is faint."""
+    (or `off`). A forced frequency is subtracted even where its hum is faint."""
     if setting == "off":
         return None
     forced = setting != "auto"
@@ -359,3 +357,152 @@ def _harmonics(pauses: PauseSpectrum, fundamental: float, numbers: Sequence[int]
         frequency, strength = pauses.strength_db(k * fundamental)
         harmonics.append(Harmonic(k, frequency, strength, pauses.level_db(k * fundamental)))
     return tuple(harmonics)
+
+
+class Canceller:
+    """Subtracts `hum` from float32 (frames, channels) chunks, each harmonic's sinusoid fitted in the pauses.
+
+    The hum is steady and speech is not: so each harmonic's amplitude and phase are measured in every
+    SEGMENT_S, against the mains' phase as the track has it, and averaged over the quiet segments near
+    by (a segment counts less the louder it is than the quietest tenth heard so far: with the square of
+    its power). The track is a few thousandths of a hertz off at times, and the phase drifts by that
+    times the harmonic's number: harmonic k is averaged over FOLLOW_S / k either side. Where too little
+    is quiet near by to know the phase (deep inside a long turn), less is subtracted: the hum under the
+    speech is left rather than doubled. The voices' own harmonics, crossing the hum's, are left whole.
+    The output lags the input by the averaging's reach; `finish` gives the rest."""
+
+    def __init__(self, hum: Hum, sample_rate: int, channels: int, seconds: float = 0.0):
+        self._hum, self._rate, self._channels = hum, sample_rate, channels
+        self._size = max(round(SEGMENT_S * sample_rate), 1)
+        self._numbers = np.array([h.number for h in hum.harmonics], dtype=np.float64)
+        self._reach = [max(round(FOLLOW_S / k / SEGMENT_S), 1) for k in self._numbers]
+        # the largest plausible amplitude of each harmonic: twice what the pauses held in the measuring pass
+        self._largest = 2 * np.sqrt(2 * 10 ** (np.array([h.level_db for h in hum.harmonics]) / 10))
+        self._seconds = seconds  # where the first frame not yet measured is, in the recording
+        self._tuned = hum.at(seconds)
+        self._cycles = 0.0  # the fundamental's phase there, in cycles (from an arbitrary start)
+        self._audio = np.zeros((0, channels), dtype=np.float32)  # from the first frame not yet given out
+        self._measured = 0  # segments of _audio measured
+        # per segment kept, from `_behind` before the first one not yet given out: each harmonic's phasor
+        # per channel, its level (dB), the fundamental's phase at its start (cycles), its basis's frequency
+        self._phasors = np.zeros((0, channels, len(self._numbers)), dtype=np.complex128)
+        self._levels, self._phases, self._tunings = np.zeros(0), np.zeros(0), np.zeros(0)
+        self._behind = 0
+        low, high, step = LEVEL_BINS
+        self._histogram = np.zeros(round((high - low) / step) + 1, dtype=np.int64)
+        self._bases: dict[float, tuple[np.ndarray, np.ndarray]] = {}
+
+    def feed(self, chunk: np.ndarray) -> np.ndarray:
+        self._audio = np.concatenate([self._audio, chunk]) if len(self._audio) else chunk
+        self._measure(len(self._audio) // self._size)
+        return self._emit(len(self._phases) - self._behind - max(self._reach) - 1)
+
+    def finish(self) -> np.ndarray:
+        self._measure(-(-len(self._audio) // self._size))  # the part-segment too, counted as loud
+        return self._emit(len(self._phases) - self._behind)
+
+    def _basis(self, frequency: float) -> tuple[np.ndarray, np.ndarray]:
+        """(segment, 2 harmonics): cos then sin of each harmonic at `frequency` from phase 0; and the same
+        ramped from 0 towards 1 over the segment."""
+        if frequency not in self._bases:
+            kept = {*self._tunings.tolist(), self._tuned}
+            self._bases = {f: bases for f, bases in self._bases.items() if f in kept}
+            angle = 2 * math.pi * frequency / self._rate * np.outer(np.arange(self._size), self._numbers)
+            basis = np.concatenate([np.cos(angle), np.sin(angle)], axis=1)
+            ramp = np.arange(self._size)[:, None] / self._size
+            self._bases[frequency] = (basis.astype(np.float32), (basis * ramp).astype(np.float32))
+        return self._bases[frequency]
+
+    def _measure(self, whole: int) -> None:
+        """Each harmonic's phasor and the level of _audio's segments from _measured to `whole`."""
+        count = whole - self._measured
+        if count <= 0:
+            return
+        tunings, phases = np.empty(count), np.empty(count)
+        middles = self._seconds + (np.arange(count) + 0.5) * SEGMENT_S
+        for index, frequency in enumerate(self._hum.along(middles)):
+            if abs(frequency - self._tuned) > RETUNE_HZ:
+                self._tuned = float(frequency)
+            tunings[index], phases[index] = self._tuned, self._cycles
+            self._cycles = (self._cycles + self._tuned * SEGMENT_S) % 1.0
+        self._seconds += count * SEGMENT_S
+        frames = self._audio[self._measured * self._size : whole * self._size]
+        if len(frames) < count * self._size:  # the last part-segment: silence after it
+            frames = np.concatenate([frames, np.zeros((count * self._size - len(frames), self._channels), np.float32)])
+        segments = frames.reshape(count, self._size, self._channels)
+        power = np.einsum("ijk,ijk->i", segments, segments, dtype=np.float64) / (self._size * self._channels)
+        levels = 10 * np.log10(np.maximum(power, 1e-20))
+        if whole * self._size > len(self._audio):  # a part-segment tells nothing of the hum
+            levels[-1] = LEVEL_BINS[1]
+        low, high, step = LEVEL_BINS
+        bins = np.clip(((np.nan_to_num(levels, nan=high) - low) / step).astype(int), 0, len(self._histogram) - 1)
+        self._histogram += np.bincount(bins, minlength=len(self._histogram))
+        projected = np.empty((count, self._channels, 2 * len(self._numbers)), dtype=np.float32)
+        for first, stop in _runs(tunings):
+            # batched products: far quicker here than one product of the segments stacked
+            basis = self._basis(tunings[first])[0]
+            np.matmul(segments[first:stop].transpose(0, 2, 1), basis, out=projected[first:stop])
+        harmonics = len(self._numbers)
+        turn = np.exp(-2j * math.pi * np.outer(phases, self._numbers))[:, None, :]
+        phasors = (projected[:, :, :harmonics] - 1j * projected[:, :, harmonics:]) * (2 / self._size) * turn
+        self._measured = whole
+        self._phasors = np.concatenate([self._phasors, phasors])
+        self._levels = np.concatenate([self._levels, levels])
+        self._phases = np.concatenate([self._phases, phases])
+        self._tunings = np.concatenate([self._tunings, tunings])
+
+    def _emit(self, count: int) -> np.ndarray:
+        """The next `count` segments given out, the hum taken out of them."""
+        if count <= 0:
+            return self._audio[:0]
+        counts = np.cumsum(self._histogram)
+        floor = LEVEL_BINS[0] + LEVEL_BINS[2] * float(np.searchsorted(counts, counts[-1] * 0.1))
+        quiet = 10 ** (-np.maximum(self._levels - floor, 0.0) / 5)  # 1 at the floor; the square of the power over it
+        first, stop = self._behind, self._behind + count
+        taken = self._taken(quiet, first, min(stop + 1, len(self._phases)))
+        if len(taken) < count + 1:
+            taken = np.concatenate([taken, taken[-1:]])
+        turn = np.exp(2j * math.pi * np.outer(self._phases[first:stop], self._numbers))[:, None, :]
+        start, moving = taken[:-1] * turn, (taken[1:] - taken[:-1]) * turn
+        hum = np.empty((count, self._size, self._channels), dtype=np.float32)
+        for low, high in _runs(self._tunings[first:stop]):
+            basis, ramped = self._basis(self._tunings[first + low])
+            hum[low:high] = _synthesis(start[low:high], basis)
+            hum[low:high] += _synthesis(moving[low:high], ramped)
+        frames = min(count * self._size, len(self._audio))
+        out = self._audio[:frames] - hum.reshape(-1, self._channels)[:frames]
+        self._audio = self._audio[frames:]
+        self._measured -= count
+        drop = max(stop - max(self._reach) - 1, 0)
+        self._phasors, self._levels = self._phasors[drop:], self._levels[drop:]
+        self._phases, self._tunings = self._phases[drop:], self._tunings[drop:]
+        self._behind = stop - drop
+        return out
+
+    def _taken(self, quiet: np.ndarray, first: int, stop: int) -> np.ndarray:
+        """(segments first .. stop, channels, harmonics): the phasor subtracted at each one's start."""
+        taken = np.zeros((stop - first, self._channels, len(self._numbers)), dtype=np.complex128)
+        for h, reach in enumerate(self._reach):
+            kernel = 1 - np.abs(np.arange(-reach, reach + 1)) / (reach + 1)
+            low, high = max(first - reach, 0), min(stop + reach, len(quiet))
+            centred = slice(first - low + reach, stop - low + reach)  # of the full convolution: each segment's own
+            weights = np.convolve(quiet[low:high], kernel)[centred]
+            heard = quiet[low:high, None] * self._phasors[low:high, :, h]
+            sums = np.stack([np.convolve(heard[:, c], kernel)[centred] for c in range(self._channels)], axis=1)
+            mean = sums / np.maximum(weights, 1e-30)[:, None]
+            mean *= np.minimum(1.0, self._largest[h] / np.maximum(np.abs(mean), 1e-30))
+            taken[:, :, h] = mean * np.minimum(weights / EVIDENCE, 1.0)[:, None]
+        return taken
+
+
+def _synthesis(phasors: np.ndarray, basis: np.ndarray) -> np.ndarray:
+    """(segments, frames, channels) of the sinusoids with (segments, channels, harmonics) `phasors` on `basis`:
+    Re(c e^{i theta}) = re cos - im sin."""
+    rows = np.concatenate([phasors.real, -phasors.imag], axis=2).astype(np.float32)
+    return np.matmul(basis, rows.transpose(0, 2, 1))
+
+
+def _runs(values: np.ndarray) -> list[tuple[int, int]]:
+    """[first, stop) of each run of equal values."""
+    edges = [0, *(np.flatnonzero(values[1:] != values[:-1]) + 1).tolist(), len(values)]
+    return list(itertools.pairwise(edges))

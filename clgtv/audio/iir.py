@@ -28,13 +28,6 @@ class Biquads:
         self._state = np.zeros((channels, 2 * len(sos)))
         self._matrices: dict[int, Matrices] = {}
 
-    def retune(self, sos: np.ndarray) -> None:
-        """New coefficients for as many sections, the state kept: a filter that moves (a notch following
-        the mains) without a click."""
-        assert len(sos) * 2 == self._state.shape[1]
-        self._system = _state_space(np.asarray(sos, dtype=np.float64))
-        self._matrices = {}
-
     def __call__(self, chunk: np.ndarray) -> np.ndarray:
         frames, channels = chunk.shape
         out = np.empty((frames, channels), dtype=np.float32)

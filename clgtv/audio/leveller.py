@@ -6,6 +6,10 @@ of speech is, and a smooth gain curve that brings quiet speakers up and loud one
 Pauses never get more gain than plain normalisation would give them, so room noise is not
 pumped up between sentences. Because the plan is made from energies, its effect on the
 integrated loudness can be predicted exactly, and one render usually lands on target.
+
+Given a voice detector's mask (speech.py), only voices are levelled: applause, music and pauses
+long enough to matter keep the gain of the programme's loudest voices at most, so they stay where
+they were relative to them, and are never raised relative to any voice.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ from functools import cached_property
 import numpy as np
 
 from clgtv.audio.meter import integrated_loudness, lufs
+from clgtv.audio.speech import SpeechFound
 
 SEGMENT_S = 0.1
 SPEECH_WINDOW_S = 3.0  # how much speech sets the local level
@@ -25,6 +30,8 @@ SPEECH_OVER_NOISE_DB = 10.0
 SPEECH_FOUND_OVER_NOISE_DB = 6.0  # steady noise stays within about 1 dB of its floor, speech goes 25 dB over
 SPEECH_UNDER_PROGRAMME_DB = 35.0
 TRIM_MARGIN_S = 0.5
+HOLD_PERCENTILE = 10  # what is not speech gets at most the gain of the loudest tenth of the speech
+HOLD_RAMP_S = 0.3  # how long the gain takes to settle into a stretch that is not speech, and out of it
 
 
 @dataclass(frozen=True)
@@ -33,6 +40,7 @@ class GainPlan:
     first: int  # first segment kept (silence trim)
     stop: int  # one past the last segment kept
     speech_gate: float  # LUFS above which a moment counts as speech
+    speech: SpeechFound | None = None  # what the voice detector found, when there was one
 
     @cached_property
     def linear_gain(self) -> np.ndarray:
@@ -52,20 +60,32 @@ def plan_gain(
     max_boost_db: float = 20.0,
     max_cut_db: float = 10.0,
     trim: bool = True,
+    voice: np.ndarray | None = None,
 ) -> GainPlan:
-    """Per-segment gain: levelling (optional), then one normalising offset to hit the target."""
+    """Per-segment gain: levelling (optional), then one normalising offset to hit the target.
+
+    `voice`, a detector's verdict per segment, narrows what is levelled as speech to voices; without it,
+    everything over the gate is."""
     power = energy / np.maximum(frames, 1)
     momentary = lufs(_centred_mean(power, 4))
     gate = _speech_gate(momentary, integrated_loudness(energy, frames))
     speech = momentary > gate
+    talk = speech if voice is None else speech & voice
     relative = np.zeros(len(power))
-    if level and speech.any():
-        relative = _levelling_gain(power, speech, max_boost_db, max_cut_db)
+    if level and talk.any():
+        relative = _levelling_gain(power, talk, max_boost_db, max_cut_db)
+    found = None
+    if voice is not None:
+        hold = min(float(np.percentile(relative[talk], HOLD_PERCENTILE)), 0.0) if talk.any() else 0.0
+        relative = _held(relative, ~voice, hold)
+        found = SpeechFound(
+            float(np.count_nonzero(voice)) * SEGMENT_S, float(np.count_nonzero(~voice)) * SEGMENT_S, hold
+        )
     first, stop = _trim_bounds(speech) if trim and speech.any() else (0, len(power))
     kept = slice(first, stop)
     predicted = integrated_loudness(energy[kept] * 10 ** (relative[kept] / 10), frames[kept])
     offset = target_lufs - predicted if np.isfinite(predicted) else 0.0
-    return GainPlan(relative + offset, first, stop, gate)
+    return GainPlan(relative + offset, first, stop, gate, found)
 
 
 def speech_seconds(energy: np.ndarray, frames: np.ndarray) -> float:
@@ -100,6 +120,21 @@ def _levelling_gain(power: np.ndarray, speech: np.ndarray, max_boost: float, max
     gain = _fill_gaps(np.where(speech_count > 0, gain, np.nan))
     gain = np.where(speech_count > 0, gain, np.minimum(gain, 0.0))  # long pauses: no boost
     return _centred_mean(gain, round(SMOOTHING_S / SEGMENT_S))
+
+
+def _held(gain: np.ndarray, other: np.ndarray, hold: float) -> np.ndarray:
+    """`gain` with each stretch of `other` (not speech) brought down to at most `hold`, over HOLD_RAMP_S
+    ramps that lie inside the stretch: the speech either side keeps its own gain. A stretch that opens
+    or closes the recording (a sting, the last applause) is held to its very edge."""
+    ramp = round(HOLD_RAMP_S / SEGMENT_S)
+    edges = np.diff(np.concatenate([[0], other.astype(np.int8), [0]]))
+    weight = np.zeros(len(gain))
+    for start, stop in zip(np.flatnonzero(edges == 1), np.flatnonzero(edges == -1), strict=True):
+        inside = np.arange(stop - start)
+        into = inside + 1 if start > 0 else ramp  # no ramp at the recording's ends: no speech there to keep
+        out_of = stop - start - inside if stop < len(gain) else ramp
+        weight[start:stop] = np.minimum(np.minimum(into, out_of), ramp) / ramp
+    return gain + weight * (np.minimum(gain, hold) - gain)
 
 
 def _fill_gaps(values: np.ndarray) -> np.ndarray:

@@ -1,11 +1,11 @@
 """Mastering one recording for podcast release.
 
 measure   one streaming pass, high-passed: BS.1770 loudness, true peak, 100 ms segment energies,
-          the spectrum of the pauses, where mains hum is found (hum.py), and the noise floor and
-          its spectrum (noise.py)
-plan      leveller + normalisation gain curve and silence trim, from the segment energies; the noise
-          gate's strength, from how far below the programme the plan leaves the pauses
-render    second streaming pass: high-pass, hum notches, noise gate, gain curve, intro/outro,
+          the spectrum of the pauses, where mains hum is found (hum.py), where people speak
+          (speech.py's voice detector), and the noise floor and its spectrum (noise.py)
+plan      leveller + normalisation gain curve and silence trim, from the segment energies and the voices;
+          the noise gate's strength, from how far below the programme the plan leaves the pauses
+render    second streaming pass: high-pass, hum subtraction, noise gate, gain curve, intro/outro,
           true-peak limiter, encode (render.py)
 verify    the encoded file measured by the same meter; if the codec pushed the true peak over
           the ceiling or loudness is off target, render again with the error corrected
@@ -29,10 +29,11 @@ from clgtv.audio.leveller import SEGMENT_S, GainPlan, plan_gain, segment_gains, 
 from clgtv.audio.meter import WEIGHTS, Loudness, LoudnessMeter, k_weighting, measure
 from clgtv.audio.noise import Gate, Noise, NoiseFloor, NoiseMeter, pauses_below, strength_for, without_noise
 from clgtv.audio.render import Clips, Job, Progress, decoded, render
+from clgtv.audio.speech import SpeechDetector, SpeechFound, voiced
 from clgtv.errors import MediaError
 from clgtv.settings import AudioSettings
 
-ENGINE_VERSION = "6"
+ENGINE_VERSION = "8"
 SILENCE_LUFS = -70.0
 NEAR_SILENCE_LUFS = -50.0
 LEVEL_TOLERANCE_LU = 0.3
@@ -59,7 +60,9 @@ class MasterReport:
     renders: int
     warnings: tuple[str, ...] = field(default=())
     hum_setting: str = "auto"
-    hum: Hum | None = None  # found and notched, with its reduction measured
+    hum: Hum | None = None  # found and subtracted, with its reduction measured
+    speech_setting: str = "auto"
+    speech: SpeechFound | None = None  # what the voice detector found (None when it did not run)
     noise: Noise | None = None  # the floor measured, the strength used and the reduction heard
 
     def as_dict(self) -> dict:
@@ -74,6 +77,7 @@ class MasterReport:
             "trimmed_s": [round(t, 2) for t in self.trimmed_s],
             "renders": self.renders,
             "hum": self.hum_dict(),
+            "speech": {"setting": self.speech_setting, **(self.speech.as_dict() if self.speech else {})},
             "noise": self.noise.as_dict() if self.noise else {"setting": "off"},
             "warnings": list(self.warnings),
         }
@@ -90,6 +94,7 @@ class Analysis:
     energy: np.ndarray
     frames: np.ndarray
     hum: Hum | None = None
+    speech: np.ndarray | None = None  # the probability of speech in each segment, when it was detected
     noise: NoiseFloor | None = None
 
 
@@ -99,23 +104,32 @@ def analyse(source: Path, settings: AudioSettings, progress: Progress | None = N
     info = ffmpeg.probe(source)
     meter = LoudnessMeter(info.sample_rate, settings.channels)
     pauses = PauseSpectrum(info.sample_rate) if settings.hum != "off" else None
+    detector = SpeechDetector(info.sample_rate) if settings.speech_detection != "off" and settings.leveller else None
     room = NoiseMeter(info.sample_rate) if settings.noise != "off" else None
     done = 0
-    for chunk in decoded(source, settings, info.sample_rate, verify=info):
-        meter.feed(chunk)
-        if pauses:
-            pauses.feed(chunk)
-        if room:
-            room.feed(chunk)
-        done += len(chunk)
-        _report(progress, "measuring", done / info.sample_rate, info.duration)
+    try:
+        for chunk in decoded(source, settings, info.sample_rate, verify=info):
+            meter.feed(chunk)
+            if pauses:
+                pauses.feed(chunk)
+            if detector:
+                detector.feed(chunk)
+            if room:
+                room.feed(chunk)
+            done += len(chunk)
+            _report(progress, "measuring", done / info.sample_rate, info.duration)
+    except BaseException:
+        if detector:
+            detector.close()
+        raise
     hum = find_hum(pauses.finish(), settings.hum) if pauses else None
     energy, frames = meter.segments()
     if hum:  # the plan is made for what the render leaves: the hum's steady power comes off every segment
         weights = sum(WEIGHTS.get(settings.channels, (1.0,) * settings.channels))
         steady = hum.weighted_power(k_weighting(info.sample_rate), info.sample_rate) * weights * frames
         energy = np.maximum(energy - steady, energy * HUM_LEFT)
-    analysis = Analysis(meter.result(), energy, frames, hum, room.finish() if room else None)
+    speech = detector.finish(len(energy)) if detector else None
+    analysis = Analysis(meter.result(), energy, frames, hum, speech, room.finish() if room else None)
     if len(broken := np.flatnonzero(~np.isfinite(analysis.energy))):  # a float WAV's garbage: LAME would choke
         at = ffmpeg.clock(broken[0] * SEGMENT_S)
         raise MediaError(
@@ -134,11 +148,11 @@ def master(source: Path, out: Path, settings: AudioSettings, progress: Progress 
         raise MediaError(source, "is silent (no speech above -70 LUFS); check the recording")
     target = settings.loudness_target
     measured = analysis.energy
-    plan = _plan(analysis.energy, analysis.frames, settings)
+    plan = _plan(analysis, settings)
     noise = _noise(analysis, settings, plan)
     if noise.active:  # the plan is made for what the render leaves: the noise mostly gone
         analysis = replace(analysis, energy=without_noise(analysis.energy, analysis.frames, noise.strength_db))
-        plan = _plan(analysis.energy, analysis.frames, settings)
+        plan = _plan(analysis, settings)
     warnings = []
     near_silent = before.integrated < NEAR_SILENCE_LUFS or not np.isfinite(plan.speech_gate)
     if near_silent:
@@ -186,19 +200,22 @@ def master(source: Path, out: Path, settings: AudioSettings, progress: Progress 
         tuple(warnings),
         settings.hum,
         rendered.hum,
+        settings.speech_detection,
+        plan.speech,
         rendered.noise,
     )
 
 
-def _plan(energy: np.ndarray, frames: np.ndarray, settings: AudioSettings) -> GainPlan:
+def _plan(analysis: Analysis, settings: AudioSettings) -> GainPlan:
     return plan_gain(
-        energy,
-        frames,
+        analysis.energy,
+        analysis.frames,
         settings.loudness_target,
         level=settings.leveller,
         max_boost_db=settings.max_boost,
         max_cut_db=settings.max_cut,
         trim=settings.trim_silence,
+        voice=None if analysis.speech is None else voiced(analysis.speech),
     )
 
 
@@ -210,7 +227,7 @@ def _noise(analysis: Analysis, settings: AudioSettings, plan: GainPlan) -> Noise
     below = pauses_below(analysis.energy, analysis.frames, plan, settings.loudness_target)
     strength = strength_for(settings.noise, below)
     spectrum = analysis.noise
-    if hum := analysis.hum:  # the notches take the hum out before the gate: it is not the noise to compare with
+    if hum := analysis.hum:  # the hum is taken out before the gate: it is not the noise to compare with
         lines = [(h.number * hum.fundamental, 10 ** (h.level_db / 10)) for h in hum.harmonics]
         spectrum = spectrum.without_lines(lines)
     return Noise(settings.noise, analysis.noise.level_db, strength, below, spectrum=spectrum)
@@ -220,10 +237,10 @@ def codec_loss(
     source: Path, settings: AudioSettings, plan: GainPlan, analysis: Analysis, noise: Noise, out: Path
 ) -> float:
     """Loudness the encoder takes away, measured on the loudest CALIBRATION_S of the programme; and,
-    where there are hum notches or a noise gate, what they take from the speech besides the hum and noise.
+    where hum is subtracted or a noise gate works, what they take from the programme's loudness.
 
-    MP3's low-pass removes a few tenths of a LU of speech, and notches on a voice's own harmonics a
-    few more; knowing how much before the real render means one render lands on target, instead of two."""
+    MP3's low-pass removes a few tenths of a LU of speech, and the hum's own power goes with it; knowing
+    how much before the real render means one render lands on target, instead of two."""
     rate, channels = settings.sample_rate, settings.channels
     weighted = analysis.energy * 10 ** (plan.gain_db / 10)
     span = min(round(CALIBRATION_S / SEGMENT_S), len(weighted))
@@ -253,7 +270,7 @@ def _calibration(
     gate: Gate | None,
     then: Callable[[np.ndarray], None] | None = None,
 ) -> float:
-    """The loudness of `window` through the filters (with `hum`'s notches and the noise `gate`) and the gain
+    """The loudness of `window` through the filters (with `hum` subtracted and the noise `gate`) and the gain
     plan; each processed chunk goes on to `then`."""
     rate = settings.sample_rate
     meter = LoudnessMeter(rate, settings.channels)

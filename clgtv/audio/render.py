@@ -1,5 +1,5 @@
-"""The render: the source through the high-pass, the hum notches, the noise gate and the gain plan, intro and outro, and
-the true-peak limiter into one encoder, and the encoded result measured as it is made.
+"""The render: the source through the high-pass, the hum subtracted, the noise gate, the gain plan, intro
+and outro, and the true-peak limiter into one encoder, and the encoded result measured as it is made.
 
 Four processes run at once: ffmpeg decoding, Python filtering, ffmpeg encoding, and ffmpeg decoding
 the encoded stream for the meter. One encoder renders every file, so the output
@@ -16,7 +16,7 @@ import numpy as np
 
 from clgtv.audio import ffmpeg
 from clgtv.audio.clips import Joiner
-from clgtv.audio.hum import Hum, PauseSpectrum
+from clgtv.audio.hum import Canceller, Hum, PauseSpectrum
 from clgtv.audio.iir import Biquads, highpass
 from clgtv.audio.leveller import SEGMENT_S, GainPlan, segment_gains
 from clgtv.audio.limiter import Limiter
@@ -26,7 +26,6 @@ from clgtv.settings import AudioSettings
 
 Progress = Callable[[str, float], None]  # (stage, fraction done)
 Clips = tuple[np.ndarray | None, np.ndarray | None]  # the intro and the outro, decoded
-RETUNE_HZ = 0.002  # the notches are retuned once the mains has moved this much (this far off, they take 48 dB off)
 
 
 def decoded(
@@ -37,10 +36,10 @@ def decoded(
     gate: Gate | None = None,
     **options: object,
 ) -> Iterator[np.ndarray]:
-    """The source at `sample_rate` with the output's channels, through the rumble high-pass, the
-    notches of `hum` and the noise `gate`: what every pass works on. `options` go to `ffmpeg.decode`.
+    """The source at `sample_rate` with the output's channels, through the rumble high-pass, with `hum`
+    subtracted and through the noise `gate`: what every pass works on. `options` go to `ffmpeg.decode`.
 
-    The filters run here rather than in the decoder: ffmpeg's biquads cost the decoder more than
+    The filter runs here rather than in the decoder: ffmpeg's biquads cost the decoder more than
     the whole pass costs Python, and in the render the decoder shares a core with the encoder."""
     filtered = _filtered(source, settings, sample_rate, hum, **options)
     if not gate:
@@ -57,25 +56,22 @@ def _filtered(
     source: Path, settings: AudioSettings, sample_rate: int, hum: Hum | None, **options: object
 ) -> Iterator[np.ndarray]:
     chunks = ffmpeg.decode(source, sample_rate, settings.channels, **options)
-    rumble = [highpass(settings.highpass, sample_rate)] if settings.highpass else []
+    rumble = Biquads(highpass(settings.highpass, sample_rate), settings.channels) if settings.highpass else None
     if not rumble and not hum:
         yield from chunks
         return
     window = options.get("window")
     seconds = window[0] if isinstance(window, tuple) else 0.0  # where the first chunk is in the recording
-
-    def sections(fundamental: float) -> np.ndarray:
-        return np.concatenate([*rumble, hum.sos(sample_rate, fundamental)] if hum else rumble)
-
-    tuned = hum.at(seconds) if hum else 0.0
-    filters = Biquads(sections(tuned), settings.channels)
+    canceller = Canceller(hum, sample_rate, settings.channels, seconds) if hum else None
     for chunk in chunks:
-        length = len(chunk) / sample_rate
-        # the notches follow the mains (where it is mid-chunk), retuned when it has moved enough to matter
-        if hum and abs((fundamental := hum.at(seconds + length / 2)) - tuned) > RETUNE_HZ:
-            filters.retune(sections(tuned := fundamental))
-        yield filters(chunk)
-        seconds += length
+        filtered = rumble(chunk) if rumble else chunk
+        if canceller:
+            if len(out := canceller.feed(filtered)):
+                yield out
+        else:
+            yield filtered
+    if canceller and len(out := canceller.finish()):
+        yield out
 
 
 @dataclass(frozen=True)
@@ -101,7 +97,7 @@ class Job:
 class Rendered:
     limiting_db: float  # the deepest limiting
     heard: Loudness | None  # the encoded result's; None when the monitor's audio is not provably the file's
-    hum: Hum | None  # the job's, with the reduction heard in the pauses past the notches
+    hum: Hum | None  # the job's, with the reduction heard in the pauses once it is subtracted
     noise: Noise | None = None  # the job's, with the reduction heard in the pauses past the gate
 
 
