@@ -427,7 +427,7 @@ def _not_a_file(name: str) -> str | None:
 @audio_options
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 def master(source: Path, output: Path, as_json: bool, **options: object) -> None:
-    """Process one recording: high-pass, hum removal, level, normalise, limit, encode; report before and after.
+    """Process one recording: high-pass, hum removal, noise gate, level, normalise, limit, encode; report it.
 
     Example: clgtv master panel.wav panel.mp3 --target-lufs -16
     """
@@ -446,6 +446,10 @@ def master(source: Path, output: Path, as_json: bool, **options: object) -> None
         numbers = ", ".join(str(h.number) for h in hum.harmonics)
         reduction = "" if hum.reduction_db is None else f", {hum.reduction_db:.1f} dB lower in the pauses"
         click.echo(f"   hum: {hum.fundamental:.2f} Hz, harmonics {numbers} subtracted{reduction}")
+    if (noise := report.noise) and noise.floor_db is not None:
+        done = f"turned down by up to {noise.strength_db:g} dB" if noise.strength_db else "left alone"
+        heard = "" if noise.reduction_db is None else f", {noise.reduction_db:.1f} dB lower in the pauses"
+        click.echo(f" noise: floor {noise.floor_db:.1f} dBFS, {done}{heard}")
     for warning in report.warnings:
         say(f"warning: {display_path(source)}: {warning}")
 

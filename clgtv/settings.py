@@ -36,6 +36,22 @@ def hum_setting(value: Any) -> str:
 
 
 hum_setting.choices = HUM_SETTINGS  # type: ignore[attr-defined]
+NOISE_MAX_DB = 24
+NOISE_EXPECTED = f"expected auto, off, or a strength in dB from 0 to {NOISE_MAX_DB}"
+
+
+@s.converter(NOISE_EXPECTED, textual=True)
+def noise_setting(value: Any) -> str:
+    """`auto` chooses the strength from the noise floor; a number of dB is the most taken off; `off`."""
+    text = str(value).strip().lower() if isinstance(value, (str, int, float)) and not isinstance(value, bool) else None
+    if text in ("auto", "off"):
+        return text
+    if text is not None and re.fullmatch(r"\d+(\.\d+)?", text) and float(text) <= NOISE_MAX_DB:
+        return f"{float(text):g}"
+    raise s.Invalid(f"{NOISE_EXPECTED}; got {s.describe(value)}")
+
+
+noise_setting.choices = ("auto", "off", "DB")  # type: ignore[attr-defined]
 
 
 @s.converter("expected auto or off", textual=True)
@@ -76,6 +92,11 @@ class AudioSettings:
         speech_detection_setting,
         default="auto",
         help="auto: a voice detector keeps applause, music and pauses out of the levelling; off: all sound is",
+    )
+    noise: str = s.field(
+        noise_setting,
+        default="auto",
+        help="room noise: auto turns it down as far as the noise floor needs; a strength in dB; off",
     )
     leveller: bool = s.field(s.boolean, default=True, help="even out quiet and loud speakers")
     max_boost: float = s.field(s.number_between(0, 30), default=20.0, help="most the leveller raises a speaker, in dB")

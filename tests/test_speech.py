@@ -125,7 +125,8 @@ def mastered(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[Master
     source = write(folder / "panel.wav", samples)
     results: dict[str, tuple[MasterReport, Heard]] = {"input": (None, Heard(source, stretches))}  # type: ignore[dict-item]
     for name in ("auto", "off"):
-        report = master(source, folder / f"{name}.mp3", AudioSettings(speech_detection=name))
+        # the noise gate off: its re-made plan would move the levels these tests hold the voice detector to
+        report = master(source, folder / f"{name}.mp3", AudioSettings(speech_detection=name, noise="off"))
         results[name] = (report, Heard(folder / f"{name}.mp3", stretches, report.trimmed_s[0]))
     return results
 

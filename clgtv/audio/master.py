@@ -1,11 +1,12 @@
 """Mastering one recording for podcast release.
 
 measure   one streaming pass, high-passed: BS.1770 loudness, true peak, 100 ms segment energies,
-          and the spectrum of the pauses, where mains hum is found (hum.py)
-          and where people speak (speech.py's voice detector)
-plan      leveller + normalisation gain curve and silence trim, from the segment energies and the voices
-render    second streaming pass: high-pass, hum subtraction, gain curve, intro/outro, true-peak limiter,
-          encode (render.py)
+          the spectrum of the pauses, where mains hum is found (hum.py), where people speak
+          (speech.py's voice detector), and the noise floor and its spectrum (noise.py)
+plan      leveller + normalisation gain curve and silence trim, from the segment energies and the voices;
+          the noise gate's strength, from how far below the programme the plan leaves the pauses
+render    second streaming pass: high-pass, hum subtraction, noise gate, gain curve, intro/outro,
+          true-peak limiter, encode (render.py)
 verify    the encoded file measured by the same meter; if the codec pushed the true peak over
           the ceiling or loudness is off target, render again with the error corrected
           (at most MAX_RENDERS renders in all)
@@ -26,12 +27,13 @@ from clgtv.audio.clips import load_clip
 from clgtv.audio.hum import Hum, PauseSpectrum, find_hum
 from clgtv.audio.leveller import SEGMENT_S, GainPlan, plan_gain, segment_gains, speech_seconds
 from clgtv.audio.meter import WEIGHTS, Loudness, LoudnessMeter, k_weighting, measure
+from clgtv.audio.noise import Gate, Noise, NoiseFloor, NoiseMeter, pauses_below, strength_for, without_noise
 from clgtv.audio.render import Clips, Job, Progress, decoded, render
 from clgtv.audio.speech import SpeechDetector, SpeechFound, voiced
 from clgtv.errors import MediaError
 from clgtv.settings import AudioSettings
 
-ENGINE_VERSION = "7"
+ENGINE_VERSION = "8"
 SILENCE_LUFS = -70.0
 NEAR_SILENCE_LUFS = -50.0
 LEVEL_TOLERANCE_LU = 0.3
@@ -63,6 +65,7 @@ class MasterReport:
     hum: Hum | None = None  # found and subtracted, with its reduction measured
     speech_setting: str = "auto"
     speech: SpeechFound | None = None  # what the voice detector found (None when it did not run)
+    noise: Noise | None = None  # the floor measured, the strength used and the reduction heard
 
     def as_dict(self) -> dict:
         return {
@@ -77,6 +80,7 @@ class MasterReport:
             "renders": self.renders,
             "hum": self.hum_dict(),
             "speech": {"setting": self.speech_setting, **(self.speech.as_dict() if self.speech else {})},
+            "noise": self.noise.as_dict() if self.noise else {"setting": "off"},
             "warnings": list(self.warnings),
         }
 
@@ -93,6 +97,7 @@ class Analysis:
     frames: np.ndarray
     hum: Hum | None = None
     speech: np.ndarray | None = None  # the probability of speech in each segment, when it was detected
+    noise: NoiseFloor | None = None
 
 
 def analyse(source: Path, settings: AudioSettings, progress: Progress | None = None) -> Analysis:
@@ -102,6 +107,7 @@ def analyse(source: Path, settings: AudioSettings, progress: Progress | None = N
     meter = LoudnessMeter(info.sample_rate, settings.channels)
     pauses = PauseSpectrum(info.sample_rate) if settings.hum != "off" else None
     detector = SpeechDetector(info.sample_rate) if settings.speech_detection != "off" and settings.leveller else None
+    room = NoiseMeter(info.sample_rate) if settings.noise != "off" else None
     done = 0
     try:
         for chunk in decoded(source, settings, info.sample_rate, verify=info):
@@ -110,6 +116,8 @@ def analyse(source: Path, settings: AudioSettings, progress: Progress | None = N
                 pauses.feed(chunk)
             if detector:
                 detector.feed(chunk)
+            if room:
+                room.feed(chunk)
             done += len(chunk)
             _report(progress, "measuring", done / info.sample_rate, info.duration)
     except BaseException:
@@ -123,7 +131,7 @@ def analyse(source: Path, settings: AudioSettings, progress: Progress | None = N
         steady = hum.weighted_power(k_weighting(info.sample_rate), info.sample_rate) * weights * frames
         energy = np.maximum(energy - steady, energy * HUM_LEFT)
     speech = detector.finish(len(energy)) if detector else None
-    analysis = Analysis(meter.result(), energy, frames, hum, speech)
+    analysis = Analysis(meter.result(), energy, frames, hum, speech, room.finish() if room else None)
     if len(broken := np.flatnonzero(~np.isfinite(analysis.energy))):  # a float WAV's garbage: LAME would choke
         at = ffmpeg.clock(broken[0] * SEGMENT_S)
         raise MediaError(
@@ -141,24 +149,20 @@ def master(source: Path, out: Path, settings: AudioSettings, progress: Progress 
     if not math.isfinite(before.integrated) or before.integrated < SILENCE_LUFS:
         raise MediaError(source, "is silent (no speech above -70 LUFS); check the recording")
     target = settings.loudness_target
-    plan = plan_gain(
-        analysis.energy,
-        analysis.frames,
-        target,
-        level=settings.leveller,
-        max_boost_db=settings.max_boost,
-        max_cut_db=settings.max_cut,
-        trim=settings.trim_silence,
-        voice=None if analysis.speech is None else voiced(analysis.speech),
-    )
+    measured = analysis.energy
+    plan = _plan(analysis, settings)
+    noise = _noise(analysis, settings, plan)
+    if noise.active:  # the plan is made for what the render leaves: the noise mostly gone
+        analysis = replace(analysis, energy=without_noise(analysis.energy, analysis.frames, noise.strength_db))
+        plan = _plan(analysis, settings)
     warnings = []
     near_silent = before.integrated < NEAR_SILENCE_LUFS or not np.isfinite(plan.speech_gate)
     if near_silent:
         warnings.append(f"near-silent recording ({before.integrated:.1f} LUFS): left at its own level, not amplified")
         plan = replace(plan, gain_db=np.zeros_like(plan.gain_db))
     else:
-        plan = replace(plan, gain_db=plan.gain_db + codec_loss(source, settings, plan, analysis, out))
-    if speech_seconds(analysis.energy, analysis.frames) < max(MIN_SPEECH_S, MIN_SPEECH_FRACTION * before.duration):
+        plan = replace(plan, gain_db=plan.gain_db + codec_loss(source, settings, plan, analysis, noise, out))
+    if speech_seconds(measured, analysis.frames) < max(MIN_SPEECH_S, MIN_SPEECH_FRACTION * before.duration):
         warnings.append(NO_SPEECH)
     clips = load_clips(settings)  # decoded once, whatever the number of renders
     headroom = CODEC_HEADROOM_DB
@@ -168,7 +172,7 @@ def master(source: Path, out: Path, settings: AudioSettings, progress: Progress 
         while True:
             renders += 1
             ceiling = settings.true_peak - headroom
-            job = Job(source, settings, plan, ceiling, clips, progress, analysis.hum)
+            job = Job(source, settings, plan, ceiling, clips, progress, analysis.hum, noise)
             rendered = render(job, tmp)
             after = rendered.heard if rendered.heard is not None else measure(tmp)
             peak_over = after.true_peak - settings.true_peak
@@ -200,12 +204,42 @@ def master(source: Path, out: Path, settings: AudioSettings, progress: Progress 
         rendered.hum,
         settings.speech_detection,
         plan.speech,
+        rendered.noise,
     )
 
 
-def codec_loss(source: Path, settings: AudioSettings, plan: GainPlan, analysis: Analysis, out: Path) -> float:
+def _plan(analysis: Analysis, settings: AudioSettings) -> GainPlan:
+    return plan_gain(
+        analysis.energy,
+        analysis.frames,
+        settings.loudness_target,
+        level=settings.leveller,
+        max_boost_db=settings.max_boost,
+        max_cut_db=settings.max_cut,
+        trim=settings.trim_silence,
+        voice=None if analysis.speech is None else voiced(analysis.speech),
+    )
+
+
+def _noise(analysis: Analysis, settings: AudioSettings, plan: GainPlan) -> Noise:
+    """What the gate is to do: the strength the setting asks for, `auto` judging by how far below the
+    programme the plan leaves the pauses."""
+    if settings.noise == "off" or analysis.noise is None:
+        return Noise(settings.noise, None, 0.0)
+    below = pauses_below(analysis.energy, analysis.frames, plan, settings.loudness_target)
+    strength = strength_for(settings.noise, below)
+    spectrum = analysis.noise
+    if hum := analysis.hum:  # the hum is taken out before the gate: it is not the noise to compare with
+        lines = [(h.number * hum.fundamental, 10 ** (h.level_db / 10)) for h in hum.harmonics]
+        spectrum = spectrum.without_lines(lines)
+    return Noise(settings.noise, analysis.noise.level_db, strength, below, spectrum=spectrum)
+
+
+def codec_loss(
+    source: Path, settings: AudioSettings, plan: GainPlan, analysis: Analysis, noise: Noise, out: Path
+) -> float:
     """Loudness the encoder takes away, measured on the loudest CALIBRATION_S of the programme; and,
-    where hum is subtracted, what that takes from the programme's loudness.
+    where hum is subtracted or a noise gate works, what they take from the programme's loudness.
 
     MP3's low-pass removes a few tenths of a LU of speech, and the hum's own power goes with it; knowing
     how much before the real render means one render lands on target, instead of two."""
@@ -217,14 +251,15 @@ def codec_loss(source: Path, settings: AudioSettings, plan: GainPlan, analysis: 
     window = (first * SEGMENT_S, span * SEGMENT_S)
     sample = out.with_name(f".{out.name}.calibration")
     encoding = ffmpeg.Encoding(settings.format, settings.bitrate, rate, channels)
+    gate = Job(source, settings, plan, 0.0, (None, None), None, noise=noise).gate(rate)
     try:
         with ffmpeg.Encoder(sample, encoding) as encoder:
-            processed = _calibration(source, settings, plan, window, analysis.hum, encoder.write)
+            processed = _calibration(source, settings, plan, window, analysis.hum, gate, encoder.write)
         loss = processed - measure(sample).integrated
     finally:
         sample.unlink(missing_ok=True)
-    if analysis.hum:
-        loss += _calibration(source, settings, plan, window, None) - processed
+    if analysis.hum or gate:
+        loss += _calibration(source, settings, plan, window, None, None) - processed
     return float(np.clip(loss, -MAX_CODEC_LOSS_LU, MAX_CODEC_LOSS_LU)) if math.isfinite(loss) else 0.0
 
 
@@ -234,14 +269,15 @@ def _calibration(
     plan: GainPlan,
     window: tuple[float, float],
     hum: Hum | None,
+    gate: Gate | None,
     then: Callable[[np.ndarray], None] | None = None,
 ) -> float:
-    """The loudness of `window` through the filters (with `hum` subtracted) and the gain plan; each
-    processed chunk goes on to `then`."""
+    """The loudness of `window` through the filters (with `hum` subtracted and the noise `gate`) and the gain
+    plan; each processed chunk goes on to `then`."""
     rate = settings.sample_rate
     meter = LoudnessMeter(rate, settings.channels)
     position = round(window[0] * rate)
-    for chunk in decoded(source, settings, rate, hum, window=window):
+    for chunk in decoded(source, settings, rate, hum, gate, window=window):
         processed = chunk * segment_gains(plan, position, len(chunk), rate)[:, None]
         position += len(chunk)
         meter.feed(processed)

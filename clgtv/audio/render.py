@@ -1,5 +1,5 @@
-"""The render: the source through the high-pass, the hum subtracted, the gain plan, intro and outro, and
-the true-peak limiter into one encoder, and the encoded result measured as it is made.
+"""The render: the source through the high-pass, the hum subtracted, the noise gate, the gain plan, intro
+and outro, and the true-peak limiter into one encoder, and the encoded result measured as it is made.
 
 Four processes run at once: ffmpeg decoding, Python filtering, ffmpeg encoding, and ffmpeg decoding
 the encoded stream for the meter. One encoder renders every file, so the output
@@ -9,7 +9,7 @@ is the same bytes on any machine.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -21,6 +21,7 @@ from clgtv.audio.iir import Biquads, highpass
 from clgtv.audio.leveller import SEGMENT_S, GainPlan, segment_gains
 from clgtv.audio.limiter import Limiter
 from clgtv.audio.meter import Loudness, LoudnessMeter
+from clgtv.audio.noise import Gate, Noise
 from clgtv.settings import AudioSettings
 
 Progress = Callable[[str, float], None]  # (stage, fraction done)
@@ -28,13 +29,32 @@ Clips = tuple[np.ndarray | None, np.ndarray | None]  # the intro and the outro, 
 
 
 def decoded(
-    source: Path, settings: AudioSettings, sample_rate: int, hum: Hum | None = None, **options: object
+    source: Path,
+    settings: AudioSettings,
+    sample_rate: int,
+    hum: Hum | None = None,
+    gate: Gate | None = None,
+    **options: object,
 ) -> Iterator[np.ndarray]:
     """The source at `sample_rate` with the output's channels, through the rumble high-pass, with `hum`
-    subtracted: what every pass works on. `options` go to `ffmpeg.decode`.
+    subtracted and through the noise `gate`: what every pass works on. `options` go to `ffmpeg.decode`.
 
     The filter runs here rather than in the decoder: ffmpeg's biquads cost the decoder more than
     the whole pass costs Python, and in the render the decoder shares a core with the encoder."""
+    filtered = _filtered(source, settings, sample_rate, hum, **options)
+    if not gate:
+        yield from filtered
+        return
+    for chunk in filtered:
+        if len(out := gate(chunk)):
+            yield out
+    if len(out := gate.flush()):
+        yield out
+
+
+def _filtered(
+    source: Path, settings: AudioSettings, sample_rate: int, hum: Hum | None, **options: object
+) -> Iterator[np.ndarray]:
     chunks = ffmpeg.decode(source, sample_rate, settings.channels, **options)
     rumble = Biquads(highpass(settings.highpass, sample_rate), settings.channels) if settings.highpass else None
     if not rumble and not hum:
@@ -63,6 +83,14 @@ class Job:
     clips: Clips
     progress: Progress | None
     hum: Hum | None = None
+    noise: Noise | None = None
+
+    def gate(self, sample_rate: int) -> Gate | None:
+        """A fresh gate for this job's noise, if it takes any off."""
+        noise = self.noise
+        if not noise or not noise.active or noise.spectrum is None:
+            return None
+        return Gate(noise.spectrum, noise.strength_db, sample_rate, self.settings.channels)
 
 
 @dataclass(frozen=True)
@@ -70,6 +98,7 @@ class Rendered:
     limiting_db: float  # the deepest limiting
     heard: Loudness | None  # the encoded result's; None when the monitor's audio is not provably the file's
     hum: Hum | None  # the job's, with the reduction heard in the pauses once it is subtracted
+    noise: Noise | None = None  # the job's, with the reduction heard in the pauses past the gate
 
 
 def render(job: Job, out: Path) -> Rendered:
@@ -84,9 +113,10 @@ def render(job: Job, out: Path) -> Rendered:
     stop = round(plan.stop * SEGMENT_S * rate) if plan.stop < len(plan.gain_db) else None
     total = len(plan.gain_db) * SEGMENT_S * rate
     pauses = PauseSpectrum(rate) if job.hum else None
+    gate = job.gate(rate)
     with ffmpeg.Encoder(out, encoding, monitor=meter.feed) as encoder:
         position = 0
-        for chunk in decoded(job.source, settings, rate, job.hum, background=True):
+        for chunk in decoded(job.source, settings, rate, job.hum, gate, background=True):
             if pauses:
                 pauses.feed(chunk)
             if len(kept := _within(chunk, position, first, stop)):  # the silence trim
@@ -99,7 +129,8 @@ def render(job: Job, out: Path) -> Rendered:
         encoder.write(limiter.flush())
     heard = meter.result() if encoder.heard_exactly else None
     hum = job.hum.measured(pauses.finish()) if job.hum and pauses else None
-    return Rendered(limiter.max_reduction_db, heard, hum)
+    noise = replace(job.noise, reduction_db=gate.reduction_db) if job.noise and gate else job.noise
+    return Rendered(limiter.max_reduction_db, heard, hum, noise)
 
 
 def _within(chunk: np.ndarray, here: int, low: int, high: int | None) -> np.ndarray:
