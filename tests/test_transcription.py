@@ -96,6 +96,14 @@ def studio(tmp_path_factory: pytest.TempPathFactory, models: Path) -> tuple[Path
         (shutil.copytree if source.is_dir() else shutil.copy)(source, root / name)
     named = root / f"{NAMED}.md"
     named.write_text("".join(line for line in named.read_text().splitlines(True) if not line.startswith("transcript:")))
+    # The names test is of the spelling, heard through the leveller as it was written against: on this
+    # synthetic voice Whisper's hearing of two names turns on a few hundredths of a dB of level (the voice
+    # detector holds its last 0.9 s of room tone), which real voices do not (test_real_speech_*)
+    named.write_text(
+        named.read_text().replace(
+            "explicit: false\n", "explicit: false\nprocessing:\n  speech_detection: off\n  noise: off\n", 1
+        )
+    )
     said = joined_prompts(root / f"{VOICES}.wav", SPEECH_S)
     (root / f"{VOICES}.md").write_text(VOICES_EPISODE)
     write_prompts(root / f"{DEMO}.wav", [prompt("demo-instruct")])
