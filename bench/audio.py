@@ -6,8 +6,9 @@ The input is the panel of recorded voices that bench/corpus.py builds (once, int
 Then, one after another:
   bare      ffmpeg -i in.wav -ar 44100 -c:a libmp3lame -b:a 128k out.mp3   (the encoder's floor)
   clgtv     clgtv master in.wav out.mp3                                    (level, normalise, limit)
+  forced    clgtv master --hum 50 --noise 12 --speech-detection auto        (every restoration stage at work)
   normalize ffmpeg-normalize, EBU R128 to -16 LUFS, MP3 128k at 44.1 kHz   (a popular peer; --normalize)
-bare and clgtv run --rounds times, alternating which goes first; each round's clgtv/bare ratio of wall
+bare, clgtv and forced run --rounds times, the order turning each round; each round's clgtv/bare ratio of wall
 time and of CPU time is printed, and the median round is the figure to quote. The table gives wall
 and CPU seconds, peak RSS and PSS of each tool's process tree, and the output's I, LRA and TP as
 ffmpeg's own ebur128 filter measures them. Last, a --long-minutes recording through clgtv alone, for
@@ -35,6 +36,9 @@ from clgtv.audio.ffmpeg import ebur128, ffmpeg_path  # noqa: E402
 
 RATE = 44100  # clgtv's default output sample rate; the bare encode resamples to it too
 TARGET_RATIO = 1.3
+TARGET_RESTORED_RATIO = 1.5  # issue 15: the whole chain with restoration on
+FORCED = "clgtv master, restoration forced"
+FORCED_OPTIONS = ("--hum", "50", "--noise", "12", "--speech-detection", "auto")  # hum and noise work throughout
 TARGET_PEAK_MB = 250
 WORK = REPO / "build" / "bench"
 BIN = Path(sys.executable).parent
@@ -45,8 +49,8 @@ def bare_argv(source: Path, out: Path) -> list[str]:
     return [ffmpeg_path(), "-v", "error", "-y", "-i", str(source), *encode, str(out)]
 
 
-def clgtv_argv(source: Path, out: Path) -> list[str]:
-    return [str(BIN / "clgtv"), "master", "--json", str(source), str(out)]
+def clgtv_argv(source: Path, out: Path, *options: str) -> list[str]:
+    return [str(BIN / "clgtv"), "master", "--json", *options, str(source), str(out)]
 
 
 def normalize_argv(source: Path, out: Path) -> list[str] | None:
@@ -56,26 +60,29 @@ def normalize_argv(source: Path, out: Path) -> list[str] | None:
     return [normalize, str(source), *options, "-ext", "mp3", "-o", str(out), "-f"]
 
 
-def rounds(source: Path, count: int) -> list[tuple[Run, Run]]:
-    """`count` rounds of bare and clgtv, alternating which goes first, so that a machine getting
-    busier or quieter favours neither."""
-    pairs = []
+def rounds(source: Path, count: int) -> tuple[list[tuple[Run, Run]], list[Run]]:
+    """`count` rounds of bare, clgtv and clgtv with every restoration stage forced on, in an order that
+    turns each round, so that a machine getting busier or quieter favours none."""
+    pairs, forced = [], []
     tools = [
         ("bare ffmpeg", bare_argv(source, WORK / "bare.mp3")),
         ("clgtv master", clgtv_argv(source, WORK / "clgtv.mp3")),
+        (FORCED, clgtv_argv(source, WORK / "forced.mp3", *FORCED_OPTIONS)),
     ]
     for number in range(count):
-        order = tools if number % 2 == 0 else tools[::-1]
+        order = tools[number % 3 :] + tools[: number % 3]
         runs = {name: timed(name, argv) for name, argv in order}
-        bare, clgtv = runs["bare ffmpeg"], runs["clgtv master"]
+        bare, clgtv, restored = runs["bare ffmpeg"], runs["clgtv master"], runs[FORCED]
         pairs.append((bare, clgtv))
+        forced.append(restored)
         print(
             f"round {number + 1}: bare {bare.wall:.1f} s ({bare.cpu:.1f} s CPU), clgtv {clgtv.wall:.1f} s "
             f"({clgtv.cpu:.1f} s CPU): {clgtv.wall / bare.wall:.2f}x wall, {clgtv.cpu / bare.cpu:.2f}x CPU, "
-            f"{renders(clgtv)}",
+            f"{renders(clgtv)}; forced {restored.wall:.1f} s: {restored.wall / bare.wall:.2f}x wall, "
+            f"{restored.cpu / bare.cpu:.2f}x CPU, {renders(restored)}",
             flush=True,
         )
-    return pairs
+    return pairs, forced
 
 
 def renders(run: Run) -> str:
@@ -94,13 +101,18 @@ def main() -> None:
     if args.rounds < 1:
         parser.error("--rounds must be at least 1")
     source = panel(args.minutes)
-    pairs = rounds(source, args.rounds)
+    pairs, forced = rounds(source, args.rounds)
     ratios = [clgtv.wall / bare.wall for bare, clgtv in pairs]
+    forced_ratios = [run.wall / bare.wall for (bare, _), run in zip(pairs, forced, strict=True)]
     # the table shows the round with the median ratio (the higher middle one for an even count); the
     # outputs measured are the last round's, the same bytes every round
     shown = ratios.index(median_high(ratios))
     bare = pairs[shown][0]
-    table = [(pairs[shown][0], WORK / "bare.mp3"), (pairs[shown][1], WORK / "clgtv.mp3")]
+    table = [
+        (pairs[shown][0], WORK / "bare.mp3"),
+        (pairs[shown][1], WORK / "clgtv.mp3"),
+        (forced[shown], WORK / "forced.mp3"),
+    ]
     if args.normalize:
         if argv := normalize_argv(source, WORK / "normalize.mp3"):
             run = timed("ffmpeg-normalize", argv, {**os.environ, "FFMPEG_PATH": ffmpeg_path()})
@@ -117,7 +129,12 @@ def main() -> None:
     print("clgtv / bare CPU: " + ", ".join(f"{r:.2f}" for r in cpu_ratios))
     print(
         f"median {median(ratios):.2f}x wall (target <= {TARGET_RATIO}x), {median(cpu_ratios):.2f}x CPU; "
-        f"bare median {median(b.wall for b, _ in pairs):.1f} s; the table shows round {shown + 1}\n"
+        f"bare median {median(b.wall for b, _ in pairs):.1f} s; the table shows round {shown + 1}"
+    )
+    print(
+        f"restoration forced ({' '.join(FORCED_OPTIONS)}) / bare wall: "
+        + ", ".join(f"{r:.2f}" for r in forced_ratios)
+        + f"; median {median(forced_ratios):.2f}x (target <= {TARGET_RESTORED_RATIO}x)\n"
     )
     print("| tool | wall s | x bare | CPU s | x bare | peak RSS MB | peak PSS MB | I LUFS | LRA LU | TP dBTP |")
     print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
