@@ -149,26 +149,6 @@ def test_a_recording_without_hum_is_left_alone(speech, tmp_path: Path) -> None:
     assert (tmp_path / "auto.mp3").read_bytes() == (tmp_path / "off.mp3").read_bytes()
 
 
-def test_hum_is_set_per_site_show_and_episode(project: Path, run) -> None:
-    from clgtv.content import load
-    from clgtv.release import audio_settings
-
-    site, show = project / "clgtv.yaml", project / "episodes/test-show/show.yaml"
-    site.write_text(site.read_text() + "defaults:\n  audio: {hum: 60}\n")
-    show.write_text(show.read_text().replace("  true_peak: -1\n", "  true_peak: -1\n  hum: off\n"))
-    episode = project / "episodes/test-show/2026-10-01-test.md"
-    episode.write_text(episode.read_text().replace("guid:", "processing:\n  hum: 50\nguid:"))
-    content = load(project)
-    programme = content.programmes[0]
-    assert (content.site.audio.hum, programme.show.audio.hum) == ("60", "off")  # YAML's bare off is not false
-    assert audio_settings(programme.show, programme.episodes[0]).hum == "50"
-    show.write_text(show.read_text().replace("  hum: off\n", "  hum: 55\n"))
-    line = show.read_text().splitlines().index("  hum: 55") + 1
-    result = run(project, "check")
-    assert result.exit_code == 1
-    assert f"{show}:{line}: audio.hum: expected auto, off, 50 or 60; got '55'" in result.output
-
-
 def test_the_hum_is_followed_as_the_mains_wanders(speech, tmp_path: Path) -> None:
     voice, pauses = speech
     t = np.arange(len(voice)) / RATE

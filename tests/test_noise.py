@@ -125,28 +125,6 @@ def test_the_gate_at_no_strength_gives_back_its_input_in_step(speech) -> None:
     assert np.max(np.abs(out - stereo)) < 1e-6
 
 
-def test_noise_is_set_per_site_show_and_episode(project: Path, run) -> None:
-    from clgtv.content import load
-    from clgtv.release import audio_settings
-
-    site, show = project / "clgtv.yaml", project / "episodes/test-show/show.yaml"
-    site.write_text(site.read_text() + "defaults:\n  audio: {noise: 12}\n")
-    show.write_text(show.read_text().replace("  true_peak: -1\n", "  true_peak: -1\n  noise: off\n"))
-    episode = project / "episodes/test-show/2026-10-01-test.md"
-    episode.write_text(episode.read_text().replace("guid:", "processing:\n  noise: 7.5\nguid:"))
-    content = load(project)
-    programme = content.programmes[0]
-    assert (content.site.audio.noise, programme.show.audio.noise) == ("12", "off")  # YAML's bare off is not false
-    assert audio_settings(programme.show, programme.episodes[0]).noise == "7.5"
-    show.write_text(show.read_text().replace("  noise: off\n", "  noise: 30\n"))
-    episode.write_text(episode.read_text().replace("  noise: 7.5\n", "  noise: loud\n"))
-    result = run(project, "check")
-    assert result.exit_code == 1
-    expected = "expected auto, off, or a strength in dB from 0 to 24"
-    assert f"{show}:16: audio.noise: {expected}; got '30'" in result.output
-    assert f"{episode}:" in result.output and f"processing.noise: {expected}; got 'loud'" in result.output
-
-
 def test_the_master_command_takes_noise(tmp_path: Path, speech, run) -> None:
     source = write(tmp_path / "noisy.wav", speech[0][: RATE * 6], NOISY_DBFS)
     result = run(tmp_path, "master", "--noise", "loud", str(source), str(tmp_path / "out.mp3"))

@@ -206,23 +206,3 @@ def test_applause_that_closes_the_recording_is_held_to_its_end(tmp_path: Path) -
     plan = plan_gain(analysis.energy, analysis.frames, -16.0, voice=voiced(analysis.speech))
     held = plan.gain_db[-round(len(clapping) / RATE * 10) + 10 :]  # from 1 s into the applause to its end
     assert np.ptp(held) < 0.01, held
-
-
-def test_speech_detection_is_set_per_site_show_and_episode(project: Path, run) -> None:
-    from clgtv.content import load
-    from clgtv.release import audio_settings
-
-    site, show = project / "clgtv.yaml", project / "episodes/test-show/show.yaml"
-    site.write_text(site.read_text() + "defaults:\n  audio: {speech_detection: off}\n")
-    show.write_text(show.read_text().replace("  true_peak: -1\n", "  true_peak: -1\n  speech_detection: auto\n"))
-    episode = project / "episodes/test-show/2026-10-01-test.md"
-    episode.write_text(episode.read_text().replace("guid:", "processing:\n  speech_detection: off\nguid:"))
-    content = load(project)
-    programme = content.programmes[0]
-    assert (content.site.audio.speech_detection, programme.show.audio.speech_detection) == ("off", "auto")
-    assert audio_settings(programme.show, programme.episodes[0]).speech_detection == "off"
-    show.write_text(show.read_text().replace("  speech_detection: auto\n", "  speech_detection: yes\n"))
-    line = show.read_text().splitlines().index("  speech_detection: yes") + 1
-    result = run(project, "check")
-    assert result.exit_code == 1
-    assert f"{show}:{line}: audio.speech_detection: expected auto or off; got 'yes'" in result.output
