@@ -66,7 +66,7 @@ $(BENCH_STAMP): $(TEST_STAMP)
 	$(BIN)/python -m pip install --quiet -e '.[test,bench]'
 	@touch $@
 
-bench: $(BENCH_STAMP) $(VOICES) ## Run the benchmarks under bench/ (about 35 minutes; see bench/README.md)
+bench: $(BENCH_STAMP) $(VOICES) ## Run the benchmarks under bench/ (about an hour; see bench/README.md)
 	$(BIN)/python bench/run.py
 
 # real recorded voices, for the transcription tests (word error rate) and the audio bench's panel:

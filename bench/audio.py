@@ -5,11 +5,12 @@
 The input is the panel of recorded voices that bench/corpus.py builds (once, into build/bench/).
 Then, one after another:
   bare      ffmpeg -i in.wav -ar 44100 -c:a libmp3lame -b:a 128k out.mp3   (the encoder's floor)
-  clgtv     clgtv master in.wav out.mp3                                    (level, normalise, limit)
+  plain     clgtv master --hum off --noise off --speech-detection off     (level, normalise, limit: no restoration)
+  clgtv     clgtv master in.wav out.mp3                                    (as producers run it: restoration on auto)
   forced    clgtv master --hum 50 --noise 12 --speech-detection auto        (every restoration stage at work)
   normalize ffmpeg-normalize, EBU R128 to -16 LUFS, MP3 128k at 44.1 kHz   (a popular peer; --normalize)
-bare, clgtv and forced run --rounds times, the order turning each round; each round's clgtv/bare ratio of wall
-time and of CPU time is printed, and the median round is the figure to quote. The table gives wall
+bare and the three clgtv rows run --rounds times, the order turning each round; each round's ratio to bare of
+wall time and of CPU time is printed, and the median round is the figure to quote. The table gives wall
 and CPU seconds, peak RSS and PSS of each tool's process tree, and the output's I, LRA and TP as
 ffmpeg's own ebur128 filter measures them. Last, a --long-minutes recording through clgtv alone, for
 its peak memory.
@@ -35,10 +36,13 @@ from process import Run, megabytes, timed  # noqa: E402
 from clgtv.audio.ffmpeg import ebur128, ffmpeg_path  # noqa: E402
 
 RATE = 44100  # clgtv's default output sample rate; the bare encode resamples to it too
-TARGET_RATIO = 1.3
-TARGET_RESTORED_RATIO = 1.5  # issue 15: the whole chain with restoration on
-FORCED = "clgtv master, restoration forced"
-FORCED_OPTIONS = ("--hum", "50", "--noise", "12", "--speech-detection", "auto")  # hum and noise work throughout
+BARE = "bare ffmpeg"
+# each clgtv row: its options and its wall-time target against the bare encode
+ROWS: dict[str, tuple[tuple[str, ...], float]] = {
+    "clgtv master, restoration off": (("--hum", "off", "--noise", "off", "--speech-detection", "off"), 1.3),  # issue 12
+    "clgtv master": ((), 1.5),  # issue 15: the whole chain with restoration on
+    "clgtv master, restoration forced": (("--hum", "50", "--noise", "12", "--speech-detection", "auto"), 1.5),
+}
 TARGET_PEAK_MB = 250
 WORK = REPO / "build" / "bench"
 BIN = Path(sys.executable).parent
@@ -60,29 +64,28 @@ def normalize_argv(source: Path, out: Path) -> list[str] | None:
     return [normalize, str(source), *options, "-ext", "mp3", "-o", str(out), "-f"]
 
 
-def rounds(source: Path, count: int) -> tuple[list[tuple[Run, Run]], list[Run]]:
-    """`count` rounds of bare, clgtv and clgtv with every restoration stage forced on, in an order that
-    turns each round, so that a machine getting busier or quieter favours none."""
-    pairs, forced = [], []
-    tools = [
-        ("bare ffmpeg", bare_argv(source, WORK / "bare.mp3")),
-        ("clgtv master", clgtv_argv(source, WORK / "clgtv.mp3")),
-        (FORCED, clgtv_argv(source, WORK / "forced.mp3", *FORCED_OPTIONS)),
-    ]
+def rounds(source: Path, count: int) -> list[dict[str, Run]]:
+    """`count` rounds of bare and each clgtv row, in an order that turns each round, so that a machine
+    getting busier or quieter favours none."""
+    tools = [(BARE, bare_argv(source, WORK / "bare.mp3"))]
+    tools += [(name, clgtv_argv(source, output(name), *options)) for name, (options, _) in ROWS.items()]
+    done = []
     for number in range(count):
-        order = tools[number % 3 :] + tools[: number % 3]
-        runs = {name: timed(name, argv) for name, argv in order}
-        bare, clgtv, restored = runs["bare ffmpeg"], runs["clgtv master"], runs[FORCED]
-        pairs.append((bare, clgtv))
-        forced.append(restored)
-        print(
-            f"round {number + 1}: bare {bare.wall:.1f} s ({bare.cpu:.1f} s CPU), clgtv {clgtv.wall:.1f} s "
-            f"({clgtv.cpu:.1f} s CPU): {clgtv.wall / bare.wall:.2f}x wall, {clgtv.cpu / bare.cpu:.2f}x CPU, "
-            f"{renders(clgtv)}; forced {restored.wall:.1f} s: {restored.wall / bare.wall:.2f}x wall, "
-            f"{restored.cpu / bare.cpu:.2f}x CPU, {renders(restored)}",
-            flush=True,
+        turn = number % len(tools)
+        runs = {name: timed(name, argv) for name, argv in tools[turn:] + tools[:turn]}
+        bare = runs[BARE]
+        rows = (
+            f"{name} {runs[name].wall:.1f} s: {runs[name].wall / bare.wall:.2f}x wall, "
+            f"{runs[name].cpu / bare.cpu:.2f}x CPU, {renders(runs[name])}"
+            for name in ROWS
         )
-    return pairs, forced
+        print(f"round {number + 1}: bare {bare.wall:.1f} s ({bare.cpu:.1f} s CPU); " + "; ".join(rows), flush=True)
+        done.append(runs)
+    return done
+
+
+def output(name: str) -> Path:
+    return WORK / f"{name.replace(', ', '-').replace(' ', '-')}.mp3"
 
 
 def renders(run: Run) -> str:
@@ -94,52 +97,48 @@ def renders(run: Run) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--minutes", type=float, default=60.0)
-    parser.add_argument("--rounds", type=int, default=3, help="bare and clgtv runs, alternating (median reported)")
+    parser.add_argument(
+        "--rounds", type=int, default=3, help="rounds of every row, the order turning (median reported)"
+    )
     parser.add_argument("--normalize", action="store_true", help="add ffmpeg-normalize (several times slower)")
     parser.add_argument("--long-minutes", type=float, default=180.0, help="memory check length (0: skip)")
     args = parser.parse_args()
     if args.rounds < 1:
         parser.error("--rounds must be at least 1")
     source = panel(args.minutes)
-    pairs, forced = rounds(source, args.rounds)
-    ratios = [clgtv.wall / bare.wall for bare, clgtv in pairs]
-    forced_ratios = [run.wall / bare.wall for (bare, _), run in zip(pairs, forced, strict=True)]
-    # the table shows the round with the median ratio (the higher middle one for an even count); the
-    # outputs measured are the last round's, the same bytes every round
+    done = rounds(source, args.rounds)
+    before = ebur128(source)
+    print(
+        f"\ninput: {source.name}, {args.minutes:g} min, 24-bit 48 kHz stereo WAV: I {before['I']:.1f} LUFS, "
+        f"LRA {before['LRA']:.1f} LU, TP {before['TP']:.1f} dBTP\n"
+    )
+    for name, (_, target) in ROWS.items():
+        wall = [runs[name].wall / runs[BARE].wall for runs in done]
+        cpu = [runs[name].cpu / runs[BARE].cpu for runs in done]
+        print(
+            f"{name} / bare over {args.rounds} rounds, wall: "
+            + ", ".join(f"{r:.2f}" for r in wall)
+            + f"; median {median(wall):.2f}x (target <= {target}x: {'met' if median(wall) <= target else 'NOT met'}); "
+            f"CPU median {median(cpu):.2f}x"
+        )
+    # the table shows the round whose clgtv ratio is the median (the higher middle one for an even count);
+    # the outputs measured are the last round's, the same bytes every round
+    ratios = [runs["clgtv master"].wall / runs[BARE].wall for runs in done]
     shown = ratios.index(median_high(ratios))
-    bare = pairs[shown][0]
-    table = [
-        (pairs[shown][0], WORK / "bare.mp3"),
-        (pairs[shown][1], WORK / "clgtv.mp3"),
-        (forced[shown], WORK / "forced.mp3"),
-    ]
+    runs = done[shown]
+    bare = runs[BARE]
+    print(f"bare median {median(r[BARE].wall for r in done):.1f} s; the table shows round {shown + 1}\n")
+    table = [(bare, WORK / "bare.mp3"), *((runs[name], output(name)) for name in ROWS)]
     if args.normalize:
         if argv := normalize_argv(source, WORK / "normalize.mp3"):
             run = timed("ffmpeg-normalize", argv, {**os.environ, "FFMPEG_PATH": ffmpeg_path()})
             table.append((run, WORK / "normalize.mp3"))
         else:
             print("ffmpeg-normalize not installed: pip install ffmpeg-normalize (make bench does)")
-    before = ebur128(source)
-    print(
-        f"\ninput: {source.name}, {args.minutes:g} min, 24-bit 48 kHz stereo WAV: I {before['I']:.1f} LUFS, "
-        f"LRA {before['LRA']:.1f} LU, TP {before['TP']:.1f} dBTP\n"
-    )
-    cpu_ratios = [clgtv.cpu / bare.cpu for bare, clgtv in pairs]
-    print(f"clgtv / bare wall over {args.rounds} alternating rounds: " + ", ".join(f"{r:.2f}" for r in ratios))
-    print("clgtv / bare CPU: " + ", ".join(f"{r:.2f}" for r in cpu_ratios))
-    print(
-        f"median {median(ratios):.2f}x wall (target <= {TARGET_RATIO}x), {median(cpu_ratios):.2f}x CPU; "
-        f"bare median {median(b.wall for b, _ in pairs):.1f} s; the table shows round {shown + 1}"
-    )
-    print(
-        f"restoration forced ({' '.join(FORCED_OPTIONS)}) / bare wall: "
-        + ", ".join(f"{r:.2f}" for r in forced_ratios)
-        + f"; median {median(forced_ratios):.2f}x (target <= {TARGET_RESTORED_RATIO}x)\n"
-    )
     print("| tool | wall s | x bare | CPU s | x bare | peak RSS MB | peak PSS MB | I LUFS | LRA LU | TP dBTP |")
     print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
-    for run, output in table:
-        measured = ebur128(output)
+    for run, path in table:
+        measured = ebur128(path)
         print(
             f"| {run.name} | {run.wall:.1f} | {run.wall / bare.wall:.2f} | {run.cpu:.1f} | {run.cpu / bare.cpu:.2f} "
             f"| {megabytes(run.peak_rss)} | {megabytes(run.peak_pss)} "
