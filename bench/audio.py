@@ -94,7 +94,8 @@ def renders(run: Run) -> str:
     return "; ".join([f"{report['renders']} render(s)", *report["warnings"]])
 
 
-def main() -> None:
+def main() -> int:
+    """0 when every row meets its target, 1 otherwise (make bench reports which script failed)."""
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--minutes", type=float, default=60.0)
     parser.add_argument(
@@ -112,6 +113,7 @@ def main() -> None:
         f"\ninput: {source.name}, {args.minutes:g} min, 24-bit 48 kHz stereo WAV: I {before['I']:.1f} LUFS, "
         f"LRA {before['LRA']:.1f} LU, TP {before['TP']:.1f} dBTP\n"
     )
+    missed = []
     for name, (_, target) in ROWS.items():
         wall = [runs[name].wall / runs[BARE].wall for runs in done]
         cpu = [runs[name].cpu / runs[BARE].cpu for runs in done]
@@ -121,6 +123,8 @@ def main() -> None:
             + f"; median {median(wall):.2f}x (target <= {target}x: {'met' if median(wall) <= target else 'NOT met'}); "
             f"CPU median {median(cpu):.2f}x"
         )
+        if median(wall) > target:
+            missed.append(name)
     # the table shows the round whose clgtv ratio is the median (the higher middle one for an even count);
     # the outputs measured are the last round's, the same bytes every round
     ratios = [runs["clgtv master"].wall / runs[BARE].wall for runs in done]
@@ -144,11 +148,12 @@ def main() -> None:
             f"| {megabytes(run.peak_rss)} | {megabytes(run.peak_pss)} "
             f"| {measured['I']:.1f} | {measured['LRA']:.1f} | {measured['TP']:.1f} |"
         )
-    if args.long_minutes:
-        memory_check(args.long_minutes)
+    if args.long_minutes and not memory_check(args.long_minutes):
+        missed.append("memory")
+    return 1 if missed else 0
 
 
-def memory_check(minutes: float) -> None:
+def memory_check(minutes: float) -> bool:
     """Peak memory of `clgtv master` on a long recording: it must not grow with the length."""
     source = WORK / f"long-{minutes:g}min.wav"
     print(f"\nbuilding {source.name} for the memory check ...", flush=True)
@@ -163,7 +168,8 @@ def memory_check(minutes: float) -> None:
         f"peak RSS {megabytes(run.peak_rss)} MB (target <= {TARGET_PEAK_MB} MB), peak PSS "
         f"{megabytes(run.peak_pss)} MB (process tree), I {measured['I']:.1f} LUFS, TP {measured['TP']:.1f} dBTP"
     )
+    return run.peak_rss <= TARGET_PEAK_MB * 1024 * 1024
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

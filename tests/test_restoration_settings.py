@@ -34,7 +34,8 @@ def test_each_stage_is_set_per_site_show_and_episode(project: Path, run, stage: 
     show.write_text(show.read_text().replace(f"  {stage}: {show_value}\n", f"  {stage}: {wrong}\n"))
     episode.write_text(episode.read_text().replace(f"  {stage}: {episode_value}\n", f"  {stage}: loud\n"))
     line = show.read_text().splitlines().index(f"  {stage}: {wrong}") + 1
+    at = episode.read_text().splitlines().index(f"  {stage}: loud") + 1
     result = run(project, "check")
     assert result.exit_code == 1
     assert f"{show}:{line}: audio.{stage}: {expected}; got '{wrong}'" in result.output
-    assert f"{episode}:" in result.output and f"processing.{stage}: {expected}; got 'loud'" in result.output
+    assert f"{episode}:{at}: processing.{stage}: {expected}; got 'loud'" in result.output
