@@ -31,7 +31,7 @@ sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "bench"))
 
 from corpus import panel, write  # noqa: E402
-from process import Run, megabytes, timed  # noqa: E402
+from process import Run, megabytes, slug, timed  # noqa: E402
 
 from clgtv.audio.ffmpeg import ebur128, ffmpeg_path  # noqa: E402
 
@@ -85,7 +85,7 @@ def rounds(source: Path, count: int) -> list[dict[str, Run]]:
 
 
 def output(name: str) -> Path:
-    return WORK / f"{name.replace(', ', '-').replace(' ', '-')}.mp3"
+    return WORK / f"{slug(name)}.mp3"
 
 
 def renders(run: Run) -> str:

@@ -80,5 +80,10 @@ def tree_memory(pid: int) -> tuple[int, int]:
     return rss, pss
 
 
+def slug(label: str) -> str:
+    """A row's label as a file name: "clgtv, hum off" is clgtv-hum-off."""
+    return label.replace(", ", "-").replace(" ", "-")
+
+
 def megabytes(size: int) -> str:
     return f"{size / 2**20:.0f}"

@@ -45,7 +45,7 @@ sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "bench"))
 
 from corpus import NOISE_DBFS, SPEAKERS, applause, prompts, readings, sting  # noqa: E402
-from process import Run, megabytes, timed  # noqa: E402
+from process import Run, megabytes, slug, timed  # noqa: E402
 
 from clgtv.audio.ffmpeg import ffmpeg_path  # noqa: E402
 from clgtv.audio.meter import LoudnessMeter, integrated_loudness, lufs  # noqa: E402
@@ -272,7 +272,7 @@ def measure_recording(name: str, events: list[Event], clean: np.ndarray) -> list
         )
     ]
     for label, options in RUNS.items():
-        out = WORK / f"{name}-{label.replace(', ', '-').replace(' ', '-')}.mp3"
+        out = WORK / f"{name}-{slug(label)}.mp3"
         run = timed(label, [str(BIN / "clgtv"), "master", "--json", *options, str(source), str(out)])
         report = json.loads(run.stdout)
         shift = report["trimmed_s"][0]

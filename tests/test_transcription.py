@@ -148,8 +148,7 @@ def test_names_come_out_as_the_metadata_spells_them_and_the_sentence_is_still_he
     root = studio[0]
     job = transcription_job(root, "inclusive-digital-economy")
     assert set(NAMES) <= set(job.glossary), job.glossary
-    unaided = as_published.transcribe(job.processed, job.language, job.settings.beam_size).words
-    spelled = spelling.spelled(unaided, spelling.terms(job.glossary), as_published.common_word)
+    unaided, spelled = heard_and_spelled(as_published, job)
     text, before = heard(root, "inclusive-digital-economy"), " ".join(w.text for w in unaided)
     assert words(text) == words(" ".join(w.text for w in spelled)), (text, before)
     gained = [name for name in NAMES if name in text and name not in before]
@@ -173,8 +172,7 @@ def test_a_name_from_the_people_list_comes_out_as_spelled_in_real_speech(studio,
     root = studio[0]
     job = transcription_job(root, "demonstration")
     assert "Digium" in job.glossary
-    unaided = as_published.transcribe(job.processed, job.language, job.settings.beam_size).words
-    spelled = spelling.spelled(unaided, spelling.terms(job.glossary), as_published.common_word)
+    _, spelled = heard_and_spelled(as_published, job)
     text = heard(root, "demonstration")
     assert words(text) == words(" ".join(w.text for w in spelled)), text
     assert "digium" in words(text) and "digim" not in words(text), text
@@ -190,6 +188,12 @@ def best_match(sentence: str, text: str) -> float:
         for start in range(max(len(got) - length + 1, 1))
     )
     return min(word_error_rate(" ".join(said), " ".join(span)) for span in spans)
+
+
+def heard_and_spelled(model: recogniser.Recogniser, job: transcription.Job) -> tuple[list[Word], list[Word]]:
+    """What `model` hears of the job's processed audio unaided, and those words spelled by its glossary."""
+    unaided = model.transcribe(job.processed, job.language, job.settings.beam_size).words
+    return unaided, spelling.spelled(unaided, spelling.terms(job.glossary), model.common_word)
 
 
 def transcription_job(root: Path, slug: str) -> transcription.Job:
