@@ -332,11 +332,12 @@ def pieces(path: Path) -> Iterator[tuple[float, np.ndarray]]:
     import numpy as np
 
     from clgtv.audio import ffmpeg
+    from clgtv.audio.meter import mono
 
     piece, within = round(PIECE_S * SAMPLE_RATE), round(CUT_WITHIN_S * SAMPLE_RATE)
     held, start = np.zeros(0, dtype=np.float32), 0
     for chunk in ffmpeg.decode(path, SAMPLE_RATE, 2, chunk_seconds=30.0):
-        held = np.concatenate([held, chunk.mean(axis=1)])
+        held = np.concatenate([held, mono(chunk)])
         while len(held) >= piece:
             cut = piece - within + _quietest(held[piece - within : piece])
             yield start / SAMPLE_RATE, held[:cut]

@@ -7,6 +7,7 @@ from __future__ import annotations
 import math
 import subprocess
 import sys
+import threading
 import wave
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,7 +20,8 @@ from clgtv.audio.ffmpeg import decode, ffmpeg_path
 from clgtv.audio.leveller import plan_gain
 from clgtv.audio.master import MasterReport, analyse, master
 from clgtv.audio.meter import LoudnessMeter, integrated_loudness, lufs
-from clgtv.audio.speech import SpeechDetector, voiced
+from clgtv.audio.speech import RATE as MODEL_RATE
+from clgtv.audio.speech import Resampler, SpeechDetector, voiced
 from clgtv.settings import AudioSettings
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
@@ -206,3 +208,40 @@ def test_applause_that_closes_the_recording_is_held_to_its_end(tmp_path: Path) -
     plan = plan_gain(analysis.energy, analysis.frames, -16.0, voice=voiced(analysis.speech))
     held = plan.gain_db[-round(len(clapping) / RATE * 10) + 10 :]  # from 1 s into the applause to its end
     assert np.ptp(held) < 0.01, held
+
+
+@pytest.mark.parametrize("rate", [48000, 44100, 22050, 16000])
+def test_the_detector_hears_a_box_filter_interpolated_whatever_the_chunks(rate: int) -> None:
+    """Streamed in uneven chunks (some shorter than the filter), the resampler gives exactly what one call
+    gives, and that is the box filter one output sample wide, interpolated linearly, to float32's precision."""
+    rng = np.random.default_rng(rate)
+    samples = rng.standard_normal(rate * 3).astype(np.float32)
+    whole = Resampler(rate)(samples)
+    resample = Resampler(rate)
+    cuts = [0, 1, 3, 6, 10, *np.sort(rng.integers(10, len(samples), 12))]  # chunks of 0, 1, 2, 3 and 4 first
+    parts = np.split(samples, cuts)
+    assert np.array_equal(np.concatenate([resample(part) for part in parts]), whole)
+    width = max(1, round(rate / MODEL_RATE))
+    smooth = np.convolve(samples.astype(np.float64), np.ones(width) / width, "valid")
+    wanted = np.arange(len(whole)) * rate / MODEL_RATE - (width - 1) / 2
+    reference = np.interp(wanted, np.arange(len(smooth)), smooth)
+    assert len(whole) == math.ceil((len(smooth) - 1 + (width - 1) / 2) * MODEL_RATE / rate)
+    assert np.max(np.abs(whole - reference)) < 1e-5
+
+
+def test_a_failure_in_the_models_thread_reaches_the_caller_and_stops_the_thread() -> None:
+    """An inference that fails (a stand-in session: a real one cannot be made to fail on cue) is raised
+    where the pass waits for the model, and the model's thread does not outlive it."""
+
+    class Failing:
+        def run(self, *args: object) -> None:
+            raise RuntimeError("inference failed")
+
+    detector = SpeechDetector(RATE)
+    detector._session = Failing()
+    samples = np.random.default_rng(2).standard_normal((10 * RATE, 1)).astype(np.float32) * 0.01
+    with pytest.raises(RuntimeError, match="inference failed"):
+        for start in range(0, len(samples), 2 * RATE):
+            detector.feed(samples[start : start + 2 * RATE])
+        detector.finish(100)
+    assert not [thread for thread in threading.enumerate() if thread.name.startswith("speech")]

@@ -26,6 +26,7 @@ from clgtv.audio import ffmpeg
 from clgtv.audio.clips import load_clip
 from clgtv.audio.hum import Hum, PauseSpectrum, find_hum
 from clgtv.audio.leveller import SEGMENT_S, GainPlan, plan_gain, segment_gains, speech_seconds
+from clgtv.audio.limiter import Limiter
 from clgtv.audio.meter import WEIGHTS, Loudness, LoudnessMeter, k_weighting, measure
 from clgtv.audio.noise import Gate, Noise, NoiseFloor, NoiseMeter, pauses_below, strength_for, without_noise
 from clgtv.audio.render import Clips, Job, Progress, decoded, render
@@ -33,13 +34,11 @@ from clgtv.audio.speech import SpeechDetector, SpeechFound, voiced
 from clgtv.errors import MediaError
 from clgtv.settings import AudioSettings
 
-ENGINE_VERSION = "8"
+ENGINE_VERSION = "9"
 SILENCE_LUFS = -70.0
 NEAR_SILENCE_LUFS = -50.0
 LEVEL_TOLERANCE_LU = 0.3
-CODEC_HEADROOM_DB = (
-    0.7  # MP3 overshoots claps by up to about 0.6 dB (bench/README.md); a second render costs as much as the first
-)
+CODEC_HEADROOM_DB = 1.0  # MP3 overshoots the limiter by up to 0.8 dB (bench/README.md); another render costs as much
 MAX_RENDERS = 3
 CALIBRATION_S = 20.0
 MAX_CODEC_LOSS_LU = 1.5
@@ -120,17 +119,16 @@ def analyse(source: Path, settings: AudioSettings, progress: Progress | None = N
                 room.feed(chunk)
             done += len(chunk)
             _report(progress, "measuring", done / info.sample_rate, info.duration)
-    except BaseException:
+        energy, frames = meter.segments()
+        speech = detector.finish(len(energy)) if detector else None
+    finally:
         if detector:
             detector.close()
-        raise
     hum = find_hum(pauses.finish(), settings.hum) if pauses else None
-    energy, frames = meter.segments()
     if hum:  # the plan is made for what the render leaves: the hum's steady power comes off every segment
         weights = sum(WEIGHTS.get(settings.channels, (1.0,) * settings.channels))
         steady = hum.weighted_power(k_weighting(info.sample_rate), info.sample_rate) * weights * frames
         energy = np.maximum(energy - steady, energy * HUM_LEFT)
-    speech = detector.finish(len(energy)) if detector else None
     analysis = Analysis(meter.result(), energy, frames, hum, speech, room.finish() if room else None)
     if len(broken := np.flatnonzero(~np.isfinite(analysis.energy))):  # a float WAV's garbage: LAME would choke
         at = ffmpeg.clock(broken[0] * SEGMENT_S)
@@ -238,11 +236,12 @@ def _noise(analysis: Analysis, settings: AudioSettings, plan: GainPlan) -> Noise
 def codec_loss(
     source: Path, settings: AudioSettings, plan: GainPlan, analysis: Analysis, noise: Noise, out: Path
 ) -> float:
-    """Loudness the encoder takes away, measured on the loudest CALIBRATION_S of the programme; and,
-    where hum is subtracted or a noise gate works, what they take from the programme's loudness.
+    """Loudness the limiter and the encoder take away, measured on the loudest CALIBRATION_S of the
+    programme; and, where hum is subtracted or a noise gate works, what they take from its loudness.
 
-    MP3's low-pass removes a few tenths of a LU of speech, and the hum's own power goes with it; knowing
-    how much before the real render means one render lands on target, instead of two."""
+    MP3's low-pass removes a few tenths of a LU of speech, the limiter more from a loud voice's peaks
+    when the leveller is off, and the hum's own power goes with it; knowing how much before the real
+    render means one render lands on target, instead of two."""
     rate, channels = settings.sample_rate, settings.channels
     weighted = analysis.energy * 10 ** (plan.gain_db / 10)
     span = min(round(CALIBRATION_S / SEGMENT_S), len(weighted))
@@ -252,9 +251,15 @@ def codec_loss(
     sample = out.with_name(f".{out.name}.calibration")
     encoding = ffmpeg.Encoding(settings.format, settings.bitrate, rate, channels)
     gate = Job(source, settings, plan, 0.0, (None, None), None, noise=noise).gate(rate)
+    limiter = Limiter(settings.true_peak - CODEC_HEADROOM_DB, rate, channels)
     try:
         with ffmpeg.Encoder(sample, encoding) as encoder:
-            processed = _calibration(source, settings, plan, window, analysis.hum, gate, encoder.write)
+
+            def limited(chunk: np.ndarray) -> None:
+                encoder.write(limiter.process(chunk))
+
+            processed = _calibration(source, settings, plan, window, analysis.hum, gate, limited)
+            encoder.write(limiter.flush())
         loss = processed - measure(sample).integrated
     finally:
         sample.unlink(missing_ok=True)

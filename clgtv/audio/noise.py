@@ -23,7 +23,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from clgtv.audio.leveller import GainPlan
-from clgtv.audio.meter import lufs
+from clgtv.audio.meter import lufs, mono
 from clgtv.settings import NOISE_MAX_DB
 
 FRAME_S = 0.021  # about 1024 samples at 44.1 and 48 kHz: a few pitch periods, finer than a phoneme
@@ -128,8 +128,8 @@ class NoiseMeter:
         self._carry = np.zeros(0, dtype=np.float32)
 
     def feed(self, chunk: np.ndarray) -> None:
-        mono = chunk.mean(axis=1, dtype=np.float32) if chunk.shape[1] > 1 else chunk[:, 0]
-        samples = np.concatenate([self._carry, mono]) if len(self._carry) else mono
+        mixed = mono(chunk)
+        samples = np.concatenate([self._carry, mixed]) if len(self._carry) else mixed
         whole = len(samples) - len(samples) % self._length
         self._carry = samples[whole:].copy()
         frames = samples[:whole].reshape(-1, self._length)
@@ -244,7 +244,7 @@ class Gate:
         self._pending = samples[:, count * self._hop :]
         if not count:
             return np.zeros((0, self._channels), np.float32)
-        return np.ascontiguousarray(self._emit(self._frames(samples, count)).T)
+        return self._emit(self._frames(samples, count))
 
     def flush(self) -> np.ndarray:
         """The last samples, once the input has ended."""
@@ -258,8 +258,9 @@ class Gate:
         strides = (samples.strides[0], self._hop * samples.strides[1], samples.strides[1])
         frames = np.lib.stride_tricks.as_strided(samples, (self._channels, count, self._length), strides)
         spectra = np.fft.rfft(frames * self._window, axis=-1)
-        mono = spectra.mean(axis=0)  # what the noise was measured on: the channels' mix
-        power = mono.real**2 + mono.imag**2
+        # the channels' mix (one or two), what the noise was measured on: the same numbers as their mean
+        mixed = spectra[0] if self._channels == 1 else (spectra[0] + spectra[1]) * np.float32(0.5)
+        power = mixed.real**2 + mixed.imag**2
         gains = self.gains(power)
         self._hear(power, gains)
         spectra *= gains
@@ -297,17 +298,19 @@ class Gate:
         return 10 * math.log10(before / after) if before > 0 and after > 0 else None
 
     def _emit(self, gated: np.ndarray) -> np.ndarray:
-        """Overlap-add the gated frames; the finished samples (planar), the leading silence dropped."""
-        hop = self._hop
+        """Overlap-add the gated (channels, frames, length) frames; the finished samples as (frames, channels),
+        the leading silence dropped."""
+        hop, count = self._hop, gated.shape[1]
         heads, tails = gated[:, :, :hop], gated[:, :, hop:]
-        out = heads.copy()
-        out[:, 0] += self._tail
-        out[:, 1:] += tails[:, :-1]
+        out = np.empty((count, hop, self._channels), dtype=np.float32)
+        planar = out.transpose(2, 0, 1)  # the sums written straight into the channels' interleaving
+        np.add(heads[:, 0], self._tail, out=planar[:, 0])
+        np.add(heads[:, 1:], tails[:, :-1], out=planar[:, 1:])
         self._tail = tails[:, -1].copy()
-        out = out.reshape(self._channels, -1)
+        out = out.reshape(-1, self._channels)
         if self._skip:
-            out, self._skip = out[:, self._skip :], max(self._skip - out.shape[1], 0)
-        self._emitted += out.shape[1]
+            out, self._skip = out[self._skip :], max(self._skip - len(out), 0)
+        self._emitted += len(out)
         return out
 
 

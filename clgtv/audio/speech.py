@@ -26,6 +26,7 @@ from pathlib import Path
 
 import numpy as np
 
+from clgtv.audio.meter import mono
 from clgtv.errors import ClgtvError
 
 SEGMENT_S = 0.1
@@ -33,7 +34,7 @@ RATE = 16000  # the model's
 WINDOW = 512  # samples the model hears at a time (32 ms)
 CONTEXT = 64  # samples of the window before, given with each window
 BATCH = 256  # windows per inference (about 8 s): few calls, little memory
-QUEUED = 2  # batches waiting for the model at most: the measuring pass waits rather than hold more
+QUEUED = 12  # chunks (about 24 s) waiting for the model's thread at most: the pass waits rather than hold more
 FOUND = 0.3  # a stretch is speech where some window in it is this likely to be speech ...
 KEPT = 0.15  # ... and it lasts while its windows stay this likely (far voices score low; a chord's attack
 # alone reaches about 0.2)
@@ -66,23 +67,28 @@ class Resampler:
     def __init__(self, rate: int):
         self.rate = rate
         self.width = max(1, round(rate / RATE))
-        self._pending = np.zeros(0, dtype=np.float64)
+        self._pending = np.zeros(0, dtype=np.float32)
         self._offset = 0  # source index of _pending[0]
         self._made = 0  # output samples made so far
 
-    def __call__(self, mono: np.ndarray) -> np.ndarray:
-        self._pending = np.concatenate([self._pending, mono.astype(np.float64)])
-        if len(self._pending) < self.width + 1:
+    def __call__(self, samples: np.ndarray) -> np.ndarray:
+        pending = self._pending = np.concatenate([self._pending, samples.astype(np.float32, copy=False)])
+        count = len(pending) - self.width + 1  # the box filter's outputs
+        if count < 2:
             return np.zeros(0, dtype=np.float32)
-        sums = np.concatenate([[0.0], np.cumsum(self._pending)])
-        smooth = (sums[self.width :] - sums[: -self.width]) / self.width  # smooth[i] centred at i + centre
+        smooth = pending[:count].copy()  # smooth[i] centred at i + centre
+        for lag in range(1, self.width):
+            smooth += pending[lag : lag + count]
+        smooth /= self.width
         centre = self._offset + (self.width - 1) / 2
-        stop = math.ceil((centre + len(smooth) - 1) * RATE / self.rate)  # outputs that lie inside smooth
-        wanted = np.arange(self._made, stop) * (self.rate / RATE) - centre
-        made = np.interp(wanted, np.arange(len(smooth)), smooth).astype(np.float32)
+        stop = math.ceil((centre + count - 1) * RATE / self.rate)  # outputs that lie inside smooth
+        wanted = np.clip(np.arange(self._made, stop) * (self.rate / RATE) - centre, 0, count - 1)
+        below = np.minimum(wanted.astype(np.int64), count - 2)
+        fraction = (wanted - below).astype(np.float32)
+        made = smooth[below] + fraction * (smooth[below + 1] - smooth[below])
         self._made = max(stop, self._made)
         drop = max(int(self._made * self.rate / RATE - centre) - 1, 0)
-        self._pending = self._pending[drop:]
+        self._pending = pending[drop:]
         self._offset += drop
         return made
 
@@ -90,7 +96,7 @@ class Resampler:
 class SpeechDetector:
     """Feed float chunks shaped (frames, channels) at the source's rate; `finish` gives one speech
     probability per 100 ms segment. The model runs in a thread of its own (onnxruntime lets go of the
-    GIL), one batch after another in order, beside the meter: on two cores the pass hardly waits for it."""
+    GIL), one chunk after another in order, beside the meter: on two cores the pass hardly waits for it."""
 
     def __init__(self, sample_rate: int):
         import onnxruntime  # only when detecting: it costs a fifth of a second to load
@@ -112,24 +118,27 @@ class SpeechDetector:
         self._queued: deque[Future] = deque()
 
     def feed(self, chunk: np.ndarray) -> None:
-        self._pending = np.concatenate([self._pending, self._resample(chunk.mean(axis=1))])
-        while len(self._pending) >= BATCH * WINDOW:
-            self._submit(self._pending[: BATCH * WINDOW])
-            self._pending = self._pending[BATCH * WINDOW :]
-
-    def _submit(self, samples: np.ndarray) -> None:
         while len(self._queued) >= QUEUED:
             self._queued.popleft().result()
-        self._queued.append(self._worker.submit(self._run, samples))
+        self._queued.append(self._worker.submit(self._take, self._resample(mono(chunk))))
+
+    def _take(self, samples: np.ndarray) -> None:
+        """In the model's thread: a chunk's samples at RATE, and every whole batch heard."""
+        self._pending = np.concatenate([self._pending, samples])
+        while len(self._pending) >= BATCH * WINDOW:
+            self._run(self._pending[: BATCH * WINDOW])
+            self._pending = self._pending[BATCH * WINDOW :]
 
     def finish(self, segments: int) -> np.ndarray:
         """The probability of speech in each of the first `segments` 100 ms segments."""
+        try:
+            while self._queued:
+                self._queued.popleft().result()
+        finally:
+            self.close()
         if len(self._pending):
-            self._submit(np.pad(self._pending, (0, -len(self._pending) % WINDOW)))
+            self._run(np.pad(self._pending, (0, -len(self._pending) % WINDOW)))
             self._pending = np.zeros(0, dtype=np.float32)
-        while self._queued:
-            self._queued.popleft().result()
-        self.close()
         windows = np.array(self._windows, dtype=np.float64)
         centres = ((np.arange(len(windows)) + 0.5) * WINDOW / RATE / SEGMENT_S).astype(int)
         probability = np.zeros(segments)
