@@ -143,13 +143,13 @@ class NoiseMeter:
             return
         low, _, step = LEVEL_BINS
         index = np.clip(((levels[heard] - low) / step).astype(int), 0, len(self._counts) - 1)
-        spectra = np.fft.rfft(frames[heard] * self._window, axis=1)
-        power = spectra.real**2 + spectra.imag**2
         self._counts += np.bincount(index, minlength=len(self._counts))
         order = np.argsort(index, kind="stable")  # each level's frames together, summed at once
         index = index[order]
+        spectra = np.fft.rfft(frames[np.flatnonzero(heard)[order]] * self._window, axis=1)
+        power = spectra.real**2 + spectra.imag**2
         starts = np.flatnonzero(np.diff(index, prepend=-1))
-        self._spectra[index[starts]] += np.add.reduceat(power[order], starts, axis=0)
+        self._spectra[index[starts]] += np.add.reduceat(power, starts, axis=0)
 
     def finish(self) -> NoiseFloor | None:
         """The floor and the noise's spectrum; None for a recording of digital silence (or nothing)."""
