@@ -15,7 +15,7 @@ def replacing(path: Path, suffix: str = "", mode: int | None = None) -> Iterator
     """A hidden file beside `path` for the block to fill; renamed over `path` when the block ends, removed
     if it fails. Named for this process and thread, so workers writing the same entry never share one.
     `suffix` ends the name, for tools that go by it; `mode` sets its permissions before the rename."""
-    partial = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.partial{suffix}")
+    partial = beside(path, f".partial{suffix}")
     try:
         yield partial
         if mode is not None:
@@ -24,6 +24,11 @@ def replacing(path: Path, suffix: str = "", mode: int | None = None) -> Iterator
     finally:
         with contextlib.suppress(OSError):  # gone already when it became `path`; or the disk is read-only
             partial.unlink(missing_ok=True)
+
+
+def beside(path: Path, suffix: str) -> Path:
+    """A hidden name beside `path` for this process and thread alone, ending in `suffix`."""
+    return path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}{suffix}")
 
 
 def replace_bytes(path: Path, data: bytes, mode: int | None = None) -> None:

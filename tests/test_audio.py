@@ -6,6 +6,8 @@ import itertools
 import math
 import os
 import subprocess
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -145,6 +147,27 @@ def test_master_brings_a_quiet_recording_to_target(tmp_path: Path) -> None:
     assert report.before.integrated < -35
     assert measured["I"] == pytest.approx(-16.0, abs=0.6)
     assert measured["TP"] <= -1.0
+
+
+def test_two_runs_to_one_output_at_once_each_render_their_own_file(tmp_path: Path) -> None:
+    """Rendering at the same moment into the same output, neither writes into the other's file: both
+    finish, and the output is one whole recording on target."""
+    source = SAMPLES[0]
+    together = threading.Barrier(2, timeout=60)
+    met: set[int] = set()
+
+    def progress(stage: str, fraction: float) -> None:
+        if stage == "rendering" and threading.get_ident() not in met:
+            met.add(threading.get_ident())
+            together.wait()  # both are rendering before either goes on
+
+    settings = AudioSettings(hum="off", noise="off", speech_detection="off")
+    with ThreadPoolExecutor(2) as pool:
+        runs = [pool.submit(master, source, tmp_path / "out.mp3", settings, progress) for _ in range(2)]
+        reports = [run.result() for run in runs]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out.mp3"]
+    assert measure(tmp_path / "out.mp3").duration == pytest.approx(reports[0].after.duration, abs=0.05)
+    assert ebur128(tmp_path / "out.mp3")["I"] == pytest.approx(-16.0, abs=0.5)
 
 
 def test_master_cuts_rumble_unless_switched_off(tmp_path: Path) -> None:

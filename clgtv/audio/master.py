@@ -15,7 +15,6 @@ verify    the encoded file measured by the same meter; if the codec pushed the t
 from __future__ import annotations
 
 import math
-import os
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -32,6 +31,7 @@ from clgtv.audio.noise import Gate, Noise, NoiseFloor, NoiseMeter, pauses_below,
 from clgtv.audio.render import Clips, Job, Progress, decoded, render
 from clgtv.audio.speech import SpeechDetector, SpeechFound, voiced
 from clgtv.errors import MediaError
+from clgtv.files import beside, replacing
 from clgtv.settings import AudioSettings
 
 ENGINE_VERSION = "9"
@@ -164,9 +164,8 @@ def master(source: Path, out: Path, settings: AudioSettings, progress: Progress 
         warnings.append(NO_SPEECH)
     clips = load_clips(settings)  # decoded once, whatever the number of renders
     headroom = CODEC_HEADROOM_DB
-    tmp = out.with_name(f".{out.name}.partial")
     renders = 0
-    try:
+    with replacing(out) as tmp:  # named for this process and thread: two runs to one output never share it
         while True:
             renders += 1
             ceiling = settings.true_peak - headroom
@@ -182,9 +181,6 @@ def master(source: Path, out: Path, settings: AudioSettings, progress: Progress 
                 headroom += peak_over + 0.1
             if not near_silent and abs(level_off) > LEVEL_TOLERANCE_LU:
                 plan = replace(plan, gain_db=plan.gain_db + level_off)
-        os.replace(tmp, out)
-    finally:
-        tmp.unlink(missing_ok=True)
     if not settled:
         warnings.append(f"after {renders} renders: {after.integrated:.1f} LUFS, true peak {after.true_peak:.1f} dBTP")
     trimmed = (plan.first * SEGMENT_S, max(before.duration - plan.stop * SEGMENT_S, 0.0))
@@ -248,7 +244,7 @@ def codec_loss(
     sums = np.convolve(weighted[plan.first : plan.stop], np.ones(span), "valid")
     first = plan.first + int(np.argmax(sums)) if len(sums) else 0
     window = (first * SEGMENT_S, span * SEGMENT_S)
-    sample = out.with_name(f".{out.name}.calibration")
+    sample = beside(out, ".calibration")
     encoding = ffmpeg.Encoding(settings.format, settings.bitrate, rate, channels)
     gate = Job(source, settings, plan, 0.0, (None, None), None, noise=noise).gate(rate)
     limiter = Limiter(settings.true_peak - CODEC_HEADROOM_DB, rate, channels)
