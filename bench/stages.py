@@ -13,7 +13,7 @@ float32 files made beforehand, untimed, in build/bench/stages/ (deleted at the e
   measure: decode        ffmpeg decoding the WAV at its own rate to /dev/null
   measure: high-pass, meter  the high-pass and the loudness meter (Python) on that decoded audio
   plan                   the leveller's gain curve from the meter's segments
-  calibration            the codec calibration (decode, process, limit and encode 20 s, measure the MP3)
+  calibration            the codec calibration (decode, process and encode 20 s, measure the MP3)
   render: decode         ffmpeg decoding and resampling the WAV to 44.1 kHz, to /dev/null
   render: process        high-pass, gains, joiner and true-peak limiter (Python) on that audio
   render: LAME           ffmpeg's libmp3lame encoding the processed audio from a raw file

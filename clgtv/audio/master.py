@@ -25,7 +25,6 @@ from clgtv.audio import ffmpeg
 from clgtv.audio.clips import load_clip
 from clgtv.audio.hum import Hum, PauseSpectrum, find_hum
 from clgtv.audio.leveller import SEGMENT_S, GainPlan, plan_gain, segment_gains, speech_seconds
-from clgtv.audio.limiter import Limiter
 from clgtv.audio.meter import WEIGHTS, Loudness, LoudnessMeter, k_weighting, measure
 from clgtv.audio.noise import Gate, Noise, NoiseFloor, NoiseMeter, pauses_below, strength_for, without_noise
 from clgtv.audio.render import Clips, Job, Progress, decoded, render
@@ -38,7 +37,7 @@ ENGINE_VERSION = "9"
 SILENCE_LUFS = -70.0
 NEAR_SILENCE_LUFS = -50.0
 LEVEL_TOLERANCE_LU = 0.3
-CODEC_HEADROOM_DB = 1.0  # MP3 overshoots the limiter by up to 0.8 dB (bench/README.md); another render costs as much
+CODEC_HEADROOM_DB = 0.9  # MP3 overshoots the limiter by up to 0.8 dB (bench/README.md); another render costs as much
 MAX_RENDERS = 3
 CALIBRATION_S = 20.0
 MAX_CODEC_LOSS_LU = 1.5
@@ -232,12 +231,11 @@ def _noise(analysis: Analysis, settings: AudioSettings, plan: GainPlan) -> Noise
 def codec_loss(
     source: Path, settings: AudioSettings, plan: GainPlan, analysis: Analysis, noise: Noise, out: Path
 ) -> float:
-    """Loudness the limiter and the encoder take away, measured on the loudest CALIBRATION_S of the
-    programme; and, where hum is subtracted or a noise gate works, what they take from its loudness.
+    """Loudness the encoder takes away, measured on the loudest CALIBRATION_S of the programme; and,
+    where hum is subtracted or a noise gate works, what they take from the programme's loudness.
 
-    MP3's low-pass removes a few tenths of a LU of speech, the limiter more from a loud voice's peaks
-    when the leveller is off, and the hum's own power goes with it; knowing how much before the real
-    render means one render lands on target, instead of two."""
+    MP3's low-pass removes a few tenths of a LU of speech, and the hum's own power goes with it; knowing
+    how much before the real render means one render lands on target, instead of two."""
     rate, channels = settings.sample_rate, settings.channels
     weighted = analysis.energy * 10 ** (plan.gain_db / 10)
     span = min(round(CALIBRATION_S / SEGMENT_S), len(weighted))
@@ -247,15 +245,9 @@ def codec_loss(
     sample = beside(out, ".calibration")
     encoding = ffmpeg.Encoding(settings.format, settings.bitrate, rate, channels)
     gate = Job(source, settings, plan, 0.0, (None, None), None, noise=noise).gate(rate)
-    limiter = Limiter(settings.true_peak - CODEC_HEADROOM_DB, rate, channels)
     try:
         with ffmpeg.Encoder(sample, encoding) as encoder:
-
-            def limited(chunk: np.ndarray) -> None:
-                encoder.write(limiter.process(chunk))
-
-            processed = _calibration(source, settings, plan, window, analysis.hum, gate, limited)
-            encoder.write(limiter.flush())
+            processed = _calibration(source, settings, plan, window, analysis.hum, gate, encoder.write)
         loss = processed - measure(sample).integrated
     finally:
         sample.unlink(missing_ok=True)
