@@ -22,6 +22,7 @@ from clgtv.audio.master import MasterReport, analyse, master
 from clgtv.audio.meter import LoudnessMeter, integrated_loudness, lufs
 from clgtv.audio.speech import RATE as MODEL_RATE
 from clgtv.audio.speech import Resampler, SpeechDetector, voiced
+from clgtv.errors import MediaError
 from clgtv.settings import AudioSettings
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
@@ -244,4 +245,16 @@ def test_a_failure_in_the_models_thread_reaches_the_caller_and_stops_the_thread(
         for start in range(0, len(samples), 2 * RATE):
             detector.feed(samples[start : start + 2 * RATE])
         detector.finish(100)
+    assert not [thread for thread in threading.enumerate() if thread.name.startswith("speech")]
+
+
+def test_a_recording_found_damaged_while_measured_leaves_no_model_thread(tmp_path: Path) -> None:
+    """Real speech cut off part-way (the header still promises the whole): the measuring pass refuses it,
+    and stops the voice detector's thread on the way out."""
+    samples, _ = panel()
+    whole = write(tmp_path / "whole.wav", samples).read_bytes()
+    cut = tmp_path / "cut.wav"
+    cut.write_bytes(whole[: len(whole) // 2])
+    with pytest.raises(MediaError, match=r"cut\.wav"):
+        analyse(cut, AudioSettings())
     assert not [thread for thread in threading.enumerate() if thread.name.startswith("speech")]
