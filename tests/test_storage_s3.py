@@ -454,8 +454,10 @@ def test_server_lost_mid_publish_keeps_the_old_feed_and_a_rerun_finishes(
     assert crashed.returncode == 1
     (line,) = error_lines(crashed.stderr)
     assert re.fullmatch(
-        # a page, or a file of the search index, which goes up beside the pages
-        rf"error: s3://{bucket}/site/(?:[\w/-]*index\.html|pagefind/[\w./-]+): connection to {proxy.url} failed "
+        # whichever of the pages stage's parallel uploads failed first: a page, an episode's oEmbed document
+        # (which names its embed page) or a file of the search index
+        rf"error: s3://{bucket}/site/(?:[\w/-]*index\.html|[\w/-]+/oembed\.json|pagefind/[\w./-]+): "
+        rf"connection to {proxy.url} failed "
         r"\(ConnectionClosedError\); check s3\.endpoint_url and the network, then publish again",
         line,
     ), line
