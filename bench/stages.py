@@ -146,7 +146,8 @@ def stages(source: Path) -> list[Stage]:
     start_up = [sys.executable, "-c", "import clgtv.cli, clgtv.audio.master"]
     table = [subprocess_stage("start-up (imports)", start_up)]
     table.append(in_process("probe", lambda: ffmpeg.probe(source))[0])
-    table.append(subprocess_stage("measure: decode", ffmpeg.decode_argv(source, rate, channels)))
+    wav = ffmpeg.is_wav(source)
+    table.append(subprocess_stage("measure: decode", ffmpeg.decode_argv(source, rate, channels, wav=wav)))
     to_raw(source, rate, measured)
     stage, meter = in_process("measure: high-pass, meter", lambda: meter_pass(measured, rate, filtered=True))
     measured.unlink()
@@ -158,7 +159,7 @@ def stages(source: Path) -> list[Stage]:
     stage, loss = in_process("calibration", calibrated)
     table.append(stage)
     plan = replace(plan, gain_db=plan.gain_db + loss)
-    table.append(subprocess_stage("render: decode", ffmpeg.decode_argv(source, out_rate, channels)))
+    table.append(subprocess_stage("render: decode", ffmpeg.decode_argv(source, out_rate, channels, wav=wav)))
     to_raw(source, out_rate, rendered)
     table.append(in_process("render: process", lambda: process(rendered, plan, processed))[0])
     rendered.unlink()

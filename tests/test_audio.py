@@ -13,8 +13,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 from conftest import REPO, ebur128, ffmpeg, make_tone
+from speech import joined_prompts
 
-from clgtv.audio.ffmpeg import Encoder, Encoding, decode, ffmpeg_path
+from clgtv.audio.ffmpeg import Encoder, Encoding, decode, decode_argv, ffmpeg_path, is_wav
 from clgtv.audio.iir import Biquads, highpass
 from clgtv.audio.limiter import Limiter, window_minimum
 from clgtv.audio.master import master
@@ -231,6 +232,26 @@ def test_video_without_audio_is_a_clear_error(tmp_path: Path) -> None:
     with pytest.raises(MediaError) as error:
         master(video, tmp_path / "out.mp3", AudioSettings())
     assert str(error.value).endswith("silent-film.mp4: no audio track found")
+
+
+def test_long_packets_and_frames_change_no_sample(tmp_path: Path) -> None:
+    """The decoder reads a WAV in long packets and hands on long frames: every sample as ffmpeg gives it
+    with its own packets and frames, at the file's rate or another, mixed down, or a stretch of it. A file
+    is told a WAV by its bytes, not its name."""
+    speech = tmp_path / "speech.wav"
+    joined_prompts(speech, 12.0)
+    wav = tmp_path / "recorder.mp3"  # a WAV, whatever it is called
+    ffmpeg("-i", str(speech), "-ar", "48000", "-ac", "2", "-c:a", "pcm_s24le", "-f", "wav", str(wav))
+    mp3 = tmp_path / "export.wav"  # and an MP3
+    ffmpeg("-i", str(speech), "-ar", "44100", "-ac", "2", "-c:a", "libmp3lame", "-f", "mp3", str(mp3))
+    assert is_wav(wav) and not is_wav(mp3) and not is_wav(tmp_path / "missing.wav")
+    cases = [(wav, 48000, 2, None), (wav, 44100, 2, None), (wav, 16000, 1, None), (wav, 44100, 2, (1.234, 2.5))]
+    cases += [(wav, 48000, 2, (9.0, None)), (mp3, 44100, 2, None), (mp3, 48000, 1, (2.0, 3.0))]
+    for path, rate, channels, window in cases:
+        plain = subprocess.run(decode_argv(path, rate, channels, window, frames=0), capture_output=True, check=True)
+        expected = np.frombuffer(plain.stdout, dtype="<f4").reshape(-1, channels)
+        ours = np.concatenate(list(decode(path, rate, channels, window=window)))
+        assert len(ours) > rate and np.array_equal(ours, expected), (path.name, rate, channels, window)
 
 
 def test_corrupt_file_is_a_typed_error_naming_it(tmp_path: Path) -> None:

@@ -33,6 +33,10 @@ MONITOR_QUEUE_S = 12.0
 HEARD_FRAMES = 8192  # the monitor's first frames, kept to check its alignment against the file
 SAMPLE = np.dtype("<f4")
 MIN_VERSION = (7, 1)  # the threaded pipeline clgtv is run and tested with; older releases are refused
+# Decoders hand audio between their threads a frame at a time; frames this long (the WAV demuxer's packets,
+# and what the filters pass on) instead of ffmpeg's few thousand samples: the same samples, for less CPU
+PACKET_BYTES = 1 << 20
+FRAME_SAMPLES = 65536
 
 
 @functools.cache
@@ -180,19 +184,48 @@ def _count_channels(path: Path, layout: str) -> int:
 Window = tuple[float, float | None]  # start and duration in seconds; no duration: to the end
 
 
-def decode_argv(path: Path, sample_rate: int, channels: int, window: Window | None = None) -> list[str]:
+def decode_argv(
+    path: Path,
+    sample_rate: int,
+    channels: int,
+    window: Window | None = None,
+    wav: bool = False,
+    frames: int = FRAME_SAMPLES,
+) -> list[str]:
     """argv that decodes the first audio track of any file ffmpeg reads to float32 PCM on stdout.
 
-    `window` decodes only that stretch."""
+    `window` decodes only that stretch. `wav`: the file is a WAV (`is_wav`), read in long packets.
+    `frames`: the samples per frame ffmpeg's filters pass on; 0, as the decoder makes them."""
     argv = [ffmpeg_path(), "-hide_banner", "-nostdin", "-loglevel", "error"]
     if window:
         if window[0]:  # seeking to 0 is not a no-op: MP4's AAC then decodes from another state
             argv += ["-ss", f"{window[0]:.3f}"]
         if window[1] is not None:
             argv += ["-t", f"{window[1]:.3f}"]
+    if wav:  # max_size is the WAV demuxer's own option: named for any other, ffmpeg would refuse it
+        argv += ["-f", "wav", "-max_size", str(PACKET_BYTES)]
     argv += ["-i", str(path)]
     argv += ["-map", "0:a:0", "-vn", "-sn", "-dn"]
-    return [*argv, "-ac", str(channels), "-ar", str(sample_rate), "-f", "f32le", "-c:a", "pcm_f32le", "pipe:1"]
+    return [*argv, *_pcm_out_argv(sample_rate, channels, frames)]
+
+
+def _pcm_out_argv(sample_rate: int, channels: int, frames: int = FRAME_SAMPLES) -> list[str]:
+    """Float32 PCM on stdout, in frames of `frames` samples (`asetnsamples` joins them and pads nothing: the
+    same samples)."""
+    argv = ["-ac", str(channels), "-ar", str(sample_rate)]
+    if frames:
+        argv += ["-af", f"asetnsamples=n={frames}:p=0"]
+    return [*argv, "-f", "f32le", "-c:a", "pcm_f32le", "pipe:1"]
+
+
+def is_wav(path: Path) -> bool:
+    """A RIFF, RF64 or BW64 WAVE file, as ffmpeg's WAV demuxer tells it by its first twelve bytes."""
+    try:
+        with path.open("rb") as file:
+            head = file.read(12)
+    except OSError:
+        return False  # ffmpeg will say what is wrong
+    return head[:4] in (b"RIFF", b"RF64", b"BW64") and head[8:12] == b"WAVE"
 
 
 @dataclass(frozen=True)
@@ -239,8 +272,8 @@ def encode_argv(out: Path, encoding: Encoding, monitor: bool = False) -> list[st
 def stream_decode_argv(encoding: Encoding) -> list[str]:
     """argv that decodes `encode_argv(..., monitor=True)`'s stdout to float32 PCM (codec delay included)."""
     argv = [ffmpeg_path(), "-hide_banner", "-nostdin", "-loglevel", "error"]
-    argv += ["-f", FORMATS[encoding.format].stream[1], "-i", "pipe:0", "-ac", str(encoding.channels)]
-    return [*argv, "-ar", str(encoding.sample_rate), "-f", "f32le", "-c:a", "pcm_f32le", "pipe:1"]
+    argv += ["-f", FORMATS[encoding.format].stream[1], "-i", "pipe:0"]
+    return [*argv, *_pcm_out_argv(encoding.sample_rate, encoding.channels)]
 
 
 def _tee_escaped(path: Path) -> str:
@@ -273,7 +306,8 @@ def decode(
     assert not (verify and window), "only a whole file is verified"
     chunk_bytes = int(sample_rate * chunk_seconds) * SAMPLE.itemsize * channels
     with tempfile.TemporaryFile() as log:
-        process = subprocess.Popen(decode_argv(path, sample_rate, channels, window), stdout=subprocess.PIPE, stderr=log)
+        argv = decode_argv(path, sample_rate, channels, window, wav=is_wav(path))
+        process = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=log)
         if background:
             _yield_to_encoder(process)
         assert process.stdout is not None
@@ -332,7 +366,7 @@ def _first_error_at(path: Path, sample_rate: int) -> float | None:
     """Seconds decoded before the first error that stops ffmpeg's -xerror; None if none stops it.
 
     A second decode, only of a file the first found errors in, and only to that point."""
-    argv = decode_argv(path, sample_rate, 1)
+    argv = decode_argv(path, sample_rate, 1, frames=0)  # every sample before the error reaches the pipe
     argv.insert(argv.index("-i"), "-xerror")
     process = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
     assert process.stdout is not None
