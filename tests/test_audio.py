@@ -244,9 +244,18 @@ def test_long_packets_and_frames_change_no_sample(tmp_path: Path) -> None:
     ffmpeg("-i", str(speech), "-ar", "48000", "-ac", "2", "-c:a", "pcm_s24le", "-f", "wav", str(wav))
     mp3 = tmp_path / "export.wav"  # and an MP3
     ffmpeg("-i", str(speech), "-ar", "44100", "-ac", "2", "-c:a", "libmp3lame", "-f", "mp3", str(mp3))
-    assert is_wav(wav) and not is_wav(mp3) and not is_wav(tmp_path / "missing.wav")
+    rf64 = tmp_path / "rf64.wav"  # the header a recorder writes for a file past 4 GB
+    ffmpeg("-i", str(speech), "-ac", "2", "-c:a", "pcm_s24le", "-rf64", "always", str(rf64))
+    assert is_wav(wav) and is_wav(rf64) and not is_wav(mp3) and not is_wav(tmp_path / "missing.wav")
+    plain_wav = tmp_path / "plain.wav"  # 16-bit mono: the canonical 44-byte header
+    ffmpeg("-i", str(speech), "-c:a", "pcm_s16le", "-bitexact", str(plain_wav))
+    header = plain_wav.read_bytes()[:44]  # a voice recorder's ACT file begins as such a WAV: ffmpeg reads it as ACT
+    act, silent = tmp_path / "memo.wav", tmp_path / "silent-start.wav"
+    act.write_bytes(header + bytes(212) + b"\x84" + bytes(255) + bytes(range(256)) * 8)
+    silent.write_bytes(header + bytes(1024))  # and a WAV that opens on silence is a WAV
+    assert not is_wav(act) and is_wav(silent)
     cases = [(wav, 48000, 2, None), (wav, 44100, 2, None), (wav, 16000, 1, None), (wav, 44100, 2, (1.234, 2.5))]
-    cases += [(wav, 48000, 2, (9.0, None)), (mp3, 44100, 2, None), (mp3, 48000, 1, (2.0, 3.0))]
+    cases += [(wav, 48000, 2, (9.0, None)), (rf64, 44100, 2, None), (mp3, 44100, 2, None), (mp3, 48000, 1, (2.0, 3.0))]
     for path, rate, channels, window in cases:
         plain = subprocess.run(decode_argv(path, rate, channels, window, frames=0), capture_output=True, check=True)
         expected = np.frombuffer(plain.stdout, dtype="<f4").reshape(-1, channels)

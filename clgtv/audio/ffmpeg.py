@@ -219,13 +219,26 @@ def _pcm_out_argv(sample_rate: int, channels: int, frames: int = FRAME_SAMPLES) 
 
 
 def is_wav(path: Path) -> bool:
-    """A RIFF, RF64 or BW64 WAVE file, as ffmpeg's WAV demuxer tells it by its first twelve bytes."""
+    """A file ffmpeg reads with its WAV demuxer, told as ffmpeg tells it: a RIFF (or RIFX) WAVE header,
+    or an RF64 or BW64 one with its ds64 chunk; not a voice recorder's ACT file, which starts with a
+    WAV header of its own and has ffmpeg's ACT demuxer's marks in its first 512 bytes."""
     try:
         with path.open("rb") as file:
-            head = file.read(12)
+            head = file.read(512)
     except OSError:
         return False  # ffmpeg will say what is wrong
-    return head[:4] in (b"RIFF", b"RF64", b"BW64") and head[8:12] == b"WAVE"
+    if len(head) <= 32 or head[8:12] != b"WAVE":
+        return False
+    if head[:4] in (b"RF64", b"BW64"):
+        return head[12:16] == b"ds64"
+    return head[:4] in (b"RIFF", b"RIFX") and not _act(head)
+
+
+def _act(head: bytes) -> bool:
+    """ffmpeg's ACT probe: a 16-byte format chunk, and zeros around a 0x84 at byte 256."""
+    if len(head) < 512 or int.from_bytes(head[16:20], "little") != 16:
+        return False
+    return not any(head[44:256]) and head[256] == 0x84 and not any(head[264:512])
 
 
 @dataclass(frozen=True)
