@@ -146,7 +146,7 @@ def stages(source: Path) -> list[Stage]:
     start_up = [sys.executable, "-c", "import clgtv.cli, clgtv.audio.master"]
     table = [subprocess_stage("start-up (imports)", start_up)]
     table.append(in_process("probe", lambda: ffmpeg.probe(source))[0])
-    wav = ffmpeg.is_wav(source)
+    wav = ffmpeg.is_pcm_wav(source)
     table.append(subprocess_stage("measure: decode", ffmpeg.decode_argv(source, rate, channels, wav=wav)))
     to_raw(source, rate, measured)
     stage, meter = in_process("measure: high-pass, meter", lambda: meter_pass(measured, rate, filtered=True))

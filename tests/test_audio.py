@@ -15,7 +15,7 @@ import pytest
 from conftest import REPO, ebur128, ffmpeg, make_tone
 from speech import joined_prompts
 
-from clgtv.audio.ffmpeg import Encoder, Encoding, decode, decode_argv, ffmpeg_path, is_wav
+from clgtv.audio.ffmpeg import Encoder, Encoding, decode, decode_argv, ffmpeg_path, is_pcm_wav
 from clgtv.audio.iir import Biquads, highpass
 from clgtv.audio.limiter import Limiter, window_minimum
 from clgtv.audio.master import master
@@ -234,28 +234,40 @@ def test_video_without_audio_is_a_clear_error(tmp_path: Path) -> None:
     assert str(error.value).endswith("silent-film.mp4: no audio track found")
 
 
+def spoken(tmp_path: Path, name: str, *options: str) -> Path:
+    """Real speech, 12 s, written by ffmpeg with `options` (its channels apart: the left at full level, the
+    right at half)."""
+    if not (speech := tmp_path / "speech.wav").exists():
+        joined_prompts(speech, 12.0)
+    out = tmp_path / name
+    ffmpeg("-i", str(speech), "-af", "pan=stereo|c0=c0|c1=0.5*c0", *options, str(out))
+    return out
+
+
+def test_a_pcm_wav_is_told_by_its_bytes_as_ffmpeg_tells_it(tmp_path: Path) -> None:
+    """Long packets go only to what ffmpeg's WAV demuxer reads, and only for PCM or float: a compressed
+    WAV's decoder drops the rest of a packet at a damaged block."""
+    pcm = [spoken(tmp_path, "recorder.mp3", "-c:a", "pcm_s24le", "-f", "wav")]  # whatever its name
+    pcm.append(spoken(tmp_path, "float.wav", "-c:a", "pcm_f32le"))
+    pcm.append(spoken(tmp_path, "rf64.wav", "-c:a", "pcm_s16le", "-rf64", "always"))  # a file past 4 GB
+    plain = spoken(tmp_path, "plain.wav", "-ac", "1", "-c:a", "pcm_s16le", "-bitexact")  # the 44-byte header
+    pcm += [plain, tmp_path / "silent-start.wav"]
+    pcm[-1].write_bytes(plain.read_bytes()[:44] + bytes(1024))  # a WAV that opens on silence is one
+    act = tmp_path / "memo.wav"  # a voice recorder's ACT file opens with a WAV header: ffmpeg reads it as ACT
+    act.write_bytes(plain.read_bytes()[:44] + bytes(212) + b"\x84" + bytes(255) + bytes(range(256)) * 8)
+    assert "Input #0, wav" not in subprocess.run([ffmpeg_path(), "-i", str(act)], capture_output=True, text=True).stderr
+    others = [act, spoken(tmp_path, "ima.wav", "-c:a", "adpcm_ima_wav"), spoken(tmp_path, "export.wav", "-f", "mp3")]
+    assert [is_pcm_wav(path) for path in pcm] == [True] * len(pcm)
+    assert [is_pcm_wav(path) for path in [*others, tmp_path / "missing.wav"]] == [False] * 4
+
+
 def test_long_packets_and_frames_change_no_sample(tmp_path: Path) -> None:
-    """The decoder reads a WAV in long packets and hands on long frames: every sample as ffmpeg gives it
-    with its own packets and frames, at the file's rate or another, mixed down, or a stretch of it. A file
-    is told a WAV by its bytes, not its name."""
-    speech = tmp_path / "speech.wav"
-    joined_prompts(speech, 12.0)
-    wav = tmp_path / "recorder.mp3"  # a WAV, whatever it is called
-    ffmpeg("-i", str(speech), "-ar", "48000", "-ac", "2", "-c:a", "pcm_s24le", "-f", "wav", str(wav))
-    mp3 = tmp_path / "export.wav"  # and an MP3
-    ffmpeg("-i", str(speech), "-ar", "44100", "-ac", "2", "-c:a", "libmp3lame", "-f", "mp3", str(mp3))
-    rf64 = tmp_path / "rf64.wav"  # the header a recorder writes for a file past 4 GB
-    ffmpeg("-i", str(speech), "-ac", "2", "-c:a", "pcm_s24le", "-rf64", "always", str(rf64))
-    assert is_wav(wav) and is_wav(rf64) and not is_wav(mp3) and not is_wav(tmp_path / "missing.wav")
-    plain_wav = tmp_path / "plain.wav"  # 16-bit mono: the canonical 44-byte header
-    ffmpeg("-i", str(speech), "-c:a", "pcm_s16le", "-bitexact", str(plain_wav))
-    header = plain_wav.read_bytes()[:44]  # a voice recorder's ACT file begins as such a WAV: ffmpeg reads it as ACT
-    act, silent = tmp_path / "memo.wav", tmp_path / "silent-start.wav"
-    act.write_bytes(header + bytes(212) + b"\x84" + bytes(255) + bytes(range(256)) * 8)
-    silent.write_bytes(header + bytes(1024))  # and a WAV that opens on silence is a WAV
-    assert not is_wav(act) and is_wav(silent)
+    """The decoder reads a PCM WAV in long packets and hands on long frames: every sample as ffmpeg gives
+    it with its own packets and frames, at the file's rate or another, mixed down, or a stretch of it."""
+    wav = spoken(tmp_path, "panel.wav", "-ar", "48000", "-c:a", "pcm_s24le")
+    mp3 = spoken(tmp_path, "panel.mp3", "-ar", "44100")
     cases = [(wav, 48000, 2, None), (wav, 44100, 2, None), (wav, 16000, 1, None), (wav, 44100, 2, (1.234, 2.5))]
-    cases += [(wav, 48000, 2, (9.0, None)), (rf64, 44100, 2, None), (mp3, 44100, 2, None), (mp3, 48000, 1, (2.0, 3.0))]
+    cases += [(wav, 48000, 2, (9.0, None)), (mp3, 44100, 2, None), (mp3, 48000, 1, (2.0, 3.0))]
     for path, rate, channels, window in cases:
         plain = subprocess.run(decode_argv(path, rate, channels, window, frames=0), capture_output=True, check=True)
         expected = np.frombuffer(plain.stdout, dtype="<f4").reshape(-1, channels)

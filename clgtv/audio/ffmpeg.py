@@ -33,10 +33,12 @@ MONITOR_QUEUE_S = 12.0
 HEARD_FRAMES = 8192  # the monitor's first frames, kept to check its alignment against the file
 SAMPLE = np.dtype("<f4")
 MIN_VERSION = (7, 1)  # the threaded pipeline clgtv is run and tested with; older releases are refused
-# Decoders hand audio between their threads a frame at a time; frames this long (the WAV demuxer's packets,
-# and what the filters pass on) instead of ffmpeg's few thousand samples: the same samples, for less CPU
-PACKET_BYTES = 1 << 20
-FRAME_SAMPLES = 65536
+# ffmpeg's threads hand audio on a packet or frame at a time: a PCM WAV read in packets of this many bytes,
+# and frames of this many samples passed on, cost the decoders less CPU than ffmpeg's own sizes (the same
+# samples); larger ones only fill ffmpeg's queues when the reader waits
+PACKET_BYTES = 1 << 18
+FRAME_SAMPLES = 16384
+WAVE_PCM, WAVE_FLOAT, WAVE_EXTENSIBLE = 0x0001, 0x0003, 0xFFFE
 
 
 @functools.cache
@@ -194,7 +196,7 @@ def decode_argv(
 ) -> list[str]:
     """argv that decodes the first audio track of any file ffmpeg reads to float32 PCM on stdout.
 
-    `window` decodes only that stretch. `wav`: the file is a WAV (`is_wav`), read in long packets.
+    `window` decodes only that stretch. `wav`: the file is a PCM WAV (`is_pcm_wav`), read in long packets.
     `frames`: the samples per frame ffmpeg's filters pass on; 0, as the decoder makes them."""
     argv = [ffmpeg_path(), "-hide_banner", "-nostdin", "-loglevel", "error"]
     if window:
@@ -202,7 +204,7 @@ def decode_argv(
             argv += ["-ss", f"{window[0]:.3f}"]
         if window[1] is not None:
             argv += ["-t", f"{window[1]:.3f}"]
-    if wav:  # max_size is the WAV demuxer's own option: named for any other, ffmpeg would refuse it
+    if wav:  # the WAV demuxer's own option: another demuxer would refuse it, hence is_pcm_wav's care
         argv += ["-f", "wav", "-max_size", str(PACKET_BYTES)]
     argv += ["-i", str(path)]
     argv += ["-map", "0:a:0", "-vn", "-sn", "-dn"]
@@ -218,20 +220,40 @@ def _pcm_out_argv(sample_rate: int, channels: int, frames: int = FRAME_SAMPLES) 
     return [*argv, "-f", "f32le", "-c:a", "pcm_f32le", "pipe:1"]
 
 
-def is_wav(path: Path) -> bool:
-    """A file ffmpeg reads with its WAV demuxer, told as ffmpeg tells it: a RIFF (or RIFX) WAVE header,
-    or an RF64 or BW64 one with its ds64 chunk; not a voice recorder's ACT file, which starts with a
-    WAV header of its own and has ffmpeg's ACT demuxer's marks in its first 512 bytes."""
+def is_pcm_wav(path: Path) -> bool:
+    """A PCM or float WAV that ffmpeg reads with its WAV demuxer, told as ffmpeg tells it: a RIFF WAVE
+    header, or an RF64 or BW64 one with its ds64 chunk; not a voice recorder's ACT file, which starts
+    with a WAV header of its own. Compressed WAVs (ADPCM, GSM) are left to ffmpeg's own packets: their
+    decoders drop the rest of a packet at a damaged block."""
     try:
         with path.open("rb") as file:
             head = file.read(512)
+            kind = head[:4]
+            if len(head) <= 32 or head[8:12] != b"WAVE" or kind not in (b"RIFF", b"RF64", b"BW64"):
+                return False
+            if (kind == b"RIFF" and _act(head)) or (kind != b"RIFF" and head[12:16] != b"ds64"):
+                return False
+            file.seek(12)
+            return _pcm_format(file)
     except OSError:
         return False  # ffmpeg will say what is wrong
-    if len(head) <= 32 or head[8:12] != b"WAVE":
-        return False
-    if head[:4] in (b"RF64", b"BW64"):
-        return head[12:16] == b"ds64"
-    return head[:4] in (b"RIFF", b"RIFX") and not _act(head)
+
+
+def _pcm_format(wav: IO[bytes]) -> bool:
+    """Whether the format chunk, found among the first chunks before the audio, says PCM or float."""
+    for _ in range(64):
+        header = wav.read(8)
+        if len(header) < 8 or header[:4] == b"data":
+            return False
+        size = int.from_bytes(header[4:], "little")
+        if header[:4] == b"fmt ":
+            chunk = wav.read(min(size, 40))
+            tag = int.from_bytes(chunk[:2], "little")
+            if tag == WAVE_EXTENSIBLE and len(chunk) >= 26:
+                tag = int.from_bytes(chunk[24:26], "little")  # the subformat GUID's first two bytes
+            return tag in (WAVE_PCM, WAVE_FLOAT)
+        wav.seek(size + size % 2, os.SEEK_CUR)
+    return False
 
 
 def _act(head: bytes) -> bool:
@@ -319,7 +341,7 @@ def decode(
     assert not (verify and window), "only a whole file is verified"
     chunk_bytes = int(sample_rate * chunk_seconds) * SAMPLE.itemsize * channels
     with tempfile.TemporaryFile() as log:
-        argv = decode_argv(path, sample_rate, channels, window, wav=is_wav(path))
+        argv = decode_argv(path, sample_rate, channels, window, wav=is_pcm_wav(path))
         process = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=log)
         if background:
             _yield_to_encoder(process)
@@ -379,7 +401,8 @@ def _first_error_at(path: Path, sample_rate: int) -> float | None:
     """Seconds decoded before the first error that stops ffmpeg's -xerror; None if none stops it.
 
     A second decode, only of a file the first found errors in, and only to that point."""
-    argv = decode_argv(path, sample_rate, 1, frames=0)  # every sample before the error reaches the pipe
+    # the first decode's packets (where a short last one is an error), and every sample before the error
+    argv = decode_argv(path, sample_rate, 1, wav=is_pcm_wav(path), frames=0)
     argv.insert(argv.index("-i"), "-xerror")
     process = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
     assert process.stdout is not None
