@@ -143,17 +143,24 @@ def _wav_claimed(path: Path) -> float | None:
     with path.open("rb") as wav:
         if wav.read(12)[8:] != b"WAVE":
             return None
-        for _ in range(64):  # a header has a few chunks before the audio
-            header = wav.read(8)
-            if len(header) < 8:
-                return None
-            tag, size = header[:4], int.from_bytes(header[4:], "little")
+        for tag, size in _chunks(wav):
             if tag == b"data":
                 held = path.stat().st_size - wav.tell()
                 unknown = size in (0, 0xFFFFFFFF)  # a header never finished: it claims nothing
                 return size / held if not unknown and 0 < held < size else None
-            wav.seek(size + size % 2, os.SEEK_CUR)
     return None
+
+
+def _chunks(wav: IO[bytes]) -> Iterator[tuple[bytes, int]]:
+    """A RIFF file's chunks from where `wav` stands, a header's worth: (tag, size), with the file at the
+    chunk's data (read or not, the next chunk is found by the size)."""
+    for _ in range(64):  # a header has a few chunks before the audio
+        header = wav.read(8)
+        if len(header) < 8:
+            return
+        start, size = wav.tell(), int.from_bytes(header[4:], "little")
+        yield header[:4], size
+        wav.seek(start + size + size % 2)
 
 
 OGG_PAGE_MAX = 65307
@@ -241,18 +248,15 @@ def is_pcm_wav(path: Path) -> bool:
 
 def _pcm_format(wav: IO[bytes]) -> bool:
     """Whether the format chunk, found among the first chunks before the audio, says PCM or float."""
-    for _ in range(64):
-        header = wav.read(8)
-        if len(header) < 8 or header[:4] == b"data":
+    for tag, size in _chunks(wav):
+        if tag == b"data":
             return False
-        size = int.from_bytes(header[4:], "little")
-        if header[:4] == b"fmt ":
+        if tag == b"fmt ":
             chunk = wav.read(min(size, 40))
-            tag = int.from_bytes(chunk[:2], "little")
-            if tag == WAVE_EXTENSIBLE and len(chunk) >= 26:
-                tag = int.from_bytes(chunk[24:26], "little")  # the subformat GUID's first two bytes
-            return tag in (WAVE_PCM, WAVE_FLOAT)
-        wav.seek(size + size % 2, os.SEEK_CUR)
+            code = int.from_bytes(chunk[:2], "little")
+            if code == WAVE_EXTENSIBLE and len(chunk) >= 26:
+                code = int.from_bytes(chunk[24:26], "little")  # the subformat GUID's first two bytes
+            return code in (WAVE_PCM, WAVE_FLOAT)
     return False
 
 
