@@ -256,9 +256,20 @@ def test_a_pcm_wav_is_told_by_its_bytes_as_ffmpeg_tells_it(tmp_path: Path) -> No
     act = tmp_path / "memo.wav"  # a voice recorder's ACT file opens with a WAV header: ffmpeg reads it as ACT
     act.write_bytes(plain.read_bytes()[:44] + bytes(212) + b"\x84" + bytes(255) + bytes(range(256)) * 8)
     assert "Input #0, wav" not in subprocess.run([ffmpeg_path(), "-i", str(act)], capture_output=True, text=True).stderr
-    others = [act, spoken(tmp_path, "ima.wav", "-c:a", "adpcm_ima_wav"), spoken(tmp_path, "export.wav", "-f", "mp3")]
+    unready = tmp_path / "no-ds64.wav"  # an RF64 header without its ds64 chunk: ffmpeg does not take it for a WAV
+    unready.write_bytes(pcm[2].read_bytes()[:12] + b"JUNK" + pcm[2].read_bytes()[16:])
+    assert (
+        "Input #0, wav"
+        not in subprocess.run([ffmpeg_path(), "-i", str(unready)], capture_output=True, text=True).stderr
+    )
+    others = [
+        act,
+        unready,
+        spoken(tmp_path, "ima.wav", "-c:a", "adpcm_ima_wav"),
+        spoken(tmp_path, "export.wav", "-f", "mp3"),
+    ]
     assert [is_pcm_wav(path) for path in pcm] == [True] * len(pcm)
-    assert [is_pcm_wav(path) for path in [*others, tmp_path / "missing.wav"]] == [False] * 4
+    assert [is_pcm_wav(path) for path in [*others, tmp_path / "missing.wav"]] == [False] * 5
 
 
 def test_long_packets_and_frames_change_no_sample(tmp_path: Path) -> None:
