@@ -3,10 +3,12 @@ Real audio, real ffmpeg, the real command line."""
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import os
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import numpy as np
@@ -14,9 +16,11 @@ import pytest
 from conftest import REPO, ebur128, ffmpeg, ffmpeg_path
 
 from clgtv.audio.clips import load_clip
-from clgtv.audio.ffmpeg import FORMATS, Encoder, Encoding, decode
+from clgtv.audio.ffmpeg import BACKGROUND_NICENESS, FORMATS, Encoder, Encoding, decode
 from clgtv.audio.master import master
 from clgtv.audio.meter import LoudnessMeter
+from clgtv.audio.render import in_background
+from clgtv.errors import MediaError
 from clgtv.settings import AudioSettings
 
 RATE = 44100
@@ -134,3 +138,79 @@ def test_a_wrong_codec_delay_is_caught_and_the_file_measured_instead(
     source = write_float_wav(tmp_path / "in.wav", audio)
     report = master(source, tmp_path / "mastered.mp3", AudioSettings())
     assert report.after == file_loudness(tmp_path / "mastered.mp3", 2)  # measured: not the misaligned monitor's
+
+
+def niceness() -> int:
+    """The calling thread's niceness (Linux: each thread has its own)."""
+    return os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+
+
+def test_the_chain_is_made_in_a_thread_of_its_own_at_background_niceness() -> None:
+    made: list[tuple[int, int, int]] = []
+
+    def items():
+        for number in range(5):
+            made.append((number, threading.get_native_id(), niceness()))
+            yield number
+
+    before = niceness()
+    assert list(in_background(items())) == [0, 1, 2, 3, 4]
+    assert [number for number, _, _ in made] == [0, 1, 2, 3, 4]
+    assert {thread for _, thread, _ in made} != {threading.get_native_id()}
+    assert all(nice >= max(BACKGROUND_NICENESS, before) for _, _, nice in made)
+    assert niceness() == before  # the caller's own thread, which starts the encoders, is left as it was
+
+
+def test_what_the_chain_raises_is_raised_in_the_caller_after_what_it_made() -> None:
+    failure = MediaError(Path("in.wav"), "damaged")
+
+    def items():
+        yield 1
+        yield 2
+        raise failure
+
+    got = []
+    with pytest.raises(MediaError) as raised:
+        for item in in_background(items()):
+            got.append(item)
+    assert got == [1, 2] and raised.value is failure
+
+
+def test_a_caller_that_stops_stops_the_chain_and_closes_it() -> None:
+    closed = threading.Event()
+
+    def items():
+        try:
+            yield from range(1000)  # far more than the queue holds: the chain is waiting to hand on
+        finally:
+            closed.set()
+
+    made = items()  # held here: only the chain's own close can close it
+    with contextlib.closing(in_background(made, depth=2)) as chain:
+        assert next(chain) == 0
+    assert closed.is_set()
+    assert "render-chain" not in {thread.name for thread in threading.enumerate()}
+
+
+def test_the_encoder_keeps_the_callers_priority_and_the_render_decoder_yields_to_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Started from a niced thread, the encoder would be niced too (a child inherits its thread's
+    niceness, and nothing undoes it); the render's own decoder starts from the chain's thread."""
+    started: list[tuple[list[str], int]] = []
+    popen = subprocess.Popen
+
+    def spying(argv, *args, **kwargs):
+        started.append((list(argv), niceness()))
+        return popen(argv, *args, **kwargs)
+
+    source = write_float_wav(tmp_path / "in.wav", speech(8.0, 2))
+    monkeypatch.setattr(subprocess, "Popen", spying)
+    master(source, tmp_path / "out.mp3", AudioSettings())
+    own = niceness()
+    encoders = [nice for argv, nice in started if "libmp3lame" in argv and "tee" in argv]
+    whole = [(argv, nice) for argv, nice in started if str(source) in argv and "pipe:1" in argv]
+    decoders = [nice for argv, nice in whole if not {"-ss", "-t"} & set(argv)]  # not the calibration's window
+    assert encoders and all(nice == own for nice in encoders)
+    assert len(decoders) == 2  # the measuring pass's, from the caller; the render's, from the chain
+    assert decoders[0] == own and decoders[1] >= max(BACKGROUND_NICENESS, own)

@@ -14,6 +14,7 @@ import queue
 import re
 import shutil
 import subprocess
+import sys
 import tempfile
 import threading
 from collections.abc import Callable, Iterator, Sequence
@@ -565,8 +566,7 @@ class _Monitor:
             self._queue.put(None)
 
     def _measure(self) -> None:
-        with contextlib.suppress(AttributeError, OSError):  # Linux: a thread has its own niceness
-            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), BACKGROUND_NICENESS)
+        yield_thread_to_encoder()
         skip = self._skip
         while (chunk := self._queue.get()) is not None:
             if self.error:
@@ -648,6 +648,15 @@ def _widen_pipe(pipe: IO[bytes] | None) -> None:
     other chunk by chunk; elsewhere, carry on."""
     with contextlib.suppress(AttributeError, OSError):
         fcntl.fcntl(pipe.fileno(), fcntl.F_SETPIPE_SZ, 1 << 20)
+
+
+def yield_thread_to_encoder() -> None:
+    """The calling thread at background niceness, so that an encoder's threads preempt it (on Linux,
+    where each thread has its own; elsewhere, nothing). What it starts from then on inherits it, and
+    nothing undoes it: a thread that starts encoders must not call this."""
+    if sys.platform.startswith("linux"):
+        with contextlib.suppress(OSError):
+            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), BACKGROUND_NICENESS)
 
 
 def _yield_to_encoder(process: subprocess.Popen) -> None:

@@ -2,15 +2,20 @@
 and outro, and the true-peak limiter into one encoder, and the encoded result measured as it is made.
 
 Four processes run at once: ffmpeg decoding, Python filtering, ffmpeg encoding, and ffmpeg decoding
-the encoded stream for the meter. One encoder renders every file, so the output
-is the same bytes on any machine.
+the encoded stream for the meter. The filtering runs in a thread of its own, yielding the CPU to the
+encoder's threads (`in_background`). One encoder renders every file, so the output is the same bytes
+on any machine.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+import contextlib
+import queue
+import threading
+from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import TypeVar
 
 import numpy as np
 
@@ -26,6 +31,8 @@ from clgtv.settings import AudioSettings
 
 Progress = Callable[[str, float], None]  # (stage, fraction done)
 Clips = tuple[np.ndarray | None, np.ndarray | None]  # the intro and the outro, decoded
+T = TypeVar("T")
+HAND_TIMEOUT_S = 0.05  # how often a chain waiting to hand on an item looks whether it was stopped
 
 
 def decoded(
@@ -103,34 +110,94 @@ class Rendered:
 
 def render(job: Job, out: Path) -> Rendered:
     """Render `job` into `out`."""
-    settings, plan = job.settings, job.plan
+    settings = job.settings
     rate, channels = settings.sample_rate, settings.channels
     joiner = Joiner(*job.clips, round(settings.crossfade * rate), rate, channels)
     limiter = Limiter(job.ceiling_db, rate, channels)
     meter = LoudnessMeter(rate, channels)
     encoding = ffmpeg.Encoding(settings.format, settings.bitrate, rate, channels)
-    first = round(plan.first * SEGMENT_S * rate)
-    stop = round(plan.stop * SEGMENT_S * rate) if plan.stop < len(plan.gain_db) else None
-    total = len(plan.gain_db) * SEGMENT_S * rate
     pauses = PauseSpectrum(rate) if job.hum else None
     gate = job.gate(rate)
-    with ffmpeg.Encoder(out, encoding, monitor=meter.feed) as encoder:
-        position = 0
-        for chunk in decoded(job.source, settings, rate, job.hum, gate, background=True):
-            if pauses:
-                pauses.feed(chunk)
-            if len(kept := _within(chunk, position, first, stop)):  # the silence trim
-                gains = segment_gains(plan, max(position, first), len(kept), rate)
-                encoder.write(limiter.process(joiner.feed(kept * gains[:, None])))
-            position += len(chunk)
+    with (
+        ffmpeg.Encoder(out, encoding, monitor=meter.feed) as encoder,
+        contextlib.closing(in_background(_mastered(job, gate, pauses, joiner, limiter))) as mastered,
+    ):
+        for samples, done in mastered:
+            encoder.write(samples)
             if job.progress:
-                job.progress("rendering", min(position / total, 1.0))
-        encoder.write(limiter.process(joiner.finish()))
-        encoder.write(limiter.flush())
+                job.progress("rendering", done)
     heard = meter.result() if encoder.heard_exactly else None
     hum = job.hum.measured(pauses.finish()) if job.hum and pauses else None
     noise = replace(job.noise, reduction_db=gate.reduction_db) if job.noise and gate else job.noise
     return Rendered(limiter.max_reduction_db, heard, hum, noise)
+
+
+def _mastered(
+    job: Job, gate: Gate | None, pauses: PauseSpectrum | None, joiner: Joiner, limiter: Limiter
+) -> Generator[tuple[np.ndarray, float], None, None]:
+    """What goes to the encoder, chunk by chunk, each with the fraction of the recording done."""
+    plan, rate = job.plan, job.settings.sample_rate
+    first = round(plan.first * SEGMENT_S * rate)
+    stop = round(plan.stop * SEGMENT_S * rate) if plan.stop < len(plan.gain_db) else None
+    total = len(plan.gain_db) * SEGMENT_S * rate
+    position = 0
+    for chunk in decoded(job.source, job.settings, rate, job.hum, gate, background=True):
+        if pauses:
+            pauses.feed(chunk)
+        kept = _within(chunk, position, first, stop)  # the silence trim
+        here, position = position, position + len(chunk)
+        if len(kept):
+            gains = segment_gains(plan, max(here, first), len(kept), rate)
+            yield limiter.process(joiner.feed(kept * gains[:, None])), min(position / total, 1.0)
+    yield limiter.process(joiner.finish()), 1.0
+    yield limiter.flush(), 1.0
+
+
+def in_background(items: Generator[T, None, None], depth: int = 2) -> Generator[T, None, None]:
+    """`items`, made in a thread of their own at background niceness while the caller's thread feeds
+    the encoder: the encoder's threads then take the CPU from the chain's Python whenever they are
+    ready, instead of waiting out its time slice, and the encoder waits less for its input. At most
+    `depth` items wait to be taken. What `items` raises is raised here; closing this generator stops
+    the thread and closes `items` there."""
+    handed: queue.Queue[T | _Raised | _End] = queue.Queue(maxsize=depth)
+    stopped = threading.Event()
+
+    def hand(item: T | _Raised | _End) -> bool:
+        while not stopped.is_set():
+            with contextlib.suppress(queue.Full):
+                handed.put(item, timeout=HAND_TIMEOUT_S)
+                return True
+        return False
+
+    def work() -> None:
+        ffmpeg.yield_thread_to_encoder()
+        try:
+            if all(hand(item) for item in items):
+                hand(_End())
+        except BaseException as error:  # raised again in the caller's thread
+            hand(_Raised(error))
+        finally:
+            items.close()
+
+    thread = threading.Thread(target=work, name="render-chain", daemon=True)
+    thread.start()
+    try:
+        while not isinstance(item := handed.get(), _End):
+            if isinstance(item, _Raised):
+                raise item.error
+            yield item
+    finally:
+        stopped.set()
+        thread.join()
+
+
+@dataclass(frozen=True)
+class _Raised:
+    error: BaseException
+
+
+class _End:
+    pass
 
 
 def _within(chunk: np.ndarray, here: int, low: int, high: int | None) -> np.ndarray:
