@@ -135,6 +135,14 @@ def test_silence_is_trimmed_from_both_ends(tmp_path: Path) -> None:
     assert measure(tmp_path / "out.mp3").duration == pytest.approx(5.0, abs=0.6)
 
 
+def test_nothing_is_reported_trimmed_from_a_recording_that_ends_mid_segment(tmp_path: Path) -> None:
+    """1.465 s: its last 65 ms make no whole 100 ms segment, and the render keeps them all the same."""
+    speech = make_tone(tmp_path / "speech.wav", seconds=1.465, level_db=-20)
+    report = master(speech, tmp_path / "out.mp3", AudioSettings())
+    assert report.trimmed_s == (0.0, 0.0)
+    assert measure(tmp_path / "out.mp3").duration == pytest.approx(1.465, abs=0.01)
+
+
 def test_near_silent_recording_is_not_amplified_into_noise(tmp_path: Path) -> None:
     hiss = tmp_path / "hiss.wav"
     ffmpeg("-f", "lavfi", "-i", "anoisesrc=d=5:c=white:a=0.0005:r=44100", str(hiss))

@@ -7,7 +7,7 @@ import html
 from pathlib import Path
 
 import pytest
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 from lxml import etree
 
@@ -68,10 +68,12 @@ def feed(title: str, person: str, role: str, guid: str, author: str) -> bytes:
 
 
 @given(title=xml_text, person=xml_text, role=xml_text, guid=xml_text, author=xml_text)
+@example(title="<A", person="", role="", guid="", author="")  # hypothesis found it: HTML showing nothing
 def test_every_value_a_feed_holds_loads_back_the_same(
     show_dir: Path, title: str, person: str, role: str, guid: str, author: str
 ) -> None:
-    reader = _Reader("feed.xml", log=lambda _: None)
+    said: list[str] = []
+    reader = _Reader("feed.xml", log=said.append)
     try:
         channel = read_feed(feed(title, person, role, guid, author), reader, "https://old.example/feed.xml")
     except Exception as exc:  # only the typed refusal may come out
@@ -91,6 +93,10 @@ def test_every_value_a_feed_holds_loads_back_the_same(
     assert [c.title for c in episode.chapters] == [c["title"] for c in values["chapters"] or []]
     (show_dir / "show.yaml").write_text(dump_yaml({**channel.front, "artwork": "artwork.jpg"}), encoding="utf-8")
     show = load_show(show_dir, site, problems)
+    if not channel.front["description"]:  # HTML that shows nothing ("<A" is a tag cut off): the host writes one
+        assert "warning: feed.xml: no description in the feed; fill in description in show.yaml" in said
+        assert [(p.field, p.message) for p in problems] == [("description", "required field is missing")]
+        return
     assert not problems, [str(p) for p in problems]
     assert (show.title, show.author, show.owner.name) == (
         channel.front["title"],

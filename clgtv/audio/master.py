@@ -182,7 +182,8 @@ def master(source: Path, out: Path, settings: AudioSettings, progress: Progress 
                 plan = replace(plan, gain_db=plan.gain_db + level_off)
     if not settled:
         warnings.append(f"after {renders} renders: {after.integrated:.1f} LUFS, true peak {after.true_peak:.1f} dBTP")
-    trimmed = (plan.first * SEGMENT_S, max(before.duration - plan.stop * SEGMENT_S, 0.0))
+    end = plan.stop * SEGMENT_S if plan.stop < len(plan.gain_db) else before.duration  # the render's `stop`
+    trimmed = (plan.first * SEGMENT_S, max(before.duration - end, 0.0))
     return MasterReport(
         str(source),
         before,
