@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import re
@@ -283,6 +284,7 @@ def redirects(root: Path, old_base_url: str, old_target: str, apply_: bool) -> N
     from clgtv.build import building
     from clgtv.redirects import apply_move, plan_move
     from clgtv.storage import S3Target, open_target
+    from clgtv.storage.sync import locked
 
     loaded = content.load(root)
     old = open_target(old_target, loaded.site)
@@ -291,7 +293,9 @@ def redirects(root: Path, old_base_url: str, old_target: str, apply_: bool) -> N
             f"{old}: this is target still: the old and new addresses serve the same files, so redirect the old "
             "host name where it is served (see Moving base_url in the README)"
         )
-    with building(loaded.site):
+    # with --apply, the old target's lock: a publish still running there must not interleave its feeds
+    holding = locked(old, say) if apply_ else contextlib.nullcontext()
+    with building(loaded.site), holding:
         move = plan_move(loaded, old_base_url, old, loaded.site.build_dir / "site")
         for line in move.lines():
             click.echo(line)

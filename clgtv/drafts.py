@@ -24,6 +24,7 @@ from clgtv.build import Cache, process_audio
 from clgtv.content import Content, language_source
 from clgtv.episodes import Episode, split_front_matter, transcription_settings
 from clgtv.errors import ContentError, FileError, Problem, display_path
+from clgtv.files import beside
 from clgtv.schema import load_yaml
 from clgtv.settings import Show, Site, whisper_code
 from clgtv.transcripts import Cue, read_cues, vtt_and_srt
@@ -301,7 +302,7 @@ def _text(path: Path) -> str:
 
 def _staged(target: Path, text: str, mode: int | None = None) -> Path:
     """`text` written whole to a hidden file beside `target`, with `target`'s permissions."""
-    partial = target.with_name(f".{target.name}.{os.getpid()}.partial")
+    partial = beside(target, ".partial")
     try:
         partial.write_bytes(text.encode("utf-8"))
         if mode is not None:

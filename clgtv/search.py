@@ -25,6 +25,7 @@ from pathlib import Path
 
 from clgtv import textcache
 from clgtv.errors import SearchError
+from clgtv.files import beside
 from clgtv.layout import SEARCH_FOLDER
 from clgtv.textcache import NO_CACHE, TextCache
 
@@ -71,7 +72,7 @@ def index_site(site_dir: Path, language: str, cache: TextCache = NO_CACHE) -> No
     shutil.rmtree(site_dir / BUNDLE, ignore_errors=True)  # Pagefind would write into files the cache shares
     _run(binary, site_dir, argv)
     if kept:
-        partial = kept.with_name(f".{kept.name}.{os.getpid()}.partial")
+        partial = beside(kept, ".partial")
         _link_tree(site_dir / BUNDLE, partial)
         shutil.rmtree(kept, ignore_errors=True)  # an entry left incomplete
         partial.replace(kept)

@@ -5,6 +5,7 @@ S3 server (moto) on 127.0.0.1."""
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import io
 import re
@@ -25,6 +26,7 @@ from clgtv.build import build
 from clgtv.errors import ContentError
 from clgtv.feed import podcast_guid
 from clgtv.redirects import Move, Redirect
+from clgtv.storage.sync import Lock
 
 SHOW = "episodes/test-show/show.yaml"
 GUID = "5b14f763-7719-5b9d-b37a-35231f9d2e1d"  # the test programme's, in conftest
@@ -285,6 +287,20 @@ def test_clgtv_redirects_apply_gives_each_old_feed_the_new_feed_url(run, moved: 
     assert b"<![CDATA[" in feed
     assert run(moved, "redirects", OLD, "--target", "old", "--apply").exit_code == 0  # again: one tag, not two
     assert len(etree.fromstring(feed_of(old)).xpath("channel/itunes:new-feed-url", namespaces=NS)) == 1
+
+
+def test_clgtv_redirects_apply_waits_for_a_publish_running_at_the_old_target(run, moved: Path) -> None:
+    old = moved / "old"
+    running = Lock.mine(dt.datetime.now(dt.UTC))  # this test's own pid: a live publish
+    (old / ".clgtv/lock").write_bytes(running.encode())
+    before = snapshot(old)
+    result = run(moved, "redirects", OLD, "--target", "old", "--apply")
+    assert result.exit_code == 1
+    assert f"error: old: another publish is running ({running.owner}, pid {running.pid}" in result.output
+    assert snapshot(old) == before  # no feed written under the other publish, its lock left alone
+    (old / ".clgtv/lock").unlink()
+    assert run(moved, "redirects", OLD, "--target", "old", "--apply").exit_code == 0
+    assert not (old / ".clgtv/lock").exists()  # taken and given back
 
 
 def test_clgtv_redirects_refuses_what_would_send_apps_astray(run, moved: Path) -> None:
