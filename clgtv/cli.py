@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import json
 import re
@@ -293,14 +292,15 @@ def redirects(root: Path, old_base_url: str, old_target: str, apply_: bool) -> N
             f"{old}: this is target still: the old and new addresses serve the same files, so redirect the old "
             "host name where it is served (see Moving base_url in the README)"
         )
-    # with --apply, the old target's lock: a publish still running there must not interleave its feeds
-    holding = locked(old, say) if apply_ else contextlib.nullcontext()
-    with building(loaded.site), holding:
-        move = plan_move(loaded, old_base_url, old, loaded.site.build_dir / "site")
-        for line in move.lines():
-            click.echo(line)
+    site_dir = loaded.site.build_dir / "site"
+    with building(loaded.site):
+        move = plan_move(loaded, old_base_url, old, site_dir)  # every refusal comes before a byte is written
         if apply_:
-            apply_move(move, old)
+            with locked(old, say):  # a publish still running there must not interleave with the feeds
+                move = plan_move(loaded, old_base_url, old, site_dir)
+                apply_move(move, old)
+    for line in move.lines():
+        click.echo(line)
     done = "" if apply_ else "would "
     where = "redirects and " if isinstance(old, S3Target) else ""
     redirected = (

@@ -322,6 +322,8 @@ def test_clgtv_redirects_refuses_what_would_send_apps_astray(run, moved: Path) -
     assert error(OLD, "--target", "stranger") == (
         "error: stranger: not published by clgtv (there is no .clgtv/manifest.json); give the old site's target\n"
     )
+    assert "not published by clgtv" in error(OLD, "--target", "stranger", "--apply")
+    assert not any((moved / "stranger").iterdir())  # not even a lock, in a folder clgtv does not own
     feed = moved / "old/test-show/feed.xml"
     feed.write_bytes(feed.read_bytes().replace(GUID.encode(), b"2d2e6e0a-6f2c-4d57-a1b3-8f4e1c2b9d00"))
     assert "its podcast:guid is '2d2e6e0a-6f2c-4d57-a1b3-8f4e1c2b9d00', not show.yaml's" in error(
@@ -409,3 +411,23 @@ def test_clgtv_redirects_apply_sets_each_old_objects_website_redirect_in_s3(run,
             assert head["Metadata"]["sha256"] == hashlib.sha256(body).hexdigest()
     media_key = "podcasts/" + media(project / "old")[0]
     assert s3.head_object(Bucket="clgtv-old", Key=media_key)["ContentType"] == "audio/mpeg"
+
+
+def test_clgtv_redirects_apply_writes_nothing_into_a_bucket_clgtv_does_not_own(run, moved: Path, s3, moto_url) -> None:
+    site = moved / "clgtv.yaml"
+    site.write_text(
+        site.read_text() + f"s3:\n  endpoint_url: {moto_url}\n  region: us-east-1\n  addressing_style: path\n"
+    )
+    s3.put_bucket_versioning(Bucket="clgtv-old", VersioningConfiguration={"Status": "Enabled"})  # keeps every write
+    s3.put_object(Bucket="clgtv-old", Key="podcasts/index.html", Body=b"another tool's site")
+    try:
+        result = run(moved, "redirects", OLD, "--target", "s3://clgtv-old/podcasts", "--apply")
+        assert result.exit_code == 1
+        assert "error: s3://clgtv-old/podcasts: not published by clgtv" in result.output
+        history = s3.list_object_versions(Bucket="clgtv-old")
+        assert [v["Key"] for v in history.get("Versions", [])] == ["podcasts/index.html"]  # no lock, even for a moment
+        assert not history.get("DeleteMarkers")
+    finally:
+        history = s3.list_object_versions(Bucket="clgtv-old")
+        for kept in (*history.get("Versions", ()), *history.get("DeleteMarkers", ())):
+            s3.delete_object(Bucket="clgtv-old", Key=kept["Key"], VersionId=kept["VersionId"])
