@@ -31,11 +31,10 @@ sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "bench"))
 
 from corpus import panel, write  # noqa: E402
-from process import Run, megabytes, slug, timed  # noqa: E402
+from process import RATE, Run, bare_argv, megabytes, slug, timed  # noqa: E402
 
 from clgtv.audio.ffmpeg import ebur128, ffmpeg_path  # noqa: E402
 
-RATE = 44100  # clgtv's default output sample rate; the bare encode resamples to it too
 BARE = "bare ffmpeg"
 # each clgtv row: its options and its wall-time target against the bare encode
 ROWS: dict[str, tuple[tuple[str, ...], float]] = {
@@ -46,11 +45,6 @@ ROWS: dict[str, tuple[tuple[str, ...], float]] = {
 TARGET_PEAK_MB = 250
 WORK = REPO / "build" / "bench"
 BIN = Path(sys.executable).parent
-
-
-def bare_argv(source: Path, out: Path) -> list[str]:
-    encode = ["-ar", str(RATE), "-c:a", "libmp3lame", "-b:a", "128k"]
-    return [ffmpeg_path(), "-v", "error", "-y", "-i", str(source), *encode, str(out)]
 
 
 def clgtv_argv(source: Path, out: Path, *options: str) -> list[str]:

@@ -1,4 +1,5 @@
-"""One timed command: wall time, CPU time and peak memory of its whole process tree."""
+"""One timed command: wall time, CPU time and peak memory of its whole process tree; and the bare encode
+the benches measure clgtv against."""
 
 from __future__ import annotations
 
@@ -9,10 +10,20 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from clgtv.audio.ffmpeg import ffmpeg_path
+
 # Reading smaps_rollup costs about 8 ms of CPU per sample of a four-process tree: sampled every 50 ms,
 # that took 16 % of a core from the tool being timed. Every 250 ms costs 3 %; memory in a streaming
 # chain is flat, so the peak is still caught.
 SAMPLE_S = 0.25
+RATE = 44100  # clgtv's default output sample rate; the bare encode resamples to it too
+
+
+def bare_argv(source: Path, out: Path) -> list[str]:
+    """ffmpeg's plain encode to clgtv's format (MP3 at 128 kb/s): the encoder's floor, and the input as
+    a listener would hear it published with no processing at all."""
+    encode = ["-ar", str(RATE), "-c:a", "libmp3lame", "-b:a", "128k"]
+    return [ffmpeg_path(), "-v", "error", "-y", "-i", str(source), *encode, str(out)]
 
 
 @dataclass(frozen=True)

@@ -21,6 +21,8 @@ truth says what is there:
 Targets (issue 15): hum at least 20 dB lower when present and untouched when absent; spread at most 2 LU;
 pauses at least 35 dB below the programme when the room allows it; applause no louder relative to the
 host than it came in; the sting where it came in relative to the host; STOI not lower than the input's.
+The input also goes through a bare encode at clgtv's bitrate (the row "input, bare MP3"): what STOI the
+format itself costs, with no processing at all.
 A new stage adds its row to RUNS and, if it needs one, its column to COLUMNS.
 """
 
@@ -45,7 +47,7 @@ sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "bench"))
 
 from corpus import NOISE_DBFS, SPEAKERS, applause, prompts, readings, sting  # noqa: E402
-from process import Run, megabytes, slug, timed  # noqa: E402
+from process import Run, bare_argv, megabytes, slug, timed  # noqa: E402
 
 from clgtv.audio.ffmpeg import ffmpeg_path  # noqa: E402
 from clgtv.audio.meter import LoudnessMeter, integrated_loudness, lufs  # noqa: E402
@@ -251,8 +253,10 @@ RUNS: dict[str, list[str]] = {
     "clgtv, hum off": ["--hum", "off"],
     "clgtv, noise off": ["--noise", "off"],
     "clgtv, speech detection off": ["--speech-detection", "off"],
+    "clgtv, leveller off": ["--no-leveller"],
     "clgtv": [],
 }
+BARE = "input, bare MP3"  # the input as published with no processing: ffmpeg's encode at clgtv's bitrate
 
 
 @dataclass(frozen=True)
@@ -266,23 +270,22 @@ class Row:
 
 def measure_recording(name: str, events: list[Event], clean: np.ndarray) -> list[Row]:
     source = WORK / f"{name}.wav"
-    rows = [
-        Row(
-            name, "input", {**_columns(Measured.of(source, events)), "STOI": stoi_against(clean, source, 0)}, None, None
-        )
-    ]
+    rows = [Row(name, "input", _figures(source, events, clean, 0), None, None)]
+    bare = WORK / f"{name}-bare.mp3"
+    encoded = timed(BARE, bare_argv(source, bare))
+    rows.append(Row(name, BARE, _figures(bare, events, clean, 0), encoded, None))
     for label, options in RUNS.items():
         out = WORK / f"{name}-{slug(label)}.mp3"
         run = timed(label, [str(BIN / "clgtv"), "master", "--json", *options, str(source), str(out)])
         report = json.loads(run.stdout)
         shift = report["trimmed_s"][0]
-        figures = {**_columns(Measured.of(out, events, shift)), "STOI": stoi_against(clean, out, shift)}
-        rows.append(Row(name, label, figures, run, report))
+        rows.append(Row(name, label, _figures(out, events, clean, shift), run, report))
     return rows
 
 
-def _columns(measured: Measured) -> dict[str, float]:
-    return {column: value(measured) for column, value in COLUMNS.items()}
+def _figures(path: Path, events: list[Event], clean: np.ndarray, shift: float) -> dict[str, float]:
+    measured = Measured.of(path, events, shift)
+    return {**{column: value(measured) for column, value in COLUMNS.items()}, "STOI": stoi_against(clean, path, shift)}
 
 
 def main() -> None:
@@ -315,7 +318,8 @@ def report(rows: list[Row]) -> bool:
     for row in rows:
         figures = " | ".join(_shown(row.figures[column], column) for column in columns)
         run, made = row.run, row.report
-        timing = f"{made['renders']} | {run.wall:.1f} | {run.cpu:.1f} | {megabytes(run.peak_rss)}" if run else " | | | "
+        renders = made["renders"] if made else ""
+        timing = f"{renders} | {run.wall:.1f} | {run.cpu:.1f} | {megabytes(run.peak_rss)}" if run else " | | | "
         print(f"| {row.recording} | {row.name} | {figures} | {timing} |")
     by = {(row.recording, row.name): row for row in rows}
     on, off = by[("panel-hum", "clgtv")], by[("panel-hum", "clgtv, hum off")]
@@ -338,6 +342,7 @@ def report(rows: list[Row]) -> bool:
             f"{recording}: the noise gate puts the pauses {pauses:.1f} LU lower than --noise off, STOI {stoi:+.3f}; "
             f"clgtv's report: {json.dumps(auto.report['noise'])}"
         )
+        print(f"{recording}: STOI {_stoi_verdict(by, recording)}")
         for stage in ("hum", "noise"):
             off_run, auto_run = by[(recording, f"clgtv, {stage} off")].run, auto.run
             ratios = f"{auto_run.wall / off_run.wall:.2f}x the wall time, {auto_run.cpu / off_run.cpu:.2f}x the CPU"
@@ -345,8 +350,21 @@ def report(rows: list[Row]) -> bool:
     return lower >= TARGET_HUM_DB and same
 
 
+def _stoi_verdict(by: dict[tuple[str, str], Row], recording: str) -> str:
+    """clgtv's STOI against the input's (the target), and against the input's published with no processing."""
+    stoi = {name: by[(recording, name)].figures["STOI"] for name in ("input", BARE, "clgtv", "clgtv, leveller off")}
+    verdicts = []
+    for name in ("clgtv", "clgtv, leveller off"):
+        target = "met" if stoi[name] >= stoi["input"] else "NOT met"
+        verdicts.append(
+            f"{name} {stoi[name]:.4f} against the input's {stoi['input']:.4f} (target: not lower: {target}) "
+            f"and the bare MP3's {stoi[BARE]:.4f} ({stoi[name] - stoi[BARE]:+.4f})"
+        )
+    return "; ".join(verdicts)
+
+
 def _shown(value: float, column: str) -> str:
-    return "n/a" if not math.isfinite(value) else f"{value:.3f}" if column == "STOI" else f"{value:.1f}"
+    return "n/a" if not math.isfinite(value) else f"{value:.4f}" if column == "STOI" else f"{value:.1f}"
 
 
 if __name__ == "__main__":
