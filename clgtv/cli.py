@@ -283,7 +283,7 @@ def redirects(root: Path, old_base_url: str, old_target: str, apply_: bool) -> N
     from clgtv.build import building
     from clgtv.redirects import apply_move, plan_move
     from clgtv.storage import S3Target, open_target
-    from clgtv.storage.sync import locked
+    from clgtv.storage.sync import locked, still_ours
 
     loaded = content.load(root)
     old = open_target(old_target, loaded.site)
@@ -296,9 +296,9 @@ def redirects(root: Path, old_base_url: str, old_target: str, apply_: bool) -> N
     with building(loaded.site):
         move = plan_move(loaded, old_base_url, old, site_dir)  # every refusal comes before a byte is written
         if apply_:
-            with locked(old, say):  # a publish still running there must not interleave with the feeds
+            with locked(old, say) as lock:  # a publish still running there must not interleave with the feeds
                 move = plan_move(loaded, old_base_url, old, site_dir)
-                apply_move(move, old)
+                apply_move(move, old, lambda: still_ours(old, lock, "writing the old feeds", "clgtv redirects --apply"))
     for line in move.lines():
         click.echo(line)
     done = "" if apply_ else "would "

@@ -16,6 +16,7 @@ share no prefix with their old ones.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Protocol
@@ -28,7 +29,7 @@ from clgtv.feed import ITUNES_NS
 from clgtv.history import parse_feed, published_programme_guid
 from clgtv.layout import HASH_LENGTH, feed_path
 from clgtv.storage import DirectoryTarget, S3Target
-from clgtv.storage.plan import MANIFEST_KEY
+from clgtv.storage.plan import MANIFEST_KEY, parse_manifest
 
 ATOM_NS = "http://www.w3.org/2005/Atom"
 HASHED = re.compile(rf"(?P<stem>.+)-[0-9a-f]{{{HASH_LENGTH}}}(?P<suffix>\.[^./]+)")  # layout.hashed's names
@@ -66,8 +67,13 @@ def plan_move(content: Content, old_base_url: str, old: OldTarget, site_dir: Pat
     if old_base_url == site.base_url:
         raise ClgtvError(f"{old_base_url}: this is base_url still; change base_url to the new address first")
     _check_build(content, site_dir)
-    if old.read(MANIFEST_KEY) is None:
+    manifest = old.read(MANIFEST_KEY)
+    if manifest is None:
         raise ClgtvError(f"{old}: not published by clgtv (there is no {MANIFEST_KEY}); give the old site's target")
+    try:
+        parse_manifest(manifest)  # a file of that name that clgtv did not write is no proof either
+    except ValueError as exc:
+        raise ClgtvError(f"{old}/{MANIFEST_KEY}: {exc}; give the old site's target") from None
     built = {p.relative_to(site_dir).as_posix() for p in site_dir.rglob("*") if p.is_file()}
     by_stem = {_stem(key): key for key in built if _stem(key)}
     feeds = {}
@@ -87,15 +93,21 @@ def plan_move(content: Content, old_base_url: str, old: OldTarget, site_dir: Pat
     return Move(old_base_url, tuple(redirects), feeds, tuple(unmatched))
 
 
-def apply_move(move: Move, old: DirectoryTarget | S3Target) -> None:
+def apply_move(move: Move, old: DirectoryTarget | S3Target, before_feeds: Callable[[], None]) -> None:
     """Into the old target: on S3 each redirect, on its object (each feed with its new bytes, the feeds
-    last); in a folder, which cannot answer a redirect, the feeds' new bytes only."""
+    last); in a folder, which cannot answer a redirect, the feeds' new bytes only. `before_feeds` runs
+    just before the first feed is written, and raises to stop them."""
+    locations = {redirect.key: redirect.location for redirect in move.redirects}
     if isinstance(old, S3Target):
-        for redirect in move.redirects:
-            old.redirect(redirect.key, redirect.location, move.feeds.get(redirect.key))
-        return
+        for key, location in locations.items():
+            if key not in move.feeds:
+                old.redirect(key, location)
+    before_feeds()
     for key, feed in move.feeds.items():
-        old.write(key, feed)
+        if isinstance(old, S3Target):
+            old.redirect(key, locations[key], feed)
+        else:
+            old.write(key, feed)
 
 
 def _check_build(content: Content, site_dir: Path) -> None:

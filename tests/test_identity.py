@@ -10,7 +10,7 @@ import hashlib
 import io
 import re
 import shutil
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import boto3
@@ -26,6 +26,7 @@ from clgtv.build import build
 from clgtv.errors import ContentError
 from clgtv.feed import podcast_guid
 from clgtv.redirects import Move, Redirect
+from clgtv.storage import DirectoryTarget
 from clgtv.storage.sync import Lock
 
 SHOW = "episodes/test-show/show.yaml"
@@ -303,11 +304,62 @@ def test_clgtv_redirects_apply_waits_for_a_publish_running_at_the_old_target(run
     assert not (old / ".clgtv/lock").exists()  # taken and given back
 
 
-def test_clgtv_redirects_refuses_what_would_send_apps_astray(run, moved: Path) -> None:
+@pytest.fixture
+def planned(monkeypatch: pytest.MonkeyPatch) -> list[Callable[[], None]]:
+    """Steps to take after each plan `clgtv redirects` makes, in order: the first after the plan that checks,
+    the second after the one under the lock."""
+    import clgtv.redirects
+
+    steps: list[Callable[[], None]] = []
+    plan = clgtv.redirects.plan_move
+
+    def plan_then_step(*args):
+        move = plan(*args)
+        if steps:
+            steps.pop(0)()
+        return move
+
+    monkeypatch.setattr(clgtv.redirects, "plan_move", plan_then_step)
+    return steps
+
+
+def test_clgtv_redirects_apply_writes_the_old_feed_as_it_is_once_the_lock_is_held(run, moved: Path, planned) -> None:
+    feed = moved / "old/test-show/feed.xml"
+    meanwhile = b"<!-- a publish that ended just before the lock was taken -->"
+    planned.append(lambda: feed.write_bytes(feed.read_bytes().replace(b"</channel>", meanwhile + b"</channel>")))
+    assert run(moved, "redirects", OLD, "--target", "old", "--apply").exit_code == 0
+    assert meanwhile in feed.read_bytes() and b"itunes:new-feed-url" in feed.read_bytes()
+
+
+def test_clgtv_redirects_apply_stops_before_the_feeds_once_its_lock_is_taken_over(run, moved: Path, planned) -> None:
+    lock, feed = moved / "old/.clgtv/lock", moved / "old/test-show/feed.xml"
+    stamp = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+    theirs = Lock("producer@ci-runner", "ci-runner", 4242, stamp, "theirs", refreshed=stamp).encode()
+    planned.extend([lambda: None, lambda: lock.write_bytes(theirs)])  # this run stalled under the lock
+    before = feed.read_bytes()
+    result = run(moved, "redirects", OLD, "--target", "old", "--apply")
+    assert result.exit_code == 1
+    assert result.output == (
+        f"error: old: clgtv redirects --apply stalled and its lock was taken over by producer@ci-runner, pid 4242, "
+        f"since {stamp}; it stopped before writing the old feeds. Run it again\n"
+    )
+    assert feed.read_bytes() == before and lock.read_bytes() == theirs  # the new holder's lock is left alone
+
+
+def test_clgtv_redirects_refuses_what_would_send_apps_astray(run, moved: Path, monkeypatch) -> None:
     def error(*args: str) -> str:
         result = run(moved, "redirects", *args)
         assert result.exit_code == 1
         return result.output
+
+    written: list[str] = []
+    write = DirectoryTarget.write
+
+    def recorded(target: DirectoryTarget, key: str, data: bytes, only_if_absent: bool = False) -> bool:
+        written.append(key)
+        return write(target, key, data, only_if_absent)
+
+    monkeypatch.setattr(DirectoryTarget, "write", recorded)
 
     assert (
         error(NEW, "--target", "old")
@@ -323,7 +375,13 @@ def test_clgtv_redirects_refuses_what_would_send_apps_astray(run, moved: Path) -
         "error: stranger: not published by clgtv (there is no .clgtv/manifest.json); give the old site's target\n"
     )
     assert "not published by clgtv" in error(OLD, "--target", "stranger", "--apply")
-    assert not any((moved / "stranger").iterdir())  # not even a lock, in a folder clgtv does not own
+    (moved / "stranger/.clgtv").mkdir()
+    (moved / "stranger/.clgtv/manifest.json").write_text("another tool's\n")
+    assert error(OLD, "--target", "stranger", "--apply") == (
+        "error: stranger/.clgtv/manifest.json: not a clgtv manifest (JSONDecodeError: Expecting value: line 1 "
+        "column 1 (char 0)); give the old site's target\n"
+    )
+    assert written == []  # not even a lock, in a folder clgtv does not own
     feed = moved / "old/test-show/feed.xml"
     feed.write_bytes(feed.read_bytes().replace(GUID.encode(), b"2d2e6e0a-6f2c-4d57-a1b3-8f4e1c2b9d00"))
     assert "its podcast:guid is '2d2e6e0a-6f2c-4d57-a1b3-8f4e1c2b9d00', not show.yaml's" in error(

@@ -498,7 +498,7 @@ def test_a_publish_whose_lock_was_taken_over_stops_before_recording(run, project
         sync.publish(project / "build/site", target, prune=prune)
     assert str(stopped.value) == (
         f"public: this publish stalled and its lock was taken over by producer@ci-runner, pid 4242, "
-        f"since {NOW.isoformat()}; it stopped before {what}. Publish again"
+        f"since {NOW.isoformat()}; it stopped before {what}. Run it again"
     )
     assert (public / MANIFEST_KEY).read_bytes() == manifest and old.exists()
     assert Lock.parse(target.read(LOCK_KEY)).token == "theirs"  # the new holder's lock is left alone

@@ -266,14 +266,14 @@ def _ours(held: Lock | None, lock: Lock) -> bool:
     return held is not None and held.token == lock.token
 
 
-def still_ours(target: Target, lock: Lock, what: str) -> None:
-    """Raise unless the lock is still ours: a publish stalled for minutes (a laptop asleep) may have had it
-    taken over, and must not then delete or record anything under the new holder."""
+def still_ours(target: Target, lock: Lock, what: str, run: str = "this publish") -> None:
+    """Raise unless the lock is still ours: a `run` (a publish) stalled for minutes (a laptop asleep) may
+    have had it taken over, and must not then delete or write anything under the new holder."""
     held = Lock.parse(target.read(LOCK_KEY))
     if not _ours(held, lock):
         who = f" by {held.owner}, pid {held.pid}, since {held.created}" if held else ""
         raise StorageError(
-            f"{target}: this publish stalled and its lock was taken over{who}; it stopped before {what}. Publish again"
+            f"{target}: {run} stalled and its lock was taken over{who}; it stopped before {what}. Run it again"
         )
 
 
