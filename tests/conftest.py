@@ -37,7 +37,7 @@ def make_tone(path: Path, seconds: float = 4.0, level_db: float = -20.0, extra: 
     """Speech-band noise bursts (syllable-like on/off); `level_db` is the noise amplitude, and the
     result measures about 20 LU below it (-30 gives about -49 LUFS)."""
     source = (
-        f"anoisesrc=d={seconds}:c=pink:a={10 ** (level_db / 20):.5f}:r=44100,"
+        f"anoisesrc=d={seconds}:c=pink:a={10 ** (level_db / 20):.5f}:r=44100:seed=7,"  # the same noise every run
         "volume='if(lt(mod(t,0.5),0.32),1,0.05)':eval=frame,highpass=f=120,lowpass=f=5000"
     )
     ffmpeg("-f", "lavfi", "-i", source, *extra, str(path))
