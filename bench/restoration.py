@@ -248,8 +248,8 @@ def ideally_levelled(clean: np.ndarray, events: list[Event]) -> np.ndarray:
 
 def ideally_quiet(clean: np.ndarray, events: list[Event]) -> np.ndarray:
     """The clean speech with the quiet moments inside each turn (a reading's room tone between its
-    phrases: 100 ms more than QUIET_DB below the turn's loudest) turned down by QUIET_CUT_DB over 30 ms
-    ramps, and nothing else done: pauses kept from being raised, as the pause target asks."""
+    phrases: where the 100 ms mean power is more than QUIET_DB below the turn's loudest) turned down by
+    QUIET_CUT_DB over 30 ms ramps, and nothing else done: a stand-in for pauses kept from being raised."""
     window = round(0.1 * STOI_RATE)
     gain = np.ones(len(clean))
     for first, stop in _turns(events, len(clean)):

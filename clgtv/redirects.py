@@ -97,17 +97,18 @@ def apply_move(move: Move, old: DirectoryTarget | S3Target, before_feeds: Callab
     """Into the old target: on S3 each redirect, on its object (each feed with its new bytes, the feeds
     last); in a folder, which cannot answer a redirect, the feeds' new bytes only. `before_feeds` runs
     just before the first feed is written, and raises to stop them."""
-    locations = {redirect.key: redirect.location for redirect in move.redirects}
     if isinstance(old, S3Target):
-        for key, location in locations.items():
-            if key not in move.feeds:
-                old.redirect(key, location)
+        for redirect in move.redirects:
+            if redirect.key not in move.feeds:
+                old.redirect(redirect.key, redirect.location)
+        before_feeds()
+        for redirect in move.redirects:
+            if redirect.key in move.feeds:
+                old.redirect(redirect.key, redirect.location, move.feeds[redirect.key])
+        return
     before_feeds()
     for key, feed in move.feeds.items():
-        if isinstance(old, S3Target):
-            old.redirect(key, locations[key], feed)
-        else:
-            old.write(key, feed)
+        old.write(key, feed)
 
 
 def _check_build(content: Content, site_dir: Path) -> None:

@@ -323,6 +323,12 @@ def planned(monkeypatch: pytest.MonkeyPatch) -> list[Callable[[], None]]:
     return steps
 
 
+def their_lock() -> bytes:
+    """A live lock from another machine: a publish that took over from a run that stalled."""
+    stamp = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+    return Lock("producer@ci-runner", "ci-runner", 4242, stamp, "theirs", refreshed=stamp).encode()
+
+
 def test_clgtv_redirects_apply_writes_the_old_feed_as_it_is_once_the_lock_is_held(run, moved: Path, planned) -> None:
     feed = moved / "old/test-show/feed.xml"
     meanwhile = b"<!-- a publish that ended just before the lock was taken -->"
@@ -333,8 +339,8 @@ def test_clgtv_redirects_apply_writes_the_old_feed_as_it_is_once_the_lock_is_hel
 
 def test_clgtv_redirects_apply_stops_before_the_feeds_once_its_lock_is_taken_over(run, moved: Path, planned) -> None:
     lock, feed = moved / "old/.clgtv/lock", moved / "old/test-show/feed.xml"
-    stamp = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
-    theirs = Lock("producer@ci-runner", "ci-runner", 4242, stamp, "theirs", refreshed=stamp).encode()
+    theirs = their_lock()
+    stamp = Lock.parse(theirs).created
     planned.extend([lambda: None, lambda: lock.write_bytes(theirs)])  # this run stalled under the lock
     before = feed.read_bytes()
     result = run(moved, "redirects", OLD, "--target", "old", "--apply")
@@ -430,7 +436,9 @@ def s3(moto_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     client.delete_bucket(Bucket="clgtv-old")
 
 
-def test_clgtv_redirects_apply_sets_each_old_objects_website_redirect_in_s3(run, project: Path, s3, moto_url) -> None:
+def published_old_in_s3(run, project: Path, s3, moto_url: str) -> list[str]:
+    """Published at the old base_url into s3://clgtv-old/podcasts (copied to `old` to compare), then at the
+    new one into `new`; the bucket's keys."""
     site = project / "clgtv.yaml"
     site.write_text(
         site.read_text() + f"s3:\n  endpoint_url: {moto_url}\n  region: us-east-1\n  addressing_style: path\n"
@@ -446,7 +454,11 @@ def test_clgtv_redirects_apply_sets_each_old_objects_website_redirect_in_s3(run,
         path.write_bytes(s3.get_object(Bucket="clgtv-old", Key=key)["Body"].read())
     move_site(project, NEW, "new")
     assert run(project, "publish").exit_code == 0
+    return keys
 
+
+def test_clgtv_redirects_apply_sets_each_old_objects_website_redirect_in_s3(run, project: Path, s3, moto_url) -> None:
+    keys = published_old_in_s3(run, project, s3, moto_url)
     result = run(project, "redirects", OLD, "--target", "s3://clgtv-old/podcasts", "--apply")
     assert result.exit_code == 0, result.output
     lines = expected_redirects(project)
@@ -469,6 +481,24 @@ def test_clgtv_redirects_apply_sets_each_old_objects_website_redirect_in_s3(run,
             assert head["Metadata"]["sha256"] == hashlib.sha256(body).hexdigest()
     media_key = "podcasts/" + media(project / "old")[0]
     assert s3.head_object(Bucket="clgtv-old", Key=media_key)["ContentType"] == "audio/mpeg"
+
+
+def test_clgtv_redirects_apply_in_s3_redirects_the_feeds_last_and_only_under_its_own_lock(
+    run, project: Path, s3, moto_url, planned
+) -> None:
+    published_old_in_s3(run, project, s3, moto_url)
+    lock, feed = "podcasts/.clgtv/lock", "podcasts/test-show/feed.xml"
+    theirs = their_lock()
+    planned.extend([lambda: None, lambda: s3.put_object(Bucket="clgtv-old", Key=lock, Body=theirs)])
+    before = s3.get_object(Bucket="clgtv-old", Key=feed)["Body"].read()
+    result = run(project, "redirects", OLD, "--target", "s3://clgtv-old/podcasts", "--apply")
+    assert result.exit_code == 1
+    assert "clgtv redirects --apply stalled and its lock was taken over" in result.output
+    assert "WebsiteRedirectLocation" not in s3.head_object(Bucket="clgtv-old", Key=feed)
+    assert s3.get_object(Bucket="clgtv-old", Key=feed)["Body"].read() == before
+    assert s3.get_object(Bucket="clgtv-old", Key=lock)["Body"].read() == theirs
+    recording = "podcasts/" + media(project / "old")[0]  # redirected before the check: the feeds come last
+    assert s3.head_object(Bucket="clgtv-old", Key=recording)["WebsiteRedirectLocation"].startswith(NEW)
 
 
 def test_clgtv_redirects_apply_writes_nothing_into_a_bucket_clgtv_does_not_own(run, moved: Path, s3, moto_url) -> None:
