@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import shutil
 import subprocess
 from pathlib import Path
@@ -13,6 +14,7 @@ from PIL import Image
 
 from clgtv.audio.ffmpeg import ebur128, ffmpeg_path  # noqa: F401 - ebur128 is shared with the tests
 from clgtv.cli import cli
+from clgtv.storage.sync import Lock
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -42,6 +44,12 @@ def make_tone(path: Path, seconds: float = 4.0, level_db: float = -20.0, extra: 
     )
     ffmpeg("-f", "lavfi", "-i", source, *extra, str(path))
     return path
+
+
+def foreign_lock(created: dt.datetime, refreshed: dt.datetime | None, host: str = "ci-runner") -> bytes:
+    """Another machine's publish lock, taken at `created` and last refreshed at `refreshed` (None: never)."""
+    lock = Lock(f"producer@{host}", host, 4242, created.isoformat(timespec="seconds"), "theirs")
+    return (lock.refresh(refreshed) if refreshed else lock).encode()
 
 
 def make_artwork(path: Path, width: int = 1400, height: int = 1400, mode: str = "RGB") -> Path:

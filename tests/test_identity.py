@@ -17,7 +17,7 @@ import boto3
 import feedparser
 import podcastparser
 import pytest
-from conftest import SHOW_YAML, episode_text, make_tone, snapshot
+from conftest import SHOW_YAML, episode_text, foreign_lock, make_tone, snapshot
 from lxml import etree
 from s3server import start_moto
 
@@ -323,12 +323,6 @@ def planned(monkeypatch: pytest.MonkeyPatch) -> list[Callable[[], None]]:
     return steps
 
 
-def their_lock() -> bytes:
-    """A live lock from another machine: a publish that took over from a run that stalled."""
-    stamp = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
-    return Lock("producer@ci-runner", "ci-runner", 4242, stamp, "theirs", refreshed=stamp).encode()
-
-
 def test_clgtv_redirects_apply_writes_the_old_feed_as_it_is_once_the_lock_is_held(run, moved: Path, planned) -> None:
     feed = moved / "old/test-show/feed.xml"
     meanwhile = b"<!-- a publish that ended just before the lock was taken -->"
@@ -339,7 +333,7 @@ def test_clgtv_redirects_apply_writes_the_old_feed_as_it_is_once_the_lock_is_hel
 
 def test_clgtv_redirects_apply_stops_before_the_feeds_once_its_lock_is_taken_over(run, moved: Path, planned) -> None:
     lock, feed = moved / "old/.clgtv/lock", moved / "old/test-show/feed.xml"
-    theirs = their_lock()
+    theirs = foreign_lock(now := dt.datetime.now(dt.UTC), now)  # a live publish that took over
     stamp = Lock.parse(theirs).created
     planned.extend([lambda: None, lambda: lock.write_bytes(theirs)])  # this run stalled under the lock
     before = feed.read_bytes()
@@ -436,13 +430,18 @@ def s3(moto_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     client.delete_bucket(Bucket="clgtv-old")
 
 
-def published_old_in_s3(run, project: Path, s3, moto_url: str) -> list[str]:
-    """Published at the old base_url into s3://clgtv-old/podcasts (copied to `old` to compare), then at the
-    new one into `new`; the bucket's keys."""
+def reach_moto(project: Path, moto_url: str) -> None:
+    """Point the project's S3 settings at the test's moto server."""
     site = project / "clgtv.yaml"
     site.write_text(
         site.read_text() + f"s3:\n  endpoint_url: {moto_url}\n  region: us-east-1\n  addressing_style: path\n"
     )
+
+
+def published_old_in_s3(run, project: Path, s3, moto_url: str) -> list[str]:
+    """Published at the old base_url into s3://clgtv-old/podcasts (copied to `old` to compare), then at the
+    new one into `new`; the bucket's keys."""
+    reach_moto(project, moto_url)
     add_episode(project)
     move_site(project, OLD, "s3://clgtv-old/podcasts")
     assert run(project, "publish").exit_code == 0
@@ -488,7 +487,7 @@ def test_clgtv_redirects_apply_in_s3_redirects_the_feeds_last_and_only_under_its
 ) -> None:
     published_old_in_s3(run, project, s3, moto_url)
     lock, feed = "podcasts/.clgtv/lock", "podcasts/test-show/feed.xml"
-    theirs = their_lock()
+    theirs = foreign_lock(now := dt.datetime.now(dt.UTC), now)  # a live publish that took over
     planned.extend([lambda: None, lambda: s3.put_object(Bucket="clgtv-old", Key=lock, Body=theirs)])
     before = s3.get_object(Bucket="clgtv-old", Key=feed)["Body"].read()
     result = run(project, "redirects", OLD, "--target", "s3://clgtv-old/podcasts", "--apply")
@@ -502,10 +501,7 @@ def test_clgtv_redirects_apply_in_s3_redirects_the_feeds_last_and_only_under_its
 
 
 def test_clgtv_redirects_apply_writes_nothing_into_a_bucket_clgtv_does_not_own(run, moved: Path, s3, moto_url) -> None:
-    site = moved / "clgtv.yaml"
-    site.write_text(
-        site.read_text() + f"s3:\n  endpoint_url: {moto_url}\n  region: us-east-1\n  addressing_style: path\n"
-    )
+    reach_moto(moved, moto_url)
     s3.put_bucket_versioning(Bucket="clgtv-old", VersioningConfiguration={"Status": "Enabled"})  # keeps every write
     s3.put_object(Bucket="clgtv-old", Key="podcasts/index.html", Body=b"another tool's site")
     try:

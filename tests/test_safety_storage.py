@@ -22,7 +22,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
-from conftest import search_index
+from conftest import foreign_lock, search_index
 from test_storage_s3 import (  # noqa: F401 - the real S3 server's fixtures, shared
     DROP,
     aws_env,
@@ -268,11 +268,6 @@ def test_an_empty_folder_and_an_absent_one_are_fine(run, project: Path, tmp_path
 
 
 # --- locks that heal ----------------------------------------------------------------------------
-
-
-def foreign_lock(created: dt.datetime, refreshed: dt.datetime | None, host: str = "ci-runner") -> bytes:
-    lock = Lock(f"producer@{host}", host, 4242, created.isoformat(timespec="seconds"), "theirs")
-    return (lock.refresh(refreshed) if refreshed else lock).encode()
 
 
 def folder_target(tmp_path: Path) -> DirectoryTarget:
