@@ -4,7 +4,6 @@ Real audio, real ffmpeg, the real command line."""
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import os
 import subprocess
 import sys
@@ -15,8 +14,9 @@ import numpy as np
 import pytest
 from conftest import REPO, ebur128, ffmpeg, ffmpeg_path
 
+from clgtv.audio import ffmpeg as engine
 from clgtv.audio.clips import load_clip
-from clgtv.audio.ffmpeg import BACKGROUND_NICENESS, FORMATS, Encoder, Encoding, decode
+from clgtv.audio.ffmpeg import BACKGROUND_NICENESS, Encoder, Encoding, decode
 from clgtv.audio.master import master
 from clgtv.audio.meter import LoudnessMeter
 from clgtv.audio.render import in_background
@@ -112,10 +112,10 @@ def file_loudness(path: Path, channels: int):
 @pytest.mark.parametrize("channels", [1, 2])
 @pytest.mark.parametrize("fmt", ["mp3", "m4a"])
 def test_the_monitor_hears_exactly_what_the_finished_file_decodes_to(fmt: str, channels: int, tmp_path: Path) -> None:
-    """The encoded stream's decoder gives the codec's delay first and its padding last: trimmed, the
-    monitor is handed the file's own decoded frames, every one, bit for bit."""
+    """The encoder's loopback decoder skips the codec's delay as a player does, and its padding is
+    trimmed: the monitor is handed the file's own decoded frames, every one, bit for bit."""
     audio = speech(13.7, channels)  # not a whole number of codec frames
-    out = tmp_path / f"we|ird [name]: it's.{fmt}"  # the tee muxer's list syntax, escaped
+    out = tmp_path / f"we|ird [name]: it's.{fmt}"
     heard: list[np.ndarray] = []
     with Encoder(out, Encoding(fmt, 96, RATE, channels), monitor=heard.append) as encoder:
         for start in range(0, len(audio), 30000):
@@ -124,13 +124,19 @@ def test_the_monitor_hears_exactly_what_the_finished_file_decodes_to(fmt: str, c
     assert np.array_equal(np.concatenate(heard), np.concatenate(list(decode(out, RATE, channels))))
 
 
-def test_a_wrong_codec_delay_is_caught_and_the_file_measured_instead(
+def test_a_monitor_out_of_step_with_the_file_is_caught_and_the_file_measured_instead(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """An ffmpeg whose loopback decoder kept a frame of the codec's delay: the monitor's loudness is
+    not the file's, so the file is measured."""
     audio = speech(6.0, 2)
     out = tmp_path / "out.mp3"
-    wrong = dataclasses.replace(FORMATS["mp3"], delay=FORMATS["mp3"].delay + 1)
-    monkeypatch.setitem(FORMATS, "mp3", wrong)
+    encode_argv = engine.encode_argv
+
+    def late(*args, **kwargs) -> list[str]:
+        return [arg.replace("anull", "adelay=delays=1S:all=1") for arg in encode_argv(*args, **kwargs)]
+
+    monkeypatch.setattr(engine, "encode_argv", late)
     meter = LoudnessMeter(RATE, 2)
     with Encoder(out, Encoding("mp3", 128, RATE, 2), monitor=meter.feed) as encoder:
         encoder.write(audio)
@@ -208,7 +214,7 @@ def test_the_encoder_keeps_the_callers_priority_and_the_render_decoder_yields_to
     monkeypatch.setattr(subprocess, "Popen", spying)
     master(source, tmp_path / "out.mp3", AudioSettings())
     own = niceness()
-    encoders = [nice for argv, nice in started if "libmp3lame" in argv and "tee" in argv]
+    encoders = [nice for argv, nice in started if "libmp3lame" in argv and "[dec:0]anull[heard]" in argv]
     whole = [(argv, nice) for argv, nice in started if str(source) in argv and "pipe:1" in argv]
     decoders = [nice for argv, nice in whole if not {"-ss", "-t"} & set(argv)]  # not the calibration's window
     assert encoders and all(nice == own for nice in encoders)

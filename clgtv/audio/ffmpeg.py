@@ -270,21 +270,16 @@ def _act(head: bytes) -> bool:
 
 @dataclass(frozen=True)
 class Format:
-    """How ffmpeg encodes one of layout.AUDIO_FORMATS, and how its monitoring copy streams.
-
-    The file carries its codec's delay (a LAME tag, an MP4 edit list) and a decoder skips it; the
-    stream copy cannot, so its decoder gives `delay` frames before input frame 0."""
+    """How ffmpeg encodes one of layout.AUDIO_FORMATS."""
 
     codec: str
     muxer: str
     options: str
-    stream: tuple[str, str]  # the muxer and demuxer of the encoded packets as a stream on a pipe
-    delay: int  # frames
 
 
 FORMATS = {
-    "mp3": Format("libmp3lame", "mp3", "id3v2_version=0:write_id3v1=0", ("mp3", "mp3"), 576 + 529),  # LAME + decoder
-    "m4a": Format("aac", "ipod", "movflags=+faststart", ("adts", "aac"), 1024),
+    "mp3": Format("libmp3lame", "mp3", "id3v2_version=0:write_id3v1=0"),
+    "m4a": Format("aac", "ipod", "movflags=+faststart"),
 }
 
 
@@ -299,26 +294,17 @@ class Encoding:
 def encode_argv(out: Path, encoding: Encoding, monitor: bool = False) -> list[str]:
     """argv that encodes float32 PCM from stdin with no tags (mutagen writes them).
 
-    With `monitor`, the encoded packets also go to stdout, as `Format.stream`, for a decoder to hear."""
+    With `monitor`, a loopback decoder in the same ffmpeg decodes the encoded packets as they are made,
+    codec delay skipped, and float32 PCM of them goes to stdout."""
     fmt = FORMATS[encoding.format]
     argv = [ffmpeg_path(), "-hide_banner", "-nostdin", "-loglevel", "error", "-y"]
     argv += ["-f", "f32le", "-ar", str(encoding.sample_rate), "-ac", str(encoding.channels), "-i", "pipe:0"]
     argv += ["-map", "0:a", "-c:a", fmt.codec, "-b:a", f"{encoding.bitrate}k", "-map_metadata", "-1"]
-    if monitor:  # the tee muxer: the same packets to the file and to the pipe
-        return [*argv, "-f", "tee", f"[f={fmt.muxer}:{fmt.options}]{_tee_escaped(out)}|[f={fmt.stream[0]}]pipe:1"]
-    return [*argv, *_options_argv(fmt.options), "-f", fmt.muxer, str(out)]
-
-
-def stream_decode_argv(encoding: Encoding) -> list[str]:
-    """argv that decodes `encode_argv(..., monitor=True)`'s stdout to float32 PCM (codec delay included)."""
-    argv = [ffmpeg_path(), "-hide_banner", "-nostdin", "-loglevel", "error"]
-    argv += ["-f", FORMATS[encoding.format].stream[1], "-i", "pipe:0"]
-    return [*argv, *_pcm_out_argv(encoding.sample_rate, encoding.channels)]
-
-
-def _tee_escaped(path: Path) -> str:
-    """A file name for the tee muxer's list, whatever characters it holds (`file:`: never a protocol)."""
-    return re.sub(r"([\\'|\[\]:])", r"\\\1", f"file:{path}")
+    argv += [*_options_argv(fmt.options), "-f", fmt.muxer, str(out)]
+    if monitor:
+        argv += ["-dec", "0:0", "-filter_complex", "[dec:0]anull[heard]", "-map", "[heard]"]
+        argv += ["-f", "f32le", "-c:a", "pcm_f32le", "pipe:1"]
+    return argv
 
 
 def _options_argv(options: str) -> list[str]:
@@ -441,11 +427,11 @@ def _read_into(stream: IO[bytes], buffer: bytearray) -> int:
 class Encoder:
     """A running ffmpeg encoder fed float32 chunks; `close()` waits and raises MediaError on failure.
 
-    Given a `monitor`, the encoded packets are also decoded as they are made, by a second ffmpeg
-    reading the encoder's stdout (niced: it yields the CPU to the encoder), and each decoded chunk is
-    handed to `monitor` on a thread, codec delay and padding trimmed: frame n there is input frame n.
-    The finished file is measured without a second pass over it; `heard_exactly` says afterwards
-    whether the monitor's first frames are the finished file's own (the delay is right)."""
+    Given a `monitor`, the encoded packets are also decoded as they are made, by a loopback decoder in
+    the same ffmpeg, and each decoded chunk is handed to `monitor` on a thread, padding trimmed: frame
+    n there is input frame n. The finished file is measured without a second pass over it;
+    `heard_exactly` says afterwards whether the monitor's first frames are the finished file's own
+    (the codec delay was skipped as a player skips it)."""
 
     def __init__(self, out: Path, encoding: Encoding, monitor: Callable[[np.ndarray], None] | None = None):
         self.out = out
@@ -460,7 +446,7 @@ class Encoder:
         self._monitor: _Monitor | None = None
         try:
             if monitor:
-                self._monitor = _Monitor(out, self._process.stdout, encoding, monitor, lambda: self.written)
+                self._monitor = _Monitor(out, self._process, encoding, monitor, lambda: self.written)
         except BaseException:
             self.abort()
             raise
@@ -510,36 +496,30 @@ class Encoder:
         self._process.kill()
         self._process.wait()
         if self._monitor:
-            self._monitor.abort()
+            self._monitor.finish(self._monitor.fed)
         self._log.close()
 
 
 class _Monitor:
-    """A decoder of an encoder's stream, and the threads that hand what it decodes to a callback.
+    """The threads that hand what an encoder's loopback decoder gives on its stdout to a callback.
 
-    One thread only empties the decoder's pipe into a queue and another runs the callback: a pipe
-    holds three seconds of PCM, and a decoder whose output is not read stops the encoder in turn."""
+    One thread only empties the pipe into a queue and another runs the callback: a pipe holds three
+    seconds of PCM, and an encoder whose decoded output is not read stops encoding."""
 
     def __init__(
         self,
         out: Path,
-        stream: IO[bytes] | None,
+        process: subprocess.Popen,
         encoding: Encoding,
         callback: Callable[[np.ndarray], None],
         written: Callable[[], int],
     ):
-        assert stream is not None
         self._out = out
+        self._process = process
         self._channels = encoding.channels
-        self._skip = FORMATS[encoding.format].delay
         self._callback = callback
         self._written = written
-        self._log = tempfile.TemporaryFile()  # noqa: SIM115 - lives as long as the decoder
-        _widen_pipe(stream)  # a minute of MP3: the encoder does not wait for the decoder
-        argv = stream_decode_argv(encoding)
-        self._decoder = subprocess.Popen(argv, stdin=stream, stdout=subprocess.PIPE, stderr=self._log)
-        stream.close()  # the decoder holds it now
-        _yield_to_encoder(self._decoder)
+        _widen_pipe(process.stdout)
         # at most MONITOR_QUEUE_S of decoded audio waits for the callback
         chunks = max(1, round(MONITOR_QUEUE_S * encoding.sample_rate / MONITOR_CHUNK))
         self._queue: queue.Queue[np.ndarray | None] = queue.Queue(maxsize=chunks)
@@ -554,24 +534,23 @@ class _Monitor:
             thread.start()
 
     def _read(self) -> None:
-        decoded = self._decoder.stdout
+        decoded = self._process.stdout
         assert decoded is not None
         try:
             for chunk in _pcm_chunks(decoded, self._channels, MONITOR_CHUNK * SAMPLE.itemsize * self._channels):
                 self._queue.put(chunk)
         except BaseException as exc:  # handed to the caller by the Encoder
             self._fail(MediaError(self._out, f"cannot read the encoder's decoded output: {exc}"))
+            self._process.kill()  # unread, it would wait for ever
         finally:
             decoded.close()
             self._queue.put(None)
 
     def _measure(self) -> None:
         yield_thread_to_encoder()
-        skip = self._skip
         while (chunk := self._queue.get()) is not None:
             if self.error:
                 continue  # keep draining, so that the reader can finish
-            chunk, skip = chunk[skip:], max(skip - len(chunk), 0)
             # input frame n reaches the encoder before its decoded frame n exists: past that is padding
             chunk = chunk[: max(self._written() - self.fed, 0)]
             if len(self.heard) < HEARD_FRAMES:
@@ -584,25 +563,13 @@ class _Monitor:
 
     def _fail(self, error: BaseException) -> None:
         self.error = self.error or error
-        self._decoder.kill()
 
     def finish(self, written: int) -> None:
-        """Wait for the decoder and the threads; then `error` says what went wrong, if anything did."""
-        if self._log.closed:
-            return  # finished already
-        code = self._decoder.wait()
+        """Wait for the threads, once the encoder has ended; then `error` says what went wrong, if anything did."""
         for thread in self._threads:
             thread.join()
-        log = _read_log(self._log)
-        self._log.close()
-        if not self.error and code != 0:
-            self.error = MediaError(self._out, _failure(log, "the encoder's output could not be decoded"))
-        elif not self.error and self.fed != written:
+        if not self.error and self.fed != written:
             self.error = MediaError(self._out, f"the encoder's output decoded short ({self.fed} of {written} frames)")
-
-    def abort(self) -> None:
-        self._decoder.kill()
-        self.finish(self.fed)
 
 
 def write_chapters(path: Path, out: Path, chapters: Sequence[tuple[float, float, str]]) -> None:

@@ -1,10 +1,10 @@
 """The render: the source through the high-pass, the hum subtracted, the noise gate, the gain plan, intro
 and outro, and the true-peak limiter into one encoder, and the encoded result measured as it is made.
 
-Four processes run at once: ffmpeg decoding, Python filtering, ffmpeg encoding, and ffmpeg decoding
-the encoded stream for the meter. The filtering runs in a thread of its own, yielding the CPU to the
-encoder's threads (`in_background`). One encoder renders every file, so the output is the same bytes
-on any machine.
+Three processes run at once: ffmpeg decoding, Python filtering, and ffmpeg encoding, which also
+decodes what it encodes for the meter (a loopback decoder). The filtering runs in a thread of its
+own, yielding the CPU to the encoder's threads (`in_background`). One encoder renders every file, so
+the output is the same bytes on any machine.
 """
 
 from __future__ import annotations
