@@ -124,6 +124,22 @@ def test_the_monitor_hears_exactly_what_the_finished_file_decodes_to(fmt: str, c
     assert np.array_equal(np.concatenate(heard), np.concatenate(list(decode(out, RATE, channels))))
 
 
+def test_a_meter_that_fails_stops_the_encoder_at_once_with_an_error_naming_the_file(tmp_path: Path) -> None:
+    second = speech(1.0, 2)
+    out = tmp_path / "out.mp3"
+
+    def broken(chunk: np.ndarray) -> None:
+        raise ValueError("the meter broke")
+
+    written = 0
+    with pytest.raises(MediaError) as raised, Encoder(out, Encoding("mp3", 128, RATE, 2), monitor=broken) as encoder:
+        for _ in range(600):  # ten minutes, a second at a time
+            encoder.write(second)
+            written += 1
+    assert str(raised.value).startswith(f"{out}: ") and "the meter broke" in str(raised.value)
+    assert written < 60  # stopped within a minute of audio of the first chunk heard, not at the end
+
+
 def test_a_monitor_out_of_step_with_the_file_is_caught_and_the_file_measured_instead(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -485,18 +485,20 @@ class Encoder:
         code = self._process.wait()
         log = _read_log(self._log)
         self._log.close()
-        if self._monitor:
-            self._monitor.finish(self.written)
+        if monitor := self._monitor:
+            monitor.finish()
+            if error := monitor.error:  # it stopped the encoder
+                raise error if isinstance(error, MediaError) else MediaError(self.out, f"cannot measure: {error}")
         if code != 0 or early:
             raise MediaError(self.out, _failure(log, default="the encoder stopped early" if early else "ffmpeg failed"))
-        if self._monitor and self._monitor.error:
-            raise self._monitor.error
+        if monitor and monitor.fed != self.written:
+            raise MediaError(self.out, f"the encoder's output decoded short ({monitor.fed} of {self.written} frames)")
 
     def abort(self) -> None:
         self._process.kill()
         self._process.wait()
         if self._monitor:
-            self._monitor.finish(self._monitor.fed)
+            self._monitor.finish()
         self._log.close()
 
 
@@ -519,7 +521,6 @@ class _Monitor:
         self._channels = encoding.channels
         self._callback = callback
         self._written = written
-        _widen_pipe(process.stdout)
         # at most MONITOR_QUEUE_S of decoded audio waits for the callback
         chunks = max(1, round(MONITOR_QUEUE_S * encoding.sample_rate / MONITOR_CHUNK))
         self._queue: queue.Queue[np.ndarray | None] = queue.Queue(maxsize=chunks)
@@ -541,7 +542,6 @@ class _Monitor:
                 self._queue.put(chunk)
         except BaseException as exc:  # handed to the caller by the Encoder
             self._fail(MediaError(self._out, f"cannot read the encoder's decoded output: {exc}"))
-            self._process.kill()  # unread, it would wait for ever
         finally:
             decoded.close()
             self._queue.put(None)
@@ -550,7 +550,7 @@ class _Monitor:
         yield_thread_to_encoder()
         while (chunk := self._queue.get()) is not None:
             if self.error:
-                continue  # keep draining, so that the reader can finish
+                continue  # the encoder was stopped: drop what it made before
             # input frame n reaches the encoder before its decoded frame n exists: past that is padding
             chunk = chunk[: max(self._written() - self.fed, 0)]
             if len(self.heard) < HEARD_FRAMES:
@@ -562,14 +562,14 @@ class _Monitor:
                 self._fail(exc)
 
     def _fail(self, error: BaseException) -> None:
+        """Keep the first error, and stop the encoder: nothing it makes from now on will be measured."""
         self.error = self.error or error
+        self._process.kill()
 
-    def finish(self, written: int) -> None:
+    def finish(self) -> None:
         """Wait for the threads, once the encoder has ended; then `error` says what went wrong, if anything did."""
         for thread in self._threads:
             thread.join()
-        if not self.error and self.fed != written:
-            self.error = MediaError(self._out, f"the encoder's output decoded short ({self.fed} of {written} frames)")
 
 
 def write_chapters(path: Path, out: Path, chapters: Sequence[tuple[float, float, str]]) -> None:
