@@ -231,7 +231,7 @@ def test_the_encoder_keeps_the_callers_priority_and_the_render_decoder_yields_to
     master(source, tmp_path / "out.mp3", AudioSettings())
     own = niceness()
     encoders = [nice for argv, nice in started if "libmp3lame" in argv and "[dec:0]anull[heard]" in argv]
-    whole = [(argv, nice) for argv, nice in started if str(source) in argv and "pipe:1" in argv]
+    whole = [(argv, nice) for argv, nice in started if f"file:{source}" in argv and "pipe:1" in argv]
     decoders = [nice for argv, nice in whole if not {"-ss", "-t"} & set(argv)]  # not the calibration's window
     assert encoders and all(nice == own for nice in encoders)
     assert len(decoders) == 2  # the measuring pass's, from the caller; the render's, from the chain

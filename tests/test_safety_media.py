@@ -303,6 +303,18 @@ def test_master_command_prints_the_no_speech_warning(tmp_path: Path, run) -> Non
     assert f"warning: {display_path(noise)}: {NO_SPEECH}" in result.output.splitlines()
 
 
+@pytest.mark.parametrize("name", ["show:2/in.wav", "-d/in.wav"])
+def test_names_ffmpeg_could_take_for_a_protocol_or_an_option_are_read_and_written_as_files(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, name: str
+) -> None:
+    """Relative paths, as a producer types them: `show:` is not a protocol and `-d` is not an option."""
+    (tmp_path / name).parent.mkdir()
+    recording(tmp_path / name)
+    monkeypatch.chdir(tmp_path)
+    master(Path(name), Path(name).with_name("out.mp3"), AudioSettings())
+    assert ebur128((tmp_path / name).with_name("out.mp3"))["I"] == pytest.approx(-16.0, abs=0.6)
+
+
 # -- damaged and oversized artwork ------------------------------------------------------------------
 
 

@@ -99,7 +99,7 @@ def probe(path: Path) -> Probe:
     """Sample rate, channels and duration of the first audio stream (ffmpeg's banner)."""
     _require_file(path)
     result = subprocess.run(
-        [ffmpeg_path(), "-hide_banner", "-nostdin", "-i", str(path)],
+        [ffmpeg_path(), "-hide_banner", "-nostdin", "-i", _file(path)],
         capture_output=True,
         text=True,
         errors="replace",
@@ -214,7 +214,7 @@ def decode_argv(
             argv += ["-t", f"{window[1]:.3f}"]
     if wav:  # the WAV demuxer's own option: another demuxer would refuse it, hence is_pcm_wav's care
         argv += ["-f", "wav", "-max_size", str(PACKET_BYTES)]
-    argv += ["-i", str(path)]
+    argv += ["-i", _file(path)]
     argv += ["-map", "0:a:0", "-vn", "-sn", "-dn"]
     return [*argv, *_pcm_out_argv(sample_rate, channels, frames)]
 
@@ -300,11 +300,17 @@ def encode_argv(out: Path, encoding: Encoding, monitor: bool = False) -> list[st
     argv = [ffmpeg_path(), "-hide_banner", "-nostdin", "-loglevel", "error", "-y"]
     argv += ["-f", "f32le", "-ar", str(encoding.sample_rate), "-ac", str(encoding.channels), "-i", "pipe:0"]
     argv += ["-map", "0:a", "-c:a", fmt.codec, "-b:a", f"{encoding.bitrate}k", "-map_metadata", "-1"]
-    argv += [*_options_argv(fmt.options), "-f", fmt.muxer, str(out)]
+    argv += [*_options_argv(fmt.options), "-f", fmt.muxer, _file(out)]
     if monitor:
         argv += ["-dec", "0:0", "-filter_complex", "[dec:0]anull[heard]", "-map", "[heard]"]
         argv += ["-f", "f32le", "-c:a", "pcm_f32le", "pipe:1"]
     return argv
+
+
+def _file(path: Path) -> str:
+    """`path` for ffmpeg's argv: through its file protocol and absolute, so that no name is taken for
+    another protocol (`show:2/x.mp3`) or an option (`-d/x.mp3`)."""
+    return f"file:{Path(path).absolute()}"
 
 
 def _options_argv(options: str) -> list[str]:
@@ -583,10 +589,10 @@ def write_chapters(path: Path, out: Path, chapters: Sequence[tuple[float, float,
     with tempfile.NamedTemporaryFile("w", suffix=".txt", encoding="utf-8", delete=False) as metadata:
         metadata.write("\n".join(lines) + "\n")
     try:
-        argv = [ffmpeg_path(), "-hide_banner", "-nostdin", "-loglevel", "error", "-y", "-i", str(path)]
+        argv = [ffmpeg_path(), "-hide_banner", "-nostdin", "-loglevel", "error", "-y", "-i", _file(path)]
         # no -map_metadata -1 here: it drops the chapters' titles too
         argv += ["-f", "ffmetadata", "-i", metadata.name, "-map", "0:a", "-map_chapters", "1"]
-        argv += ["-c", "copy", "-movflags", "+faststart", "-f", "ipod", str(out)]
+        argv += ["-c", "copy", "-movflags", "+faststart", "-f", "ipod", _file(out)]
         result = subprocess.run(argv, capture_output=True, text=True, errors="replace", check=False)
     finally:
         os.unlink(metadata.name)
@@ -597,7 +603,7 @@ def write_chapters(path: Path, out: Path, chapters: Sequence[tuple[float, float,
 def ebur128(path: Path) -> dict[str, float]:
     """I, LRA and TP by ffmpeg's own ebur128 filter: the independent meter tests and benchmarks use."""
     _require_file(path)
-    argv = [ffmpeg_path(), "-hide_banner", "-nostats", "-i", str(path), "-af", "ebur128=peak=true", "-f", "null", "-"]
+    argv = [ffmpeg_path(), "-hide_banner", "-nostats", "-i", _file(path), "-af", "ebur128=peak=true", "-f", "null", "-"]
     result = subprocess.run(argv, capture_output=True, text=True, errors="replace", check=False)
     if result.returncode != 0 or "Summary:" not in result.stderr:
         raise MediaError(path, _failure(result.stderr))
