@@ -303,14 +303,14 @@ def encode_argv(out: Path, encoding: Encoding, monitor: bool = False) -> list[st
     argv += [*_options_argv(fmt.options), "-f", fmt.muxer, _file(out)]
     if monitor:
         argv += ["-dec", "0:0", "-filter_complex", "[dec:0]anull[heard]", "-map", "[heard]"]
-        argv += ["-f", "f32le", "-c:a", "pcm_f32le", "pipe:1"]
+        argv += _pcm_out_argv(encoding.sample_rate, encoding.channels, frames=0)
     return argv
 
 
 def _file(path: Path) -> str:
     """`path` for ffmpeg's argv: through its file protocol and absolute, so that no name is taken for
     another protocol (`show:2/x.mp3`) or an option (`-d/x.mp3`)."""
-    return f"file:{Path(path).absolute()}"
+    return f"file:{path.absolute()}"
 
 
 def _options_argv(options: str) -> list[str]:
