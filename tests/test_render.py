@@ -140,6 +140,24 @@ def test_a_meter_that_fails_stops_the_encoder_at_once_with_an_error_naming_the_f
     assert written < 60  # stopped within a minute of audio of the first chunk heard, not at the end
 
 
+def test_a_monitor_that_hears_fewer_frames_than_were_encoded_is_an_error_naming_the_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    out = tmp_path / "out.mp3"
+    encode_argv = engine.encode_argv
+
+    def cut(*args, **kwargs) -> list[str]:
+        return [arg.replace("anull", "atrim=end_sample=1000") for arg in encode_argv(*args, **kwargs)]
+
+    monkeypatch.setattr(engine, "encode_argv", cut)
+    with (
+        pytest.raises(MediaError) as raised,
+        Encoder(out, Encoding("mp3", 128, RATE, 2), monitor=lambda _: None) as encoder,
+    ):
+        encoder.write(speech(3.0, 2))
+    assert str(raised.value) == f"{out}: the encoder's output decoded short (1000 of {3 * RATE} frames)"
+
+
 def test_a_monitor_out_of_step_with_the_file_is_caught_and_the_file_measured_instead(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
