@@ -630,6 +630,7 @@ def load_site(root: Path, problems: list[Problem]) -> Site:
     )
     problems.extend(clip_problems(site.audio, overrides, path, "defaults.audio", site.lines, site))
     problems.extend(model_problems(site.transcription, spoken, path, "defaults.transcription", site.lines, site))
+    problems.extend(prefix_problems(site.analytics, site.base_url, path, site.lines, "defaults.analytics"))
     return site
 
 
@@ -663,6 +664,15 @@ def _analytics(prefix: str | None) -> str | None:
     return None if prefix == "none" else prefix
 
 
+def prefix_problems(prefix: str | None, base_url: str, path: Path, lines: dict, key: str) -> list[Problem]:
+    """A prefix service is given the recordings' address without its scheme and sends apps on to it over
+    https, so behind one an http base_url's recordings would not download. OP3 keeps the scheme."""
+    if prefix in (None, "none", OP3) or not base_url.startswith("http://"):
+        return []
+    message = f"a prefix service sends apps to the recordings over https, and base_url is {base_url}"
+    return [Problem(path, lines.get(key, 1), key, f"{message}: give an https:// base_url, or use op3")]
+
+
 def load_show(directory: Path, site: Site, problems: list[Problem]) -> Show | None:
     path = directory / SHOW_FILE
     data = read_yaml_file(path, problems)
@@ -682,6 +692,7 @@ def load_show(directory: Path, site: Site, problems: list[Problem]) -> Show | No
     problems.extend(license_problems(values, lines, path))
     problems.extend(season_problems(values.get("seasons"), lines, path))
     problems.extend(update_frequency_problems(values.get("update_frequency"), lines, path))
+    problems.extend(prefix_problems(values.get("analytics"), site.base_url, path, lines, "analytics"))
     if len(problems) > before:
         return None
     return s.build(

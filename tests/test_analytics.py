@@ -131,6 +131,27 @@ def test_a_malformed_prefix_is_refused_at_its_line(run, project: Path, where: st
     ) in result.output
 
 
+@pytest.mark.parametrize(
+    ("where", "line"), [("site", "clgtv.yaml:5: defaults.analytics"), ("show", f"{SHOW}:2: analytics")]
+)
+def test_a_prefix_service_in_front_of_an_http_site_is_refused_at_its_line(
+    run, project: Path, where: str, line: str
+) -> None:
+    site = project / "clgtv.yaml"
+    site.write_text(site.read_text().replace(BASE, "http://podcasts.test/"))
+    set_site(project, PODTRAC) if where == "site" else set_show(project, PODTRAC)
+    result = run(project, "publish")
+    assert result.exit_code == 1
+    assert (
+        f"{line}: a prefix service sends apps to the recordings over https, and base_url is "
+        "http://podcasts.test/: give an https:// base_url, or use op3"
+    ) in result.output
+    assert not (project / "public").exists()
+    given = site if where == "site" else project / SHOW
+    given.write_text(given.read_text().replace(PODTRAC, "op3"))  # OP3 keeps the scheme
+    assert run(project, "check").exit_code == 0
+
+
 def test_turning_the_prefix_on_off_or_to_another_service_is_warned(run, project: Path) -> None:
     def warnings(*args: str) -> list[str]:
         result = run(project, "publish", *args)

@@ -140,6 +140,27 @@ def test_a_meter_that_fails_stops_the_encoder_at_once_with_an_error_naming_the_f
     assert written < 60  # stopped within a minute of audio of the first chunk heard, not at the end
 
 
+def test_a_monitor_that_cannot_read_the_decoded_output_stops_the_encoder_with_an_error_naming_the_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A pipe that fails to read cannot be made to on purpose: the reader is made to fail after its first chunk."""
+    out, second = tmp_path / "out.mp3", speech(1.0, 2)
+    chunks = engine._pcm_chunks
+
+    def failing(*args, **kwargs):
+        yield next(chunks(*args, **kwargs))
+        raise OSError("the pipe broke")
+
+    monkeypatch.setattr(engine, "_pcm_chunks", failing)
+    written = 0
+    with pytest.raises(MediaError) as raised, Encoder(out, Encoding("mp3", 128, RATE, 2), monitor=lambda _: None) as e:
+        for _ in range(600):  # ten minutes, a second at a time
+            e.write(second)
+            written += 1
+    assert str(raised.value) == f"{out}: cannot read the encoder's decoded output: the pipe broke"
+    assert written < 60  # the encoder was stopped, not left to encode what no one would measure
+
+
 def test_a_monitor_that_hears_fewer_frames_than_were_encoded_is_an_error_naming_the_file(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
