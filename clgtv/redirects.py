@@ -19,7 +19,6 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
-from typing import Protocol
 
 from lxml import etree
 
@@ -29,16 +28,12 @@ from clgtv.feed import ITUNES_NS
 from clgtv.history import parse_feed, published_programme_guid
 from clgtv.layout import HASH_LENGTH, feed_path
 from clgtv.storage import DirectoryTarget, S3Target
-from clgtv.storage.plan import MANIFEST_KEY, parse_manifest
+from clgtv.storage.plan import MANIFEST_KEY
+from clgtv.storage.sync import Target, own_manifest
 
 ATOM_NS = "http://www.w3.org/2005/Atom"
 HASHED = re.compile(rf"(?P<stem>.+)-[0-9a-f]{{{HASH_LENGTH}}}(?P<suffix>\.[^./]+)")  # layout.hashed's names
 INDEX = "index.html"
-
-
-class OldTarget(Protocol):
-    def objects(self) -> dict[str, int]: ...
-    def read(self, key: str) -> bytes | None: ...
 
 
 @dataclass(frozen=True)
@@ -60,20 +55,15 @@ class Move:
         return [f"{path}{_address(r.key)} {r.location} 301" for r in self.redirects]
 
 
-def plan_move(content: Content, old_base_url: str, old: OldTarget, site_dir: Path) -> Move:
+def plan_move(content: Content, old_base_url: str, old: Target, site_dir: Path) -> Move:
     """What moving from `old_base_url` (its files in `old`) to base_url (its build in `site_dir`) redirects."""
     site = content.site
     old_base_url = old_base_url.rstrip("/") + "/"
     if old_base_url == site.base_url:
         raise ClgtvError(f"{old_base_url}: this is base_url still; change base_url to the new address first")
     _check_build(content, site_dir)
-    manifest = old.read(MANIFEST_KEY)
-    if manifest is None:
+    if own_manifest(old, "give the old site's target") is None:
         raise ClgtvError(f"{old}: not published by clgtv (there is no {MANIFEST_KEY}); give the old site's target")
-    try:
-        parse_manifest(manifest)  # a file of that name that clgtv did not write is no proof either
-    except ValueError as exc:
-        raise ClgtvError(f"{old}/{MANIFEST_KEY}: {exc}; give the old site's target") from None
     built = {p.relative_to(site_dir).as_posix() for p in site_dir.rglob("*") if p.is_file()}
     by_stem = {_stem(key): key for key in built if _stem(key)}
     feeds = {}

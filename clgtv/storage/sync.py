@@ -91,18 +91,27 @@ def make_target_plan(site_dir: Path, target: Target, prune: bool) -> Plan:
 
 def read_manifest(target: Target, occupied: bool) -> Manifest:
     """The target's manifest. clgtv writes only where it finds its own manifest, or nothing at all."""
-    data = target.read(MANIFEST_KEY)
-    if data is None:
+    manifest = own_manifest(target, "clgtv publishes only where its own manifest is")
+    if manifest is None:
         if occupied:
             raise StorageError(
                 f"{target}: not empty, and not published by clgtv (there is no {MANIFEST_KEY}); "
                 "publish to an empty folder or prefix, or to one clgtv published"
             )
         return {}
+    return manifest
+
+
+def own_manifest(target: Target, advice: str) -> Manifest | None:
+    """The target's manifest, or None where it has none; a file of its name that clgtv did not write is
+    no proof that clgtv published there, and is refused with `advice`."""
+    data = target.read(MANIFEST_KEY)
+    if data is None:
+        return None
     try:
         return parse_manifest(data)
     except ValueError as exc:
-        raise StorageError(f"{target}/{MANIFEST_KEY}: {exc}; clgtv publishes only where its own manifest is") from None
+        raise StorageError(f"{target}/{MANIFEST_KEY}: {exc}; {advice}") from None
 
 
 def carry_out(
