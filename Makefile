@@ -5,6 +5,7 @@ TARGET ?=
 PORT ?= 8000
 JOBS ?=
 PYTEST_ARGS ?=
+TEST_WORKERS ?= auto
 CHROMIUM ?= /usr/bin/chromium
 
 BIN := $(VENV)/bin
@@ -55,7 +56,7 @@ format: $(TEST_STAMP) ## Format the code with ruff
 	$(BIN)/ruff format $(SOURCES)
 
 test: $(TEST_STAMP) $(CHROMIUM) $(VOICES) lint ## Lint, then run the test suite (installs Debian's chromium and voices if missing)
-	CLGTV_CHROMIUM=$(CHROMIUM) $(BIN)/python -m pytest $(PYTEST_ARGS)
+	CLGTV_CHROMIUM=$(CHROMIUM) $(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
 # the browser tests drive a real headless Chromium; Debian's package, installed once
 $(CHROMIUM):
