@@ -6,9 +6,10 @@ import io
 import struct
 import warnings
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TypeVar
 
 from PIL import Image, UnidentifiedImageError
 
@@ -17,6 +18,7 @@ from clgtv.errors import FileError
 MIN_PX = 1400
 MAX_PX = 3000
 FORMATS = {"JPEG": (".jpg", ".jpeg"), "PNG": (".png",)}
+T = TypeVar("T")
 # what Pillow raises on a damaged file, besides OSError (a truncated one among them)
 DAMAGE = (OSError, SyntaxError, ValueError, EOFError, IndexError, struct.error, zlib.error)
 
@@ -56,11 +58,25 @@ def _header_problems(name: str, image: Image.Image) -> list[str]:
     return problems
 
 
+def artwork_advice(path: Path) -> list[str]:
+    """What Apple recommends against in artwork that `artwork_problems` has passed: transparency, which
+    its apps show on black or white as they please."""
+    if not _from_header(path, lambda image: image.mode in ("RGBA", "LA", "PA") or "transparency" in image.info):
+        return []
+    return [f"{path.name} has an alpha channel (transparency); Apple asks for artwork without one: export it as a "
+            "JPEG, or as a PNG without transparency"]  # fmt: skip
+
+
 def image_size(path: Path) -> tuple[int, int]:
     """(width, height) in pixels, from the header of an image `artwork_problems` has passed."""
+    return _from_header(path, lambda image: image.size)
+
+
+def _from_header(path: Path, read: Callable[[Image.Image], T]) -> T:
+    """`read` of the image with only its header read; FileError if it cannot be opened."""
     try:
         with _opened(path) as image:
-            return image.size
+            return read(image)
     except _Unreadable as exc:
         raise FileError(path, str(exc)) from exc
     except DAMAGE as exc:

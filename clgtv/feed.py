@@ -154,7 +154,7 @@ def render_feed(edition: Edition) -> bytes:
 def _channel_extras(extras: Extras, edition: Edition) -> None:
     show = edition.programme.show
     extras.add(ITUNES_NS, "title", show.title)
-    extras.add(ITUNES_NS, "image", href=edition.site.url(edition.artwork_path))  # feedgen drops .jpeg
+    extras.add(ITUNES_NS, "image", href=edition.site.url(edition.artwork_path))
     extras.add(ITUNES_NS, "explicit", _bool(show.explicit))
     for tag, wanted in (("block", show.block), ("complete", show.complete)):
         if wanted:

@@ -22,7 +22,7 @@ from pathlib import Path
 
 from lxml import etree
 
-from clgtv.artwork import artwork_problems, image_size
+from clgtv.artwork import artwork_advice, artwork_problems, image_size
 from clgtv.content import Content
 from clgtv.episodes import Episode
 from clgtv.errors import ContentError, FileError, Problem
@@ -390,8 +390,11 @@ def _image(node: etree._Element, guid: str | None, field: str, local: Local) -> 
     path = local(url)
     if path is None:
         return
-    for message in artwork_problems(path):
+    problems = artwork_problems(path)
+    for message in problems:
         yield Finding("error", guid, field, f"artwork {message}")
+    for message in [] if problems else artwork_advice(path):
+        yield Finding("warning", guid, field, f"artwork {message}")
 
 
 def _duplicates(items: list[etree._Element]) -> Iterator[Finding]:

@@ -123,6 +123,39 @@ def test_check_prints_warnings_and_passes(run, project: Path) -> None:
     assert f"warning: clgtv.yaml:2: base_url: the feed's URL {url} is not https://" in result.output
 
 
+def test_transparent_artwork_is_warned_at_its_line_and_opaque_is_not(run, project: Path) -> None:
+    from PIL import Image
+
+    show = project / SHOW
+    show.write_text(show.read_text() + "artwork: artwork.png\n")
+    line = len(show.read_text().splitlines())
+    art = project / "episodes/test-show/artwork.png"
+    for mode, colour, transparent in (("RGBA", (0, 128, 128, 0), True), ("RGB", "teal", False)):
+        Image.new(mode, (1400, 1400), colour).save(art)
+        result = run(project, "check")
+        assert result.exit_code == 0, result.output
+        warned = [entry for entry in result.output.splitlines() if "alpha channel" in entry]
+        assert warned == (
+            [f"warning: {SHOW}:{line}: artwork: artwork artwork.png has an alpha channel (transparency); Apple asks "
+             "for artwork without one: export it as a JPEG, or as a PNG without transparency"]
+            if transparent else []
+        )  # fmt: skip
+
+
+def test_a_jpeg_named_jpeg_is_published_as_jpg(run, project: Path) -> None:
+    show = project / SHOW
+    show.write_text(show.read_text() + "artwork: artwork.jpeg\n")
+    make_artwork(project / "episodes/test-show/artwork.jpeg")
+    result = run(project, "publish")
+    assert result.exit_code == 0, result.output
+    root = etree.parse(project / "public/test-show/feed.xml").getroot()
+    (href,) = root.xpath("channel/itunes:image/@href", namespaces=NS)
+    assert href.endswith(".jpg") and root.findtext("channel/image/url") == href
+    assert (project / "public" / href.removeprefix("http://podcasts.test/")).read_bytes() == (
+        project / "episodes/test-show/artwork.jpeg"
+    ).read_bytes()
+
+
 def test_check_reads_transcripts(run, project: Path) -> None:
     (project / "episodes/test-show/empty.vtt").write_text("WEBVTT\n\nno cues here\n")
     (project / EPISODE).write_text(episode_text(transcript="empty.vtt"))
