@@ -118,11 +118,8 @@ def load_yaml(text: str, path: Path, first_line: int = 1) -> tuple[Any, list[Pro
             return None, [Problem(path, first_line + alias, "yaml", ALIASES)]
         data = loader.construct_document(node) if node is not None else None
     except yaml.MarkedYAMLError as exc:
-        # where the broken construct began (an unclosed quote, say) helps more than where parsing gave up
-        mark = exc.context_mark or exc.problem_mark
-        line = first_line + (mark.line if mark else 0)
-        what = f"{exc.context}: {exc.problem}" if exc.context else exc.problem
-        return None, [Problem(path, line, "yaml", f"{what} {NOT_YAML}")]
+        line, message = _syntax_error(exc, text)
+        return None, [Problem(path, first_line + line, "yaml", message)]
     except yaml.YAMLError as exc:
         return None, [Problem(path, first_line, "yaml", f"{exc} {NOT_YAML}")]
     except RecursionError:
@@ -131,6 +128,43 @@ def load_yaml(text: str, path: Path, first_line: int = 1) -> tuple[Any, list[Pro
         loader.dispose()
     _shift_lines(data, first_line - 1)
     return data, []
+
+
+# what a host most often writes that YAML cannot read, by PyYAML's words for it, with what to do instead
+_QUOTE_IT = "put the whole value in double quotes"
+_SYNTAX_ADVICE = {
+    "mapping values are not allowed": f'a colon and a space inside a value: {_QUOTE_IT}, like title: "Episode 3: Data"',
+    "block sequence entries are not allowed": f'a value cannot start with "- ": {_QUOTE_IT}',
+    "found a tab character": "indent with spaces, not tabs",
+    "did not find expected '-' indicator": "the lines of a list must be indented alike, with spaces",
+    "could not find expected ':'": "write each field as name: value, with a space after the colon",
+    "while scanning an alias": f"a value cannot start with *: {_QUOTE_IT}",
+    "while scanning an anchor": f"a value cannot start with &: {_QUOTE_IT}",
+    "while scanning a quoted scalar": "the quote mark that opens this value is never closed",
+    "could not determine a constructor": f"a value cannot start with !: {_QUOTE_IT}",
+    "did not find expected key": "a value that starts with a quote mark or a bracket must end with it: "
+    f'{_QUOTE_IT}, and write each " inside it as \\"',
+}
+# where the broken construct began helps here (an unclosed quote, a key without its colon); elsewhere the
+# context is the whole mapping, and the problem's own line is the one to mend
+_FROM_CONTEXT = ("while scanning a quoted scalar", "while scanning a simple key")
+
+
+def _syntax_error(exc: yaml.MarkedYAMLError, text: str) -> tuple[int, str]:
+    """The line (from 0) to point the host at, and what to do there."""
+    mark = exc.context_mark if exc.context in _FROM_CONTEXT else exc.problem_mark
+    mark = mark or exc.context_mark or exc.problem_mark
+    line = mark.line if mark else 0
+    what = f"{exc.context}: {exc.problem}" if exc.context else str(exc.problem)
+    written = text.splitlines()[line] if line < len(text.splitlines()) else ""
+    if "\u00a0" in written:
+        advice = "contains a non-breaking space (U+00A0), often pasted from a word processor: type an ordinary space"
+    elif "cannot start any token" in what and exc.problem_mark:
+        found = text[exc.problem_mark.index : exc.problem_mark.index + 1]
+        advice = "indent with spaces, not tabs" if found == "\t" else f"a value cannot start with {found}: {_QUOTE_IT}"
+    else:
+        advice = next((advice for words, advice in _SYNTAX_ADVICE.items() if words in what), "")
+    return line, f"{advice} (this file is not valid YAML: {what})" if advice else f"{what} {NOT_YAML}"
 
 
 def _invisible(character: str) -> str:
@@ -400,15 +434,19 @@ def text(max_length: int | None = None) -> Converter:
     return convert
 
 
-@converter("expected a whole number")
+@converter("expected a whole number", textual=True)
 def whole(value: Any) -> int:
+    """Decimal digits as the host wrote them: YAML 1.1 reads `010` as eight and `0x1`, `1_0` and `1:30`
+    as numbers too; here `010` is ten, the others are refused, and a number in quotes is still one."""
+    if isinstance(value, str) and re.fullmatch(r"[+-]?[0-9]{1,18}", value.strip()):
+        return int(value)
     if isinstance(value, bool) or not isinstance(value, int):
         raise Invalid(f"expected a whole number, got {describe(value)}")
     return value
 
 
 def whole_between(low: int, high: int) -> Converter:
-    @converter(f"expected a whole number from {low} to {high}")
+    @converter(f"expected a whole number from {low} to {high}", textual=True)
     def convert(value: Any) -> int:
         number = whole(value)
         if not low <= number <= high:

@@ -117,12 +117,26 @@ def test_artwork_extension_must_match(run, project: Path) -> None:
     assert f"{SHOW}:16: artwork: art.png is a JPEG image; its name must end in .jpg" in check_lines(run, project)
 
 
-def test_invalid_yaml_names_the_line(run, project: Path) -> None:
-    (project / EPISODE).write_text('---\ntitle: "Unclosed\ndate: 2026-10-01T10:00:00+01:00\n---\n')
-    lines = check_lines(run, project)
-    assert len(lines) == 1
-    assert lines[0].startswith(f"{EPISODE}:2: yaml: while scanning a quoted scalar")
-    assert lines[0].endswith("(this file is not valid YAML)")
+@pytest.mark.parametrize(
+    ("line", "written", "advice"),
+    [
+        (2, 'title: "Unclosed\n', "the quote mark that opens this value is never closed"),
+        (2, "title: Episode 3: LocalGov Digital\n", "a colon and a space inside a value: put the whole value in"),
+        (2, 'title: "The "best" one"\n', "a value that starts with a quote mark or a bracket must end with it"),
+        (2, "title: [Live] the co-op\n", "a value that starts with a quote mark or a bracket must end with it"),
+        (2, "title: @CLGdotTV live\n", "a value cannot start with @: put the whole value in double quotes"),
+        (2, "title: *Live* from Exeter\n", "a value cannot start with *: put the whole value in double quotes"),
+        (3, "title: A\nseason:1\n", "write each field as name: value, with a space after the colon"),
+        (3, "title: A\n\tseason: 1\n", "indent with spaces, not tabs"),
+        (3, "title: A\nsummary:\u00a0hello\n", "contains a non-breaking space (U+00A0), often pasted from a word"),
+        (5, "title: A\npeople:\n  - name: B\n   role: host\n", "the lines of a list must be indented alike"),
+    ],
+)
+def test_invalid_yaml_names_the_line_and_what_to_do(run, project: Path, line: int, written: str, advice: str) -> None:
+    (project / EPISODE).write_text(f"---\n{written}date: 2026-10-01T10:00:00+01:00\n---\n")
+    (message,) = check_lines(run, project)
+    assert message.startswith(f"{EPISODE}:{line}: yaml: {advice}"), message
+    assert "(this file is not valid YAML: " in message
 
 
 def test_missing_required_fields_and_front_matter(run, project: Path) -> None:
@@ -149,6 +163,22 @@ def test_every_problem_is_reported_at_once(run, project: Path) -> None:
         f'{EPISODE}:10: chapters: the first chapter must start at "0:00:00"',
         f"{SHOW}:6: owner.email: expected an email address like podcasts@example.org, got 'not-an-email'",
     ]
+
+
+def test_a_number_is_read_as_the_host_wrote_it_in_decimal(project: Path) -> None:
+    """YAML 1.1 reads `010` as eight; a host means ten. Its other numbers (hex, underscores) are refused."""
+    from clgtv import content
+
+    for written, number in (("010", 10), ("09", 9), ('"3"', 3), ("12", 12)):
+        write_episode(project, episode=written)
+        (programme,) = content.load(project).programmes
+        assert programme.episodes[0].number == number, written
+
+
+@pytest.mark.parametrize("written", ["0x1", "1_0", "0o7", "3.0"])
+def test_a_number_written_some_other_way_is_refused(run, project: Path, written: str) -> None:
+    write_episode(project, episode=written)
+    assert check_lines(run, project) == [f"{EPISODE}:6: episode: expected a whole number, got '{written}'"]
 
 
 @pytest.mark.parametrize("key", ["season", "episode"])
