@@ -101,6 +101,7 @@ for _tag, _construct in (
 
 NOT_YAML = "(this file is not valid YAML)"
 ALIASES = "anchors and aliases (&name, *name) are not supported; write each value out in full"
+HASHTAG = 'YAML reads " #" and all after it as a comment, so that text would be lost: put the whole value in quotes'
 
 
 def load_yaml(text: str, path: Path, first_line: int = 1) -> tuple[Any, list[Problem]]:
@@ -116,6 +117,9 @@ def load_yaml(text: str, path: Path, first_line: int = 1) -> tuple[Any, list[Pro
         node = loader.get_single_node()
         if (alias := _first_alias(node)) is not None:
             return None, [Problem(path, first_line + alias, "yaml", ALIASES)]
+        if cut := _cut_by_comment(node, text.splitlines()):
+            line, field = cut
+            return None, [Problem(path, first_line + line, field, HASHTAG)]
         data = loader.construct_document(node) if node is not None else None
     except yaml.MarkedYAMLError as exc:
         line, message = _syntax_error(exc, text)
@@ -187,6 +191,23 @@ def _first_alias(root: yaml.Node | None) -> int | None:
         elif isinstance(node, yaml.MappingNode):
             for key, value in reversed(node.value):
                 stack += [(value, key.start_mark.line), (key, key.start_mark.line)]
+    return None
+
+
+def _cut_by_comment(root: yaml.Node | None, lines: list[str]) -> tuple[int, str] | None:
+    """The line (from 0) and field of the first unquoted value followed by ` #word`: YAML reads a hashtag
+    there as the start of a comment and drops it, with the rest of the line."""
+    stack: list[tuple[yaml.Node, str]] = [(root, "yaml")] if root is not None else []
+    while stack:
+        node, field = stack.pop()
+        if isinstance(node, yaml.ScalarNode) and not node.style:
+            end = node.end_mark
+            if end.line < len(lines) and re.match(r"[ \t]+#[^\s#]", lines[end.line][end.column :]):
+                return end.line, field
+        elif isinstance(node, yaml.SequenceNode):
+            stack.extend((item, field) for item in reversed(node.value))
+        elif isinstance(node, yaml.MappingNode):
+            stack.extend((value, str(key.value)) for key, value in reversed(node.value))
     return None
 
 

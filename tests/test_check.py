@@ -139,6 +139,21 @@ def test_invalid_yaml_names_the_line_and_what_to_do(run, project: Path, line: in
     assert "(this file is not valid YAML: " in message
 
 
+def test_a_hashtag_after_an_unquoted_value_is_refused_and_in_quotes_is_kept(run, project: Path) -> None:
+    from clgtv import content
+
+    write_episode(project, summary="Co-ops and councils #LocalGov #coop")
+    assert check_lines(run, project) == [
+        f'{EPISODE}:8: summary: YAML reads " #" and all after it as a comment, so that text would be lost: put '
+        "the whole value in quotes"
+    ]
+    write_episode(project, summary='"Co-ops and councils #LocalGov #coop"')
+    (programme,) = content.load(project).programmes
+    assert programme.episodes[0].summary == "Co-ops and councils #LocalGov #coop"
+    write_episode(project, summary="Co-ops and councils  # a comment of the host's own")
+    assert run(project, "check").exit_code == 0
+
+
 def test_missing_required_fields_and_front_matter(run, project: Path) -> None:
     (project / EPISODE).write_text("---\ntitle: Only a title\n---\n")
     (project / "episodes/test-show/2026-10-02-no-front-matter.md").write_text("Just notes.\n")
