@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import email.utils
+import json
 import re
 import uuid
 from collections.abc import Callable, Iterator
@@ -222,6 +223,7 @@ def _item(item: etree._Element, local: Local) -> Iterator[Finding]:
     yield from _image(item, guid, "image", local)
     yield from _images(item, guid, "image", local)
     yield from _podcast_item(item, guid, duration)
+    yield from _chapter_times(item, guid, duration, local)
     yield from _namespace_texts(item, guid)
 
 
@@ -295,6 +297,25 @@ def _podcast_item(item: etree._Element, guid: str | None, duration: int | None) 
             yield Finding("error", guid, "chapters", f"<podcast:chapters> needs a url and type {CHAPTERS_TYPE}")
     for bite in item.findall("podcast:soundbite", NS):
         yield from _soundbite(bite, guid, duration)
+
+
+def _chapter_times(item: etree._Element, guid: str | None, duration: int | None, local: Local) -> Iterator[Finding]:
+    """Each chapter of the built chapters file starts before the episode ends: one after it would be a
+    chapter that ends before it starts, in the file's ID3 tags too."""
+    url = _text(item, "podcast:chapters/@url")
+    path = local(url) if url else None
+    if duration is None or path is None or not path.is_file():
+        return
+    try:
+        chapters = json.loads(path.read_bytes())["chapters"]
+        starts = [(float(chapter["startTime"]), str(chapter.get("title", ""))) for chapter in chapters]
+    except (ValueError, KeyError, TypeError):
+        yield Finding("error", guid, "chapters", f"{path.name} is not a JSON chapters file")
+        return
+    for start, title in starts:
+        if start >= duration + 0.5:  # <itunes:duration> is rounded: past this, surely after the end
+            message = f"the chapter '{title}' starts at {start:g} s, after the end of the episode ({duration} s)"
+            yield Finding("error", guid, "chapters", message)
 
 
 def _transcript_order(item: etree._Element, guid: str | None) -> Iterator[Finding]:

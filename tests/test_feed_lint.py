@@ -177,6 +177,21 @@ def test_build_lints_media_facts_and_blocks_publish(run, project: Path) -> None:
     assert not (project / "public").exists()
 
 
+def test_a_chapter_after_the_end_stops_publish_at_its_line(run, project: Path) -> None:
+    chapters = '[{start: "0:00:00", title: Welcome}, {start: "0:05:34", title: Questions}]'
+    (project / EPISODE).write_text(episode_text(chapters=chapters))
+    assert run(project, "check").exit_code == 0  # the audio's length is known once it is processed
+    result = run(project, "publish")
+    assert result.exit_code == 1, result.output
+    assert (
+        f"{EPISODE}:8: chapters: the chapter 'Questions' starts at 334 s, after the end of the episode (4 s)"
+        in result.output
+    )
+    assert not (project / "public").exists()
+    (project / EPISODE).write_text(episode_text(chapters=chapters.replace("0:05:34", "0:00:03")))
+    assert run(project, "publish").exit_code == 0
+
+
 def test_build_catches_a_wrong_enclosure_length(run, project: Path) -> None:
     assert run(project, "build").exit_code == 0
     site = project / "build/site"
