@@ -100,7 +100,22 @@ def _episode_files(folder: Path, site: Site, problems: list[Problem]) -> list[Pa
             problems.append(Problem(path, 1, "file", outside))
         else:
             found.append(path)
+    problems.extend(_misnamed(folder))
     return found
+
+
+# what an editor makes of an episode file's name (TextEdit's .txt, a Windows .MD): left out, it would
+# drop the episode from the feed without a word
+MISNAMED = re.compile(r"(?P<stem>.+?)\.(?:md\.txt|markdown|mdown|md)", re.IGNORECASE)
+
+
+def _misnamed(folder: Path) -> list[Problem]:
+    problems = []
+    for path in sorted(folder.iterdir()):
+        if (named := MISNAMED.fullmatch(path.name)) and path.suffix != ".md" and not path.name.startswith("."):
+            message = f"{path.name} is not read as an episode: episode files end in .md; rename it {named['stem']}.md"
+            problems.append(Problem(path, 1, "file", message))
+    return problems
 
 
 def _duplicates(programmes: list[Programme]) -> list[Problem]:

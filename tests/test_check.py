@@ -154,6 +154,15 @@ def test_a_hashtag_after_an_unquoted_value_is_refused_and_in_quotes_is_kept(run,
     assert run(project, "check").exit_code == 0
 
 
+@pytest.mark.parametrize("name", ["2026-10-02-second.md.txt", "2026-10-02-second.MD", "2026-10-02-second.markdown"])
+def test_an_episode_file_an_editor_renamed_is_an_error_not_a_lost_episode(run, project: Path, name: str) -> None:
+    (project / "episodes/test-show" / name).write_text(episode_text(title='"Second"'))
+    assert check_lines(run, project) == [
+        f"episodes/test-show/{name}:1: file: {name} is not read as an episode: episode files end in .md; rename it "
+        "2026-10-02-second.md"
+    ]
+
+
 def test_missing_required_fields_and_front_matter(run, project: Path) -> None:
     (project / EPISODE).write_text("---\ntitle: Only a title\n---\n")
     (project / "episodes/test-show/2026-10-02-no-front-matter.md").write_text("Just notes.\n")
