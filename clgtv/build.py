@@ -20,7 +20,7 @@ from clgtv.content import Content, Programme
 from clgtv.episodes import Episode
 from clgtv.errors import ClgtvError, ContentError, display_path
 from clgtv.files import replacing
-from clgtv.history import guid_problems
+from clgtv.history import history_problems
 from clgtv.layout import AUDIO_FORMATS, file_digest, social_image_name
 from clgtv.pool import map_threads
 from clgtv.release import SOCIAL, Edition, FeedImage, Release, Transcript, assemble, audio_settings, finished
@@ -77,7 +77,7 @@ def build(
     """`progress`: a progress bar for the transcriptions (on a terminal); `log` gets plain lines."""
     now = now or dt.datetime.now(dt.UTC)
     programmes = content.select(shows)
-    if missing := guid_problems(content, None, shows):
+    if missing := history_problems(content, None, shows):
         raise ContentError(missing)  # a feed carries its declared podcast:guid, never a derived one
     cache = Cache(content.site.build_dir / "cache")
     due = {p.show.slug: tuple(cache.recording(p.show, e) for e in p.due(now)) for p in programmes}

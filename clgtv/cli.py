@@ -85,12 +85,12 @@ def check(root: Path) -> None:
     """
     loaded = content.load(root)
     from clgtv import lint
-    from clgtv.history import guid_problems
+    from clgtv.history import history_problems
     from clgtv.notifications import notify_warnings
     from clgtv.secrets import secret_warnings
 
     errors, warnings = lint.check_content(loaded)
-    errors += guid_problems(loaded, _local_target(loaded))
+    errors += history_problems(loaded, _local_target(loaded))
     warnings += secret_warnings(loaded.files()) + notify_warnings(loaded.site)
     for warning in warnings:
         say(f"warning: {warning}")
@@ -156,10 +156,10 @@ def build(root: Path, shows: tuple[str, ...], jobs: int | None) -> None:
     """
     from clgtv.build import build as build_site
     from clgtv.build import building
-    from clgtv.history import guid_problems
+    from clgtv.history import history_problems
 
     loaded = content.load(root)
-    if problems := guid_problems(loaded, _local_target(loaded), shows):
+    if problems := history_problems(loaded, _local_target(loaded), shows):
         raise ContentError(problems)
     with building(loaded.site):
         result = build_site(loaded, shows, jobs=jobs, log=say, progress=progress_bar("transcribing", "done"))
@@ -202,13 +202,13 @@ def publish(root: Path, target: str | None, dry_run: bool, prune: bool, jobs: in
     loaded = content.load(root)
     from clgtv.build import build as build_site
     from clgtv.build import building
-    from clgtv.history import guid_problems, prefix_warnings
+    from clgtv.history import history_problems, prefix_warnings
     from clgtv.notifications import Announcer
     from clgtv.storage import open_target
     from clgtv.storage import publish as sync
 
     destination = open_target(target or loaded.site.target, loaded.site)
-    if problems := guid_problems(loaded, destination):
+    if problems := history_problems(loaded, destination):
         raise ContentError(problems)
     for warning in prefix_warnings(loaded, destination):
         say(f"warning: {warning}")

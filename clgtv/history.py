@@ -5,12 +5,14 @@ A podcast app knows an episode by its guid. Change it after publishing and every
 episode again as a new one, so an episode guid that differs from the published feed's is refused.
 Apps and directories know a programme by its podcast:guid, which follows it to a new address: it is
 written once into show.yaml (clgtv.identity), and one that differs from the published feed's is refused
-too. The enclosures' analytics prefix (clgtv.analytics) changes every enclosure URL: a publish that turns
+too. An episode in the published feed whose date moves into the future would leave the feed until
+then: refused, since a withdrawal is written as status: draft. The enclosures' analytics prefix (clgtv.analytics) changes every enclosure URL: a publish that turns
 it on, off or to another service is warned about.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from collections.abc import Iterable
 from typing import Protocol
@@ -19,6 +21,7 @@ from lxml import etree
 
 from clgtv.analytics import DIRECT, prefix_of
 from clgtv.content import Content
+from clgtv.episodes import Episode
 from clgtv.errors import Problem, display_path
 from clgtv.layout import MEDIA_FOLDER, feed_path
 from clgtv.settings import OP3, Show, Site
@@ -61,10 +64,14 @@ def published_guids(feed: bytes | None) -> dict[str, str]:
     return guids
 
 
-def guid_problems(content: Content, target: Readable | None, shows: Iterable[str] = ()) -> list[Problem]:
+def history_problems(
+    content: Content, target: Readable | None, shows: Iterable[str] = (), now: dt.datetime | None = None
+) -> list[Problem]:
     """A programme without a guid (with the line to add: the published one, else the one derived from its
     address today) or whose guid differs from its published feed's; episodes whose guid differs from their
-    published one. `target` None: nothing published is read (an S3 target at `check`)."""
+    published one, or that are in the published feed and now dated after `now`. `target` None: nothing
+    published is read (an S3 target at `check`)."""
+    now = now or dt.datetime.now(dt.UTC)
     problems = []
     for programme in content.select(shows):
         feed = target.read(feed_path(programme.show.slug)) if target is not None else None
@@ -72,6 +79,8 @@ def guid_problems(content: Content, target: Readable | None, shows: Iterable[str
         published = published_guids(feed)
         for episode in programme.episodes:
             old = published.get(episode.slug)
+            if old is not None and episode.status == "published" and not episode.is_due(now):
+                problems.append(_withdrawn_by_date(episode))
             if old is not None and old != episode.guid:
                 problems.append(
                     Problem(
@@ -84,6 +93,16 @@ def guid_problems(content: Content, target: Readable | None, shows: Iterable[str
                     )
                 )
     return problems
+
+
+def _withdrawn_by_date(episode: Episode) -> Problem:
+    """A published episode whose date moved into the future would leave the feed until then, and some apps
+    delete what left the feed: a mistyped year, most likely. A withdrawal is written as status: draft."""
+    message = (
+        f"this episode is in the published feed, and a date in the future ({episode.date.isoformat()}) would "
+        "take it out until then; give its date again, or write status: draft to withdraw it"
+    )
+    return Problem(episode.path, episode.line("date"), "date", message)
 
 
 def _programme_problem(site: Site, show: Show, published: str | None) -> list[Problem]:

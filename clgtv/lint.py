@@ -447,7 +447,7 @@ def check_content(content: Content) -> tuple[list[Problem], list[Problem]]:
     errors: list[Problem] = []
     warnings: list[Problem] = []
     for programme in content.programmes:
-        if programme.show.guid is None:  # clgtv.history.guid_problems gives the line to add; lint on
+        if programme.show.guid is None:  # clgtv.history.history_problems gives the line to add; lint on
             programme = replace(
                 programme, show=replace(programme.show, guid=suggested_guid(content.site, programme.show))
             )

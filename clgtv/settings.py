@@ -564,7 +564,7 @@ class Show(s.Read, Shared):
     spotify_url: str | None = s.field(s.url, default=None, help="the programme on Spotify")
     id3_version: int = s.field(s.one_of(3, 4), default=3, help="the MP3s' tags: ID3v2.3 or ID3v2.4")
     # required in effect: `check`, `build` and `publish` refuse a programme without one, giving the line to
-    # add (history.guid_problems), which needs the published feed that loading cannot read
+    # add (history.history_problems), which needs the published feed that loading cannot read
     guid: str | None = s.field(
         s.matching(UUID, "expected a UUID like ead4c236-bf58-58c6-a2c6-a6b28d128cb6", max_length=36),
         default=None,

@@ -204,6 +204,25 @@ def test_a_changed_programme_guid_is_refused_with_the_published_value(run, proje
     assert run(project, "publish").exit_code == 0
 
 
+def test_a_published_episode_dated_into_the_future_is_refused_and_a_draft_withdraws_it(
+    run, project: Path, live
+) -> None:
+    episode = project / "episodes/test-show/2026-10-01-test.md"
+    episode.write_text(episode_text(date="2062-10-01T10:00:00+01:00"))
+    message = (
+        "episodes/test-show/2026-10-01-test.md:3: date: this episode is in the published feed, and a date in the "
+        "future (2062-10-01T10:00:00+01:00) would take it out until then; give its date again, or write status: "
+        "draft to withdraw it"
+    )
+    for command in ("check", "publish"):
+        result = run(project, command)
+        assert result.exit_code == 1 and problems(result) == [message], command
+    assert snapshot(project / "public") == live
+    episode.write_text(episode_text(status="draft"))
+    assert run(project, "publish").exit_code == 0
+    assert etree.parse(project / "public/test-show/feed.xml").getroot().findall("channel/item") == []
+
+
 # --- moving base_url ---------------------------------------------------------------------------------
 
 
