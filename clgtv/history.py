@@ -6,8 +6,9 @@ episode again as a new one, so an episode guid that differs from the published f
 Apps and directories know a programme by its podcast:guid, which follows it to a new address: it is
 written once into show.yaml (clgtv.identity), and one that differs from the published feed's is refused
 too. An episode in the published feed whose date moves into the future would leave the feed until
-then: refused, since a withdrawal is written as status: draft. The enclosures' analytics prefix (clgtv.analytics) changes every enclosure URL: a publish that turns
-it on, off or to another service is warned about.
+then: refused, since a withdrawal is written as status: draft. The enclosures' analytics prefix
+(clgtv.analytics) changes every enclosure URL: a publish that turns it on, off or to another service
+is warned about.
 """
 
 from __future__ import annotations
