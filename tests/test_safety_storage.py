@@ -499,6 +499,28 @@ def test_a_publish_whose_lock_was_taken_over_stops_before_recording(run, project
     assert Lock.parse(target.read(LOCK_KEY)).token == "theirs"  # the new holder's lock is left alone
 
 
+class TakenOverWhilePagesGoUp(DirectoryTarget):
+    """A folder whose lock another machine takes over, with a newer feed of its own, while this publish's
+    pages go up (it had stalled there)."""
+
+    def put(self, local, progress) -> None:
+        if local.key.endswith(".html") and Lock.parse(self.read(LOCK_KEY)).token != "theirs":
+            self.write(LOCK_KEY, foreign_lock(NOW, dt.datetime.now(dt.UTC)))
+            self.write("test-show/feed.xml", b"<rss>the new holder's</rss>")
+        super().put(local, progress)
+
+
+def test_a_publish_whose_lock_was_taken_over_never_writes_a_feed_over_the_new_holders(run, project: Path) -> None:
+    assert run(project, "publish").exit_code == 0
+    retitle(project, "Retitled")
+    assert run(project, "build").exit_code == 0
+    target = TakenOverWhilePagesGoUp(project / "public")
+    with pytest.raises(StorageError) as stopped:
+        sync.publish(project / "build/site", target)
+    assert "it stopped before uploading the feeds. Run it again" in str(stopped.value)
+    assert (project / "public/test-show/feed.xml").read_bytes() == b"<rss>the new holder's</rss>"
+
+
 class Gate(DirectoryTarget):
     """Two publishes reach the lock at the same moment."""
 

@@ -125,14 +125,16 @@ def carry_out(
     `after_feeds` hears of the feeds uploaded (notifications), also of those that went up before a failure
     stopped the stage: a rerun finds them unchanged and would never tell of them. Deletions (--prune) come
     after the feeds no longer point at them; the manifest is written last. `confirm(what)` raises if the
-    lock is no longer ours, before anything is deleted or recorded."""
+    lock is no longer ours, before each stage goes up and before anything is deleted or recorded."""
     *first, (name, feeds) = zip(STAGES, plan.stages, strict=True)
     for stage, files in first:
         if files:
+            confirm(f"uploading the {stage}")
             _transfer(stage, files, target, progress)
     up: list[LocalFile] = []
     try:
         if feeds:
+            confirm(f"uploading the {name}")
             _transfer(name, feeds, target, progress, up)
     finally:
         after_feeds(tuple(local for local in feeds if local in up))  # in the plan's order
