@@ -13,7 +13,7 @@ from pathlib import Path
 from clgtv.cors import HEADERS, PREFLIGHT
 from clgtv.layout import content_type
 
-RANGE = re.compile(r"bytes=(\d*)-(\d*)$")
+RANGE = re.compile(r"bytes=(\d{0,18})-(\d{0,18})$")  # a longer number is no range of any file: ignored
 
 
 class RangeHandler(SimpleHTTPRequestHandler):
@@ -22,8 +22,16 @@ class RangeHandler(SimpleHTTPRequestHandler):
         return content_type(Path(path).relative_to(self.directory).as_posix())
 
     def _hidden(self, path: Path) -> bool:
-        """.clgtv/ (the lock names who publishes) and half-written files are never served."""
-        return any(part.startswith(".") for part in path.relative_to(self.directory).parts)
+        """.clgtv/ (the lock names who publishes) and half-written files are never served, nor anything a
+        symbolic link in the folder leads to outside it."""
+        if any(part.startswith(".") for part in path.relative_to(self.directory).parts):
+            return True
+        return not path.resolve().is_relative_to(Path(self.directory).resolve())
+
+    def list_directory(self, path):
+        """No listings: a folder without an index.html is not found, as on S3."""
+        self.send_error(HTTPStatus.NOT_FOUND)
+        return None
 
     def do_OPTIONS(self) -> None:
         """A CORS preflight: a web player on another site asking whether it may GET (with Range, say)."""

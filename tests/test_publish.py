@@ -200,6 +200,36 @@ def test_serve_answers_head_and_range(published: Path) -> None:
         server.server_close()
 
 
+def test_serve_never_leaves_its_folder_nor_lists_one(tmp_path: Path) -> None:
+    public, outside = tmp_path / "public", tmp_path / "outside"
+    (public / "show").mkdir(parents=True)
+    outside.mkdir()
+    (public / "show/index.html").write_text("<p>show</p>")
+    (public / "show/notes").mkdir()
+    (outside / "secret.txt").write_text("not published")
+    (public / "secret-link.txt").symlink_to(outside / "secret.txt")
+    (public / "outside-link").symlink_to(outside)
+    server = make_server(public, "127.0.0.1", 0)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        connection = http.client.HTTPConnection("127.0.0.1", server.server_address[1], timeout=10)
+
+        def answer(path: str, **headers: str) -> tuple[int, bytes]:
+            connection.request("GET", path, headers=headers)
+            response = connection.getresponse()
+            return response.status, response.read()
+
+        assert answer("/show/") == (200, b"<p>show</p>")
+        for path in ("/secret-link.txt", "/outside-link/secret.txt", "/outside-link/", "/show/notes/", "/"):
+            status, body = answer(path)
+            assert status == 404 and b"not published" not in body and b"secret" not in body, path
+        assert answer("/show/index.html", Range=f"bytes={'9' * 5000}-") == (200, b"<p>show</p>")  # ignored
+        assert answer("/show/index.html", Range=f"bytes=-{'9' * 5000}") == (200, b"<p>show</p>")
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
 @pytest.mark.parametrize("status", ["draft", "future"])
 def test_drafts_and_future_episodes_wait(project: Path, run, status: str) -> None:
     show = project / "episodes/test-show"
