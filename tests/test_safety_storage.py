@@ -9,6 +9,7 @@ of tests/s3server.py behind test_storage_s3's fault proxy."""
 from __future__ import annotations
 
 import datetime as dt
+import errno
 import json
 import os
 import re
@@ -436,6 +437,42 @@ class TakenOverBeforeTheHeartbeat:
             self.theirs = None
             self.taken.set()
         return self.target.read(key)
+
+
+@pytest.mark.parametrize("hard_links", [True, False])
+def test_a_lock_is_never_seen_half_written_nor_its_release_as_an_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, hard_links: bool
+) -> None:
+    """Another publish reading the lock the moment it is made saw it empty, took it for a stale one and took
+    it over; one reading it the moment it was released got an error. Without hard links (FAT, some shares)
+    the exclusive create still makes the lock."""
+    if not hard_links:
+        monkeypatch.setattr(os, "link", lambda *_: (_ for _ in ()).throw(OSError(errno.EPERM, "no links")))
+    target, lock = folder_target(tmp_path), foreign_lock(NOW, NOW) * 20
+    seen: set[bytes | None] = set()
+    failed: list[BaseException] = []
+    done = threading.Event()
+
+    def watch() -> None:
+        try:
+            while not done.is_set():
+                seen.add(target.read(LOCK_KEY))
+        except BaseException as exc:
+            failed.append(exc)
+
+    watcher = threading.Thread(target=watch)
+    watcher.start()
+    try:
+        for _ in range(500):
+            assert target.write(LOCK_KEY, lock, only_if_absent=True)
+            assert not target.write(LOCK_KEY, b"another", only_if_absent=True)
+            target.delete([LOCK_KEY])
+    finally:
+        done.set()
+        watcher.join()
+    assert failed == []
+    assert seen <= ({None, lock} if hard_links else {None, lock, b""})
+    assert list((tmp_path / "public").rglob("*")) == []  # no temporary file left, and the folder it emptied gone
 
 
 def test_the_heartbeat_stops_when_the_publish_ends(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

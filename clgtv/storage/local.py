@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import shutil
 import tempfile
@@ -12,6 +13,9 @@ from pathlib import Path, PurePosixPath
 from clgtv.errors import StorageError, display_path
 from clgtv.layout import file_digest
 from clgtv.storage.plan import LocalFile, is_control
+
+# what a disk without hard links (FAT, exFAT, some network shares) answers os.link with
+NO_HARD_LINKS = {errno.EPERM, errno.ENOTSUP, errno.EOPNOTSUPP, errno.EMLINK, errno.ENOSYS}
 
 
 class DirectoryTarget:
@@ -41,7 +45,10 @@ class DirectoryTarget:
     def read(self, key: str) -> bytes | None:
         with self._guard(key, "cannot read"):
             path = self._inside(key, key)
-            return path.read_bytes() if path.is_file() else None
+            try:
+                return path.read_bytes()
+            except (FileNotFoundError, IsADirectoryError):  # none, or deleted as it was read (a lock released)
+                return None
 
     def write(self, key: str, data: bytes, only_if_absent: bool = False) -> bool:
         """Write a small control file; with only_if_absent, False when it exists already (atomic)."""
@@ -51,13 +58,7 @@ class DirectoryTarget:
             if not only_if_absent:
                 self._replace(path, lambda temporary: Path(temporary).write_bytes(data))
                 return True
-            try:
-                handle = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
-            except FileExistsError:
-                return False
-            with os.fdopen(handle, "wb") as stream:
-                stream.write(data)
-            return True
+            return self._create(path, data)
 
     def put(self, local: LocalFile, progress: Callable[[int], None]) -> None:
         with self._guard(local.key, "cannot write"):
@@ -86,6 +87,35 @@ class DirectoryTarget:
                 "clgtv never follows it there: remove the link"
             )
         return self.root / key
+
+    @staticmethod
+    def _create(path: Path, data: bytes) -> bool:
+        """`path` made with `data`, whole at once, unless it exists: a lock read in the moment between an
+        exclusive create and its write would be empty, and taken for a stale one. A hard link of a full
+        file is that one step; where the disk has no hard links, the exclusive create is the fallback."""
+        handle, temporary = tempfile.mkstemp(prefix=".", suffix=".partial", dir=path.parent)
+        try:
+            with os.fdopen(handle, "wb") as stream:
+                stream.write(data)
+            os.chmod(temporary, 0o644)
+            try:
+                os.link(temporary, path)
+                return True
+            except FileExistsError:
+                return False
+            except OSError as exc:
+                if exc.errno not in NO_HARD_LINKS:
+                    raise
+        finally:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(temporary)
+        try:
+            handle = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+        except FileExistsError:
+            return False
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(data)
+        return True
 
     @staticmethod
     def _replace(destination: Path, fill: Callable[[str], object]) -> None:
