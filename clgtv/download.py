@@ -86,7 +86,7 @@ def _download(url: str, out: BinaryIO, limit: int, deadline: float) -> int:
         if declared.isdigit() and int(declared) > limit:
             raise FetchError(url, f"is {_size(int(declared))}, over the limit of {_size(limit)}")
         size = 0
-        while chunk := response.read(CHUNK):
+        while chunk := response.read1(CHUNK):  # what has come, not a whole CHUNK: a trickle meets the deadline
             size += len(chunk)
             if size > limit:
                 raise FetchError(url, f"is over the limit of {_size(limit)}; stopped there")

@@ -4,6 +4,7 @@ again with the same guids, titles and dates; and hostile feeds, files and server
 from __future__ import annotations
 
 import calendar
+import contextlib
 import http.server
 import io
 import json
@@ -433,6 +434,27 @@ def test_a_server_that_stops_answering_times_out(project: Path, server: Server, 
     release.set()
     assert "/stalls.mp3: no data for 0.5 s; the server stopped answering" in output
     assert time.monotonic() - started < 4
+
+
+def test_a_server_that_trickles_is_stopped_at_the_deadline(project: Path, server: Server, monkeypatch) -> None:
+    monkeypatch.setattr(importer, "MEDIA_DEADLINE", 1)
+    release = threading.Event()
+
+    def trickles(handler) -> None:  # a byte every 0.1 s: never silent for long, and done only after 30 s
+        handler.send_response(200)
+        handler.send_header("Content-Length", "300")
+        handler.end_headers()
+        with contextlib.suppress(OSError):
+            while not release.wait(0.1):
+                handler.wfile.write(b"x")
+                handler.wfile.flush()
+
+    server.routes["/trickles.mp3"] = trickles
+    started = time.monotonic()
+    output = refused(project, serve_feed(server, "/trickles.xml", one_item_feed(server.base + "/trickles.mp3")))
+    release.set()
+    assert "/trickles.mp3: took longer than 1 s; stopped" in output
+    assert time.monotonic() - started < 5
 
 
 def test_a_missing_feed_and_a_broken_one_are_errors(project: Path, server: Server, tmp_path: Path) -> None:
