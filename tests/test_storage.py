@@ -13,7 +13,7 @@ from conftest import search_index
 
 from clgtv.errors import StorageError
 from clgtv.storage import DirectoryTarget, Progress
-from clgtv.storage.plan import Entry, LocalFile, make_plan, scan, stage
+from clgtv.storage.plan import Entry, LocalFile, make_plan, needs_checksum, scan, stage
 from clgtv.storage.sync import Lock, locked
 
 
@@ -83,6 +83,26 @@ def test_plan_trusts_the_manifest_and_checks_the_rest_by_checksum(tmp_path: Path
     pruned = make_plan(built, present, manifest, checksums, prune=True)
     assert pruned.deletions == ("old/media/b-2.mp3",) and pruned.kept == ()
     assert "old/media/b-2.mp3" not in pruned.manifest
+
+
+def test_prune_never_deletes_a_file_another_hand_replaced(tmp_path: Path) -> None:
+    built = site(tmp_path, {"s/feed.xml": b"feed"})
+    manifest = {
+        "s/feed.xml": Entry(built["s/feed.xml"].sha256, 4),
+        "old/index.html": Entry("1" * 64, 10),  # replaced by a page of a web team's own, longer
+        "old/moved.html": Entry("2" * 64, 10),  # replaced by one of the same size
+        "old/media/b-2.mp3": Entry("3" * 64, 3),  # as clgtv left it
+    }
+    present = {"s/feed.xml": 4, "old/index.html": 30, "old/moved.html": 10, "old/media/b-2.mp3": 3}
+    unsure = needs_checksum(built, present, manifest, prune=True)
+    assert sorted(unsure) == ["old/media/b-2.mp3", "old/moved.html"]  # the longer page is not clgtv's already
+    checksums = {"old/media/b-2.mp3": "3" * 64, "old/moved.html": "9" * 64}
+    pruned = make_plan(built, present, manifest, checksums, prune=True)
+    assert pruned.deletions == ("old/media/b-2.mp3",)
+    assert set(pruned.manifest) == {"s/feed.xml"}  # the replaced files are theirs now: never listed again
+    kept = make_plan(built, present, manifest, {}, prune=False)
+    assert kept.kept == ("old/media/b-2.mp3", "old/moved.html") and kept.deletions == ()
+    assert needs_checksum(built, present, manifest) == []  # without --prune nothing more is read
 
 
 def test_plan_refuses_to_overwrite_media_with_different_bytes(tmp_path: Path) -> None:

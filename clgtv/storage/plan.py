@@ -119,9 +119,18 @@ class Plan:
         return sum(f.size for f in self.uploads)
 
 
-def needs_checksum(built: dict[str, LocalFile], present: dict[str, int], manifest: Manifest) -> list[str]:
-    """Keys the target holds that the manifest cannot vouch for (no entry, or a different size)."""
-    return [key for key in built if key in present and not _vouched(manifest.get(key), present[key])]
+def needs_checksum(
+    built: dict[str, LocalFile], present: dict[str, int], manifest: Manifest, prune: bool = False
+) -> list[str]:
+    """Keys the target holds that the manifest cannot vouch for (no entry, or a different size); with
+    `prune`, also those to be deleted, in case another hand replaced them with a file of the same size."""
+    unsure = [key for key in built if key in present and not _vouched(manifest.get(key), present[key])]
+    return unsure + list(_gone(built, present, manifest)) if prune else unsure
+
+
+def _gone(built: dict[str, LocalFile], present: dict[str, int], manifest: Manifest) -> tuple[str, ...]:
+    """What clgtv published here, still as it left it by size, and no longer builds."""
+    return tuple(sorted(key for key in set(present) - set(built) if _vouched(manifest.get(key), present[key])))
 
 
 def _vouched(entry: Entry | None, size: int) -> bool:
@@ -154,12 +163,11 @@ def make_plan(
             )
         uploads.append(local)
         new_manifest[key] = Entry(local.sha256, local.size)
-    # what clgtv published here and no longer builds; anything else in the target is never touched
-    gone = tuple(sorted(key for key in set(present) - set(built) if key in manifest))
+    # what clgtv published here and no longer builds; anything else in the target, a file of clgtv's that
+    # another hand has since replaced included, is never touched and no longer listed
+    gone = tuple(key for key in _gone(built, present, manifest) if checksums.get(key) in (None, manifest[key].sha256))
     deletions, kept = (gone, ()) if prune else ((), gone)
-    for key in kept:
-        if _vouched(manifest.get(key), present[key]):
-            new_manifest[key] = manifest[key]
+    new_manifest.update((key, manifest[key]) for key in kept)
     stages = tuple(tuple(f for f in uploads if stage(f.key) == n) for n in range(len(STAGES)))
     return Plan(
         stages=stages,

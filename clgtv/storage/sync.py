@@ -83,7 +83,7 @@ def make_target_plan(site_dir: Path, target: Target, prune: bool) -> Plan:
     built = scan(site_dir)
     present = target.objects()
     manifest = read_manifest(target, bool(present))
-    unsure = needs_checksum(built, present, manifest)
+    unsure = needs_checksum(built, present, manifest, prune)
     with ThreadPoolExecutor(max_workers=target.workers) as pool:
         checksums = dict(zip(unsure, pool.map(target.checksum, unsure), strict=True))
     return make_plan(built, present, manifest, checksums, prune, where=f"{target}/")
