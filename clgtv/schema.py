@@ -535,15 +535,22 @@ url = matching(r'https?://[^\s/<>"]+[^\s<>"]*', "expected a web address starting
 _DATE_HINT = "expected an ISO 8601 date and time with zone, like 2026-10-23T10:00:00+01:00"
 
 
-@converter(_DATE_HINT)
+@converter(_DATE_HINT, textual=True)
 def zoned_datetime(value: Any) -> dt.datetime:
+    """Read from the text as written: YAML's own reading takes a zone of +01:75 for +02:15."""
     if isinstance(value, str):
+        text = value.strip()
+        zone = re.search(r"[+-](\d{2}):?(\d{2})$", text)
+        if zone and (int(zone[1]) > 23 or int(zone[2]) > 59):
+            raise Invalid(f"{_DATE_HINT}; {zone[0]} is no zone (hours up to 23, minutes up to 59)")
         try:
-            value = dt.datetime.fromisoformat(value.strip())
+            value = dt.datetime.fromisoformat(text)
         except ValueError as exc:
             # a well-formed but impossible date (2026-02-30) gets Python's reason: "day is out of range for month"
             why = "" if str(exc).startswith("Invalid isoformat") else f" ({exc})"
             raise Invalid(f"{_DATE_HINT}, got {describe(value)}{why}") from None
+        if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+            raise Invalid(f"{_DATE_HINT}; the time and zone are missing")
     if not isinstance(value, dt.datetime):
         raise Invalid(f"{_DATE_HINT}, got {describe(value)}")
     if value.tzinfo is None:

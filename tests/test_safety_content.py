@@ -181,6 +181,16 @@ def test_a_file_name_too_long_for_any_disk(run, project: Path) -> None:
             "expected an ISO 8601 date and time with zone, like 2026-10-23T10:00:00+01:00, "
             "got '2026-13-01' (month must be in 1..12)",
         ),
+        (
+            "2026-11-06T10:00:00+01:75",  # YAML alone reads it as +02:15
+            "expected an ISO 8601 date and time with zone, like 2026-10-23T10:00:00+01:00; +01:75 is no zone (hours "
+            "up to 23, minutes up to 59)",
+        ),
+        (
+            "2026-11-06",
+            "expected an ISO 8601 date and time with zone, like 2026-10-23T10:00:00+01:00; the time and zone are "
+            "missing",
+        ),
         ("0001-01-01T00:00:00+14:00", "expected a year from 1970 to 2999, got 1"),
         ("9999-12-31T23:59:59-12:00", "expected a year from 1970 to 2999, got 9999"),
     ],
