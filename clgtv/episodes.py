@@ -24,6 +24,7 @@ from clgtv.settings import (
     Site,
     TranscriptionSettings,
     model_problems,
+    people_problems,
 )
 
 FILENAME = re.compile(r"(?P<date>\d{4}-\d{2}-\d{2})-(?P<slug>[a-z0-9]+(?:-[a-z0-9]+)*)\.md")
@@ -159,6 +160,7 @@ def read_episode(path: Path, site: Site, problems: list[Problem]) -> Episode | N
         model_problems(TranscriptionSettings().merged(spoken, path.parent), spoken, path, "transcription", lines, site)
     )
     ctx.problems.extend(license_problems(values, lines, path))
+    ctx.problems.extend(people_problems(values, data, path))
     _check_needs(values, lines, ctx)
     image = files.find(values.get("image"), "image", required=False)
     if image:

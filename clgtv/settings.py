@@ -153,6 +153,22 @@ class Person:
 PEOPLE = s.Nested(Person, many=True)
 
 
+def people_problems(values: dict, data: Any, path: Path) -> list[Problem]:
+    """A person listed twice in one role: the feed would name them twice, and apps show both."""
+    written = data.get("people") if isinstance(data, dict) else None
+    lines = getattr(written, "lines", [])
+    first: dict[tuple[str, str], int] = {}
+    problems = []
+    for index, person in enumerate(values.get("people") or ()):
+        line = lines[index] if index < len(lines) else 1
+        key = (person.name.casefold(), person.role.casefold())
+        if key in first:
+            message = f"{person.name} is listed twice as {person.role} (lines {first[key]} and {line}); keep one"
+            problems.append(Problem(path, line, "people", message))
+        first.setdefault(key, line)
+    return problems
+
+
 @s.converter('expected a geo URI like "geo:53.4808,-2.2426" (latitude,longitude)', textual=True)
 def geo(value: Any) -> str:
     result = _GEO_SHAPE(value)
@@ -690,6 +706,7 @@ def load_show(directory: Path, site: Site, problems: list[Problem]) -> Show | No
     transcription = site.transcription.merged(spoken, directory)
     problems.extend(model_problems(transcription, spoken, path, "transcription", lines, site))
     problems.extend(license_problems(values, lines, path))
+    problems.extend(people_problems(values, data, path))
     problems.extend(season_problems(values.get("seasons"), lines, path))
     problems.extend(update_frequency_problems(values.get("update_frequency"), lines, path))
     problems.extend(prefix_problems(values.get("analytics"), site.base_url, path, lines, "analytics"))

@@ -163,6 +163,24 @@ def test_an_episode_file_an_editor_renamed_is_an_error_not_a_lost_episode(run, p
     ]
 
 
+def test_a_person_listed_twice_in_one_role_is_named_at_the_second_line(run, project: Path) -> None:
+    people = "\n  - name: Carl Haggerty\n    role: guest\n  - name: Vicky Sargent\n    role: host"
+    write_episode(project, people=people + "\n  - name: carl haggerty\n    role: Guest")
+    assert check_lines(run, project) == [
+        f"{EPISODE}:13: people: carl haggerty is listed twice as Guest (lines 9 and 13); keep one"
+    ]
+    write_episode(project, people=people + "\n  - name: Carl Haggerty\n    role: producer")  # two roles: fine
+    assert run(project, "check").exit_code == 0
+    show = project / SHOW
+    show.write_text(
+        show.read_text() + "people:\n  - {name: Vicky Sargent, role: host}\n  - {name: Vicky Sargent, role: host}\n"
+    )
+    line = len(show.read_text().splitlines())
+    assert check_lines(run, project) == [
+        f"{SHOW}:{line}: people: Vicky Sargent is listed twice as host (lines {line - 1} and {line}); keep one"
+    ]
+
+
 def test_missing_required_fields_and_front_matter(run, project: Path) -> None:
     (project / EPISODE).write_text("---\ntitle: Only a title\n---\n")
     (project / "episodes/test-show/2026-10-02-no-front-matter.md").write_text("Just notes.\n")
