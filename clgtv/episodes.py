@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -241,6 +242,14 @@ def discover(show_dir: Path) -> list[Path]:
     return sorted(p for p in show_dir.glob("*.md") if p.is_file() and not p.name.startswith("."))
 
 
+# letters that Unicode does not decompose into a plain one and its accent
+_SPELLED = str.maketrans({"ß": "ss", "æ": "ae", "œ": "oe", "ø": "o", "ł": "l", "đ": "d", "ð": "d", "þ": "th"})
+MAX_SLUG = 80  # characters: a file name and a web address stay short
+
+
 def slugify(title: str) -> str:
-    slug = re.sub(r"[^a-z0-9]+", "-", title.lower()).strip("-")
-    return "-".join(slug.split("-")[:8]) or "episode"
+    """A title as a slug, its accents dropped (Café becomes cafe): the slug is the episode's address for life."""
+    plain = unicodedata.normalize("NFKD", title.lower().translate(_SPELLED))
+    slug = re.sub(r"[^a-z0-9]+", "-", "".join(c for c in plain if not unicodedata.combining(c))).strip("-")
+    slug = "-".join(slug.split("-")[:8])
+    return slug[:MAX_SLUG].rsplit("-", 1)[0] if len(slug) > MAX_SLUG else slug or "episode"

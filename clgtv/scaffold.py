@@ -6,8 +6,9 @@ import datetime as dt
 import uuid
 from pathlib import Path
 
+from clgtv import schema as s
 from clgtv.content import Content
-from clgtv.episodes import slugify
+from clgtv.episodes import Episode, slugify
 from clgtv.errors import ClgtvError, display_path
 
 TEMPLATE = """\
@@ -44,10 +45,14 @@ def new_episode(content: Content, show: str, title: str, now: dt.datetime) -> Pa
     if programme is None:
         known = ", ".join(p.show.slug for p in content.programmes)
         raise ClgtvError(f"{display_path(content.site.episodes_dir / show)}: no such programme (known: {known})")
+    try:
+        title = s.schema_of(Episode)["title"].convert(title)  # as `check` will read it: never a file it refuses
+    except s.Invalid as exc:
+        raise ClgtvError(f"title: {exc}") from None
     stem = f"{now:%Y-%m-%d}-{slugify(title)}"
     path = programme.show.directory / f"{stem}.md"
     if path.exists():
-        raise ClgtvError(f"{display_path(path)}: already exists")
+        raise ClgtvError(f"{display_path(path)}: already exists; give another title, or edit that file")
     season = max((e.season or 1 for e in programme.episodes), default=1)
     number = 1 + max((e.number or 0 for e in programme.episodes if (e.season or 1) == season), default=0)
     quoted_title = '"' + title.replace("\\", "\\\\").replace('"', '\\"') + '"'

@@ -262,6 +262,22 @@ def test_new_scaffolds_an_episode_that_passes_check(run, project: Path) -> None:
     assert "guid: " in text and text.split("guid: ")[1][:36] not in (project / again.output.strip()).read_text()
 
 
+def test_new_keeps_the_letters_of_an_accented_title_and_refuses_one_check_would(run, project: Path) -> None:
+    result = run(project, "new", "test-show", "Café & Ümlaut: Straße in Łódź")
+    assert result.exit_code == 0, result.output
+    assert result.output.strip().endswith("-cafe-umlaut-strasse-in-lodz.md")
+    again = run(project, "new", "test-show", "Café & Ümlaut: Straße in Łódź")
+    assert again.exit_code == 1 and "already exists; give another title, or edit that file" in again.output
+    for title, message in (
+        ("  ", "error: title: is empty; expected text"),
+        ("x" * 300, "error: title: is 300 characters; at most 255 allowed"),
+        ("Bell \a", "error: title: contains the control character U+0007 at character 6; delete it"),
+    ):
+        refused = run(project, "new", "test-show", title)
+        assert refused.exit_code == 1 and message in refused.output, refused.output
+    assert len(list((project / "episodes/test-show").glob("*.md"))) == 2  # the first episode and the new one
+
+
 def test_new_rejects_unknown_show(run, project: Path) -> None:
     result = run(project, "new", "no-such-show", "Title")
     assert result.exit_code == 1
