@@ -11,7 +11,7 @@ from typing import Any
 
 from clgtv import schema as s
 from clgtv.artwork import artwork_problems
-from clgtv.errors import Problem
+from clgtv.errors import Problem, host_text
 from clgtv.licenses import license_problems
 from clgtv.settings import (
     AUDIO,
@@ -107,6 +107,9 @@ def transcription_source(site: Site, show: Show, episode: Episode, key: str) -> 
     return show.path, 1, f"transcription.{key}"
 
 
+FRONT_MISSING = "missing; the file must start with a line '---', the fields, then '---'"
+
+
 def split_front_matter(text: str) -> tuple[str, str, int] | None:
     """(front matter, body, line of the body) or None when the file has no front matter."""
     lines = text.split("\n")  # not splitlines(): YAML and editors count only these line breaks
@@ -124,16 +127,15 @@ def read_episode(path: Path, site: Site, problems: list[Problem]) -> Episode | N
     if not match:
         problems.append(Problem(path, 1, "file", "name must look like YYYY-MM-DD-short-title.md (lowercase, hyphens)"))
         return None
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as exc:
-        problems.append(Problem(path, 1, "file", f"cannot be read as UTF-8 text ({exc.__class__.__name__})"))
+    text, unreadable = host_text(path)
+    if text is None:
+        problems.append(unreadable)
         return None
     parts = split_front_matter(text)
     if parts is None:
-        problems.append(
-            Problem(path, 1, "front matter", "missing; the file must start with a line '---', the fields, then '---'")
-        )
+        opened = text.split("\n", 1)[0].strip() == "---"
+        message = "no line '---' ends the fields that begin at line 2; add one after them" if opened else FRONT_MISSING
+        problems.append(Problem(path, 1, "front matter", message))
         return None
     front, body, body_line = parts
     data, found = s.load_yaml(front, path, first_line=2)

@@ -22,6 +22,27 @@ class Problem:
         return printable(f"{where}: {self.field}: {self.message}")
 
 
+def host_text(path: Path) -> tuple[str | None, Problem | None]:
+    """A host's file as text (a UTF-8 byte order mark dropped), or the problem: where it stops being UTF-8
+    (its line, and the byte), or why it cannot be read."""
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        return None, Problem(path, 1, "file", f"cannot be read ({(exc.strerror or exc.__class__.__name__).lower()})")
+    try:
+        return data.decode("utf-8-sig"), None
+    except UnicodeDecodeError as exc:
+        line, message = not_utf8(data, exc)
+        return None, Problem(path, line, "file", message)
+
+
+def not_utf8(data: bytes, exc: UnicodeDecodeError) -> tuple[int, str]:
+    """The line where `data` stops being UTF-8, and what to do about it."""
+    offset = exc.start + len(data) - len(exc.object)  # exc.object lacks a byte order mark that was skipped
+    line = data[:offset].count(b"\n") + 1
+    return line, f"is not UTF-8 text (byte 0x{data[offset]:02X} at offset {offset}); save it as UTF-8"
+
+
 class ClgtvError(Exception):
     """Base for every error clgtv reports to the user (exit code 1)."""
 

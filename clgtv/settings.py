@@ -14,7 +14,7 @@ from typing import Any
 from clgtv import schema as s
 from clgtv.artwork import artwork_problems
 from clgtv.categories import ALL_NAMES
-from clgtv.errors import Problem
+from clgtv.errors import Problem, host_text
 from clgtv.layout import AUDIO_FORMATS
 from clgtv.licenses import license_problems
 from clgtv.recogniser import LANGUAGES, NAMED, PACKAGED  # no faster-whisper, numpy or ffmpeg: check stays light
@@ -614,13 +614,12 @@ class Show(s.Read, Shared):
 
 def read_yaml_file(path: Path, problems: list[Problem]) -> Any:
     """The file's YAML (an empty mapping for an empty file), or None with the problem recorded."""
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except FileNotFoundError:
+    if not path.exists():
         problems.append(Problem(path, 1, "file", "not found"))
         return None
-    except (OSError, UnicodeDecodeError) as exc:
-        problems.append(Problem(path, 1, "file", f"cannot be read as UTF-8 text ({exc.__class__.__name__})"))
+    text, unreadable = host_text(path)
+    if text is None:
+        problems.append(unreadable)
         return None
     data, found = s.load_yaml(text, path)
     problems.extend(found)

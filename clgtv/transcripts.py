@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from clgtv.errors import FileError
+from clgtv.errors import FileError, not_utf8
 from clgtv.feed import WORD_JOINER, legal, plain
 
 TIMING = re.compile(  # at the start of a line; hours bounded, so a line of digits never becomes a huge number
@@ -52,9 +52,7 @@ def parse_cues(data: bytes, path: Path) -> list[Cue]:
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        offset = exc.start + len(data) - len(exc.object)  # exc.object lacks the BOM
-        message = f"is not UTF-8 text (byte 0x{exc.object[exc.start]:02X} at offset {offset}); save it as UTF-8"
-        raise FileError(path, message) from exc
+        raise FileError(path, not_utf8(data, exc)[1]) from exc
     text = legal(text.replace("\r\n", "\n").replace("\r", "\n"))
     cues = [cue for block in BLANK.split(text) if (cue := _cue(block))]
     if not cues:

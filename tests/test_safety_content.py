@@ -283,11 +283,11 @@ def test_deep_nesting_is_refused(run, project: Path) -> None:
 @pytest.mark.parametrize(
     ("data", "message"),
     [
-        (b"---\ntitle: caf\xe9\n---\n", "file: cannot be read as UTF-8 text (UnicodeDecodeError)"),
-        ("---\ntitle: x\n---\n".encode("utf-16"), "file: cannot be read as UTF-8 text (UnicodeDecodeError)"),
+        (b"---\ntitle: caf\xe9\n---\n", ":2: file: is not UTF-8 text (byte 0xE9 at offset 14); save it as UTF-8"),
+        ("---\ntitle: x\n---\n".encode("utf-16"), ":1: file: is not UTF-8 text (byte 0xFF at offset 0); save it"),
         (b"---\ntitle: \x00\n---\n", "yaml: contains the control character U+0000"),
         (b"", "front matter: missing; the file must start with a line '---', the fields, then '---'"),
-        (b"---\ntitle: never closed\n", "front matter: missing; the file must start with a line '---'"),
+        (b"---\ntitle: never closed\n", ":1: front matter: no line '---' ends the fields that begin at line 2; add"),
     ],
 )
 def test_damaged_episode_files(run, project: Path, data: bytes, message: str) -> None:
@@ -295,6 +295,16 @@ def test_damaged_episode_files(run, project: Path, data: bytes, message: str) ->
     (line,) = problems(run, project)
     assert line.startswith(f"{EPISODE}:"), line
     assert message in line, line
+
+
+def test_a_show_file_saved_in_latin_1_names_the_line_of_the_first_odd_byte(run, project: Path) -> None:
+    data = (project / SHOW).read_bytes().replace(b"A programme for tests.", "Caf\u00e9 talk.".encode("latin-1"))
+    (project / SHOW).write_bytes(data)
+    offset = data.index(b"\xe9")
+    line = data[:offset].count(b"\n") + 1
+    assert problems(run, project) == [
+        f"{SHOW}:{line}: file: is not UTF-8 text (byte 0xE9 at offset {offset}); save it as UTF-8"
+    ]
 
 
 def test_a_folder_named_like_an_episode_file_is_ignored(run, project: Path) -> None:
