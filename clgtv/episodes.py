@@ -28,6 +28,13 @@ from clgtv.settings import (
     people_problems,
 )
 
+
+@s.converter("expected a transcript's file name, like 2026-11-06-data.vtt (or no transcript: line)", textual=True)
+def transcript_file(value: Any) -> str:
+    """A file name, as `s.file_name`, with an example that is a transcript's."""
+    return s.file_name(value)
+
+
 FILENAME = re.compile(r"(?P<date>\d{4}-\d{2}-\d{2})-(?P<slug>[a-z0-9]+(?:-[a-z0-9]+)*)\.md")
 TRANSCRIPT_SUFFIXES = (".vtt", ".srt")
 
@@ -75,7 +82,7 @@ class Episode(s.Read, Shared):
     summary: str | None = s.field(s.text(4000), default=None, help="one or two sentences about the episode")
     people: tuple[Person, ...] = s.field(PEOPLE, default=(), help="the people in it")
     chapters: tuple[Chapter, ...] = s.field(s.Nested(Chapter, many=True), default=(), help="its chapters")
-    transcript: Path | None = s.field(s.file_name, default=None, help="a .vtt or .srt transcript")
+    transcript: Path | None = s.field(transcript_file, default=None, help="a .vtt or .srt transcript")
     status: str = s.field(s.one_of("draft", "published"), default="published", help="a draft never goes out")
     guid: str = s.field(guid, help="the episode's lasting identity; never change it once published")
     notes: str

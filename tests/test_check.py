@@ -181,6 +181,14 @@ def test_a_person_listed_twice_in_one_role_is_named_at_the_second_line(run, proj
     ]
 
 
+def test_an_empty_transcript_line_asks_for_a_transcript_not_a_recording(run, project: Path) -> None:
+    write_episode(project, transcript="")
+    assert check_lines(run, project) == [
+        f"{EPISODE}:8: transcript: is empty; expected a transcript's file name, like 2026-11-06-data.vtt (or no "
+        "transcript: line)"
+    ]
+
+
 def test_missing_required_fields_and_front_matter(run, project: Path) -> None:
     (project / EPISODE).write_text("---\ntitle: Only a title\n---\n")
     (project / "episodes/test-show/2026-10-02-no-front-matter.md").write_text("Just notes.\n")
