@@ -23,6 +23,14 @@ from clgtv.settings import CLIPS, AudioSettings
 class Group(click.Group):
     """Turns every ClgtvError, and a disk that fails, into its message on stderr and exit code 1."""
 
+    def main(self, *args, **kwargs):
+        try:
+            return super().main(*args, **kwargs)
+        except SystemExit as exc:
+            if exc.code == click.UsageError.exit_code:  # a mistyped command or option is bad input like any other
+                sys.exit(1)
+            raise
+
     def invoke(self, ctx: click.Context):
         try:
             return super().invoke(ctx)

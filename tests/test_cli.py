@@ -24,6 +24,20 @@ def test_every_command_has_help_with_an_example(command: str) -> None:
     assert cli.commands[command].help
 
 
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["chek"], "Error: No such command 'chek'. Did you mean 'check'?"),
+        (["new", "clgdottv-podcast"], "Error: Missing argument 'TITLE'."),
+        (["check", "--nope"], "Error: No such option '--nope'."),
+    ],
+)
+def test_a_mistyped_command_is_bad_input_exit_code_1(args: list[str], message: str) -> None:
+    result = subprocess.run([sys.executable, "-m", "clgtv", *args], capture_output=True, text=True, check=False)
+    assert (result.returncode, result.stdout) == (1, "")
+    assert message in result.stderr and "Traceback" not in result.stderr
+
+
 def test_all_design_commands_exist() -> None:
     assert {"check", "new", "build", "publish", "serve", "master", "loudness"} <= set(cli.commands)
 
