@@ -502,7 +502,18 @@ def one_of(*choices: Any) -> Converter:
     return convert
 
 
-boolean = one_of(True, False)
+_TRUE_OR_FALSE = one_of(True, False)
+
+
+@converter(expected(_TRUE_OR_FALSE))
+def boolean(value: Any) -> bool:
+    """true or false, in quotes too: `explicit: "false"` is false, not text to refuse."""
+    if isinstance(value, str) and value.strip().lower() in ("true", "false"):
+        return value.strip().lower() == "true"
+    return _TRUE_OR_FALSE(value)
+
+
+boolean.choices = _TRUE_OR_FALSE.choices  # type: ignore[attr-defined]
 
 
 def matching(pattern: str, expectation: str, max_length: int | None = None, lower: bool = False) -> Converter:

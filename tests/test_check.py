@@ -189,6 +189,15 @@ def test_an_empty_transcript_line_asks_for_a_transcript_not_a_recording(run, pro
     ]
 
 
+def test_true_or_false_in_quotes_is_still_true_or_false(project: Path) -> None:
+    from clgtv import content
+
+    for written, meant in (('"true"', True), ("'False'", False), ("yes", True)):
+        write_episode(project, explicit=written)
+        (programme,) = content.load(project).programmes
+        assert programme.episodes[0].explicit is meant, written
+
+
 def test_missing_required_fields_and_front_matter(run, project: Path) -> None:
     (project / EPISODE).write_text("---\ntitle: Only a title\n---\n")
     (project / "episodes/test-show/2026-10-02-no-front-matter.md").write_text("Just notes.\n")
