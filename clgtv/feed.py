@@ -32,6 +32,7 @@ from lxml import etree
 
 from clgtv.analytics import enclosure_url
 from clgtv.layout import CHAPTERS_TYPE, MEDIA_TYPES, TRANSCRIPT_TYPES
+from clgtv.roles import group_of
 from clgtv.schema import ILLEGAL
 from clgtv.settings import Location, NotifySettings, Person, Show
 
@@ -318,6 +319,8 @@ def _update_frequency(extras: _Elements, show: Show) -> None:
 def _people(extras: _Elements, people: tuple[Person, ...]) -> None:
     for person in people:
         attrs = {"role": plain(person.role)}
+        if (group := group_of(person.role)) not in (None, "cast"):  # without it, apps read a cast role
+            attrs["group"] = group
         if person.href:
             attrs["href"] = person.href
         if person.img:

@@ -40,6 +40,7 @@ from clgtv.identity import suggested_guid
 from clgtv.layout import CHAPTERS_TYPE, TRANSCRIPT_TYPES
 from clgtv.licenses import is_slug, license_message
 from clgtv.release import Edition, assemble
+from clgtv.roles import group_of
 from clgtv.transcripts import read_cues
 
 NS = {"itunes": ITUNES_NS, "podcast": PODCAST_NS, "atom": "http://www.w3.org/2005/Atom"}
@@ -374,6 +375,19 @@ def _namespace_texts(node: etree._Element, guid: str | None) -> Iterator[Finding
         text = (element.text or "").strip()
         if text and not element.get("url") and not is_slug(text):
             yield Finding("error", guid, "license", license_message(text))
+    yield from _roles(node, guid)
+
+
+def _roles(node: etree._Element, guid: str | None) -> Iterator[Finding]:
+    """The namespace asks for the Podcast Taxonomy's roles: an app knows no other."""
+    for person in node.findall("podcast:person", NS):
+        role = person.get("role", "host")
+        if group_of(role) is None:
+            message = (
+                f"'{role}' is not a role in the Podcast Taxonomy, so podcast apps may not show it; a panel's are "
+                "host, co-host, guest host and guest (the README lists the rest)"
+            )
+            yield Finding("warning", guid, "people", message)
 
 
 ASPECT_RATIO = re.compile(r"[1-9]\d*/[1-9]\d*")

@@ -156,6 +156,27 @@ def test_a_jpeg_named_jpeg_is_published_as_jpg(run, project: Path) -> None:
     ).read_bytes()
 
 
+def test_a_role_outside_the_cast_carries_its_group_and_one_outside_the_taxonomy_is_warned(
+    run, project: Path
+) -> None:
+    people = [("Vicky Sargent", "host"), ("Sam Reed", "Producer"), ("Jo Lee", "editor"), ("Pat Kaur", "panellist")]
+    listed = "".join(f"\n  - name: {name}\n    role: {role}" for name, role in people)
+    (project / EPISODE).write_text(episode_text(people=listed))
+    persons = feed(project).xpath("channel/item/podcast:person", namespaces=NS)
+    assert [(p.text, p.get("role"), p.get("group")) for p in persons] == [
+        ("Vicky Sargent", "host", None),  # the cast, which the namespace assumes
+        ("Sam Reed", "Producer", "creative direction"),
+        ("Jo Lee", "editor", "writing"),  # in two groups: the taxonomy's first
+        ("Pat Kaur", "panellist", None),
+    ]
+    result = run(project, "check")
+    assert result.exit_code == 0, result.output
+    assert [line for line in result.output.splitlines() if "Taxonomy" in line] == [
+        f"warning: {EPISODE}:8: people: 'panellist' is not a role in the Podcast Taxonomy, so podcast apps may not "
+        "show it; a panel's are host, co-host, guest host and guest (the README lists the rest)"
+    ]
+
+
 def test_check_reads_transcripts(run, project: Path) -> None:
     (project / "episodes/test-show/empty.vtt").write_text("WEBVTT\n\nno cues here\n")
     (project / EPISODE).write_text(episode_text(transcript="empty.vtt"))
