@@ -156,9 +156,7 @@ def test_a_jpeg_named_jpeg_is_published_as_jpg(run, project: Path) -> None:
     ).read_bytes()
 
 
-def test_a_role_outside_the_cast_carries_its_group_and_one_outside_the_taxonomy_is_warned(
-    run, project: Path
-) -> None:
+def test_a_role_outside_the_cast_carries_its_group_and_one_outside_the_taxonomy_is_warned(run, project: Path) -> None:
     people = [("Vicky Sargent", "host"), ("Sam Reed", "Producer"), ("Jo Lee", "editor"), ("Pat Kaur", "panellist")]
     listed = "".join(f"\n  - name: {name}\n    role: {role}" for name, role in people)
     (project / EPISODE).write_text(episode_text(people=listed))
