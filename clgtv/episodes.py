@@ -134,6 +134,11 @@ def read_episode(path: Path, site: Site, problems: list[Problem]) -> Episode | N
     if not match:
         problems.append(Problem(path, 1, "file", "name must look like YYYY-MM-DD-short-title.md (lowercase, hyphens)"))
         return None
+    try:
+        dt.date.fromisoformat(match["date"])
+    except ValueError as exc:
+        problems.append(Problem(path, 1, "file", f"name starts with {match['date']}, which is no date ({exc})"))
+        return None
     text, unreadable = host_text(path)
     if text is None:
         problems.append(unreadable)

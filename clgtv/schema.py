@@ -367,7 +367,9 @@ def validate(data: Any, schema: Schema, ctx: Context, prefix: str = "", line: in
         try:
             result[key] = _convert(field.convert, value, ctx, name, key_line)
         except Invalid as exc:
-            ctx.add(key_line, name, str(exc))
+            nothing = source.get(key) if value is None else None  # `title: null`: YAML's word for nothing
+            hint = f" (YAML reads {nothing} as nothing: put it in quotes)" if nothing else ""
+            ctx.add(key_line, name, f"{exc}{hint}")
     for key, field in schema.items():
         if field.required and key not in data:
             ctx.add(base_line, f"{prefix}{key}", "required field is missing")

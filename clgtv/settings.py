@@ -615,7 +615,8 @@ class Show(s.Read, Shared):
 def read_yaml_file(path: Path, problems: list[Problem]) -> Any:
     """The file's YAML (an empty mapping for an empty file), or None with the problem recorded."""
     if not path.exists():
-        problems.append(Problem(path, 1, "file", "not found"))
+        hint = "; run clgtv in the project folder, or give --root" if path.name == SITE_FILE else ""
+        problems.append(Problem(path, 1, "file", f"not found{hint}"))
         return None
     text, unreadable = host_text(path)
     if text is None:

@@ -198,6 +198,23 @@ def test_true_or_false_in_quotes_is_still_true_or_false(project: Path) -> None:
         assert programme.episodes[0].explicit is meant, written
 
 
+def test_yaml_s_words_for_nothing_and_a_file_date_that_is_none_are_named(run, project: Path) -> None:
+    write_episode(project, title="null")
+    (project / "episodes/test-show/2026-13-45-later.md").write_text(episode_text(title='"Later"'))
+    assert check_lines(run, project) == [
+        f"{EPISODE}:2: title: is empty; expected text (YAML reads null as nothing: put it in quotes)",
+        "episodes/test-show/2026-13-45-later.md:1: file: name starts with 2026-13-45, which is no date (month must "
+        "be in 1..12)",
+    ]
+
+
+def test_clgtv_outside_its_project_says_where_to_run_it(run, tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    result = run(tmp_path, "check")
+    assert result.exit_code == 1
+    assert "clgtv.yaml:1: file: not found; run clgtv in the project folder, or give --root" in result.output
+
+
 def test_missing_required_fields_and_front_matter(run, project: Path) -> None:
     (project / EPISODE).write_text("---\ntitle: Only a title\n---\n")
     (project / "episodes/test-show/2026-10-02-no-front-matter.md").write_text("Just notes.\n")
