@@ -225,6 +225,7 @@ def _item(item: etree._Element, local: Local) -> Iterator[Finding]:
     yield from _images(item, guid, "image", local)
     yield from _podcast_item(item, guid, duration)
     yield from _chapter_times(item, guid, duration, local)
+    yield from _transcript_times(item, guid, duration, local)
     yield from _namespace_texts(item, guid)
 
 
@@ -317,6 +318,21 @@ def _chapter_times(item: etree._Element, guid: str | None, duration: int | None,
         if start >= duration + 0.5:  # <itunes:duration> is rounded: past this, surely after the end
             message = f"the chapter '{title}' starts at {start:g} s, after the end of the episode ({duration} s)"
             yield Finding("error", guid, "chapters", message)
+
+
+def _transcript_times(item: etree._Element, guid: str | None, duration: int | None, local: Local) -> Iterator[Finding]:
+    """A transcript whose cues run on after the episode ends is most likely another recording's."""
+    url = _text(item, f"podcast:transcript[@type='{TRANSCRIPT_TYPES['.vtt']}']/@url")
+    path = local(url) if url else None
+    if duration is None or path is None or not path.is_file():
+        return
+    cues = read_cues(path)
+    if cues and cues[-1].start >= duration + 0.5:  # <itunes:duration> is rounded, as for the chapters
+        message = (
+            f"the transcript's last cue starts at {cues[-1].start:g} s, after the end of the episode ({duration} s); "
+            "is it this episode's?"
+        )
+        yield Finding("warning", guid, "transcript", message)
 
 
 def _transcript_order(item: etree._Element, guid: str | None) -> Iterator[Finding]:

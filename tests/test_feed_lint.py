@@ -211,6 +211,20 @@ def test_a_chapter_after_the_end_stops_publish_at_its_line(run, project: Path) -
     assert run(project, "publish").exit_code == 0
 
 
+def test_a_transcript_that_runs_on_after_the_episode_is_warned(run, project: Path) -> None:
+    vtt = "WEBVTT\n\n00:00:00.500 --> 00:00:03.000\nWelcome.\n\n00:01:00.000 --> 00:01:04.000\nAnd later.\n"
+    (project / "episodes/test-show/other.vtt").write_text(vtt)
+    (project / EPISODE).write_text(episode_text(transcript="other.vtt"))
+    result = run(project, "publish")
+    assert result.exit_code == 0, result.output
+    assert (
+        f"warning: {EPISODE}:8: transcript: the transcript's last cue starts at 60 s, after the end of the episode "
+        "(4 s); is it this episode's?" in result.output
+    )
+    (project / "episodes/test-show/other.vtt").write_text(vtt.replace("00:01:0", "00:00:0"))
+    assert "is it this episode's?" not in run(project, "publish").output
+
+
 def test_build_catches_a_wrong_enclosure_length(run, project: Path) -> None:
     assert run(project, "build").exit_code == 0
     site = project / "build/site"
