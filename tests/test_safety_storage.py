@@ -475,6 +475,19 @@ def test_a_lock_is_never_seen_half_written_nor_its_release_as_an_error(
     assert list((tmp_path / "public").rglob("*")) == []  # no temporary file left, and the folder it emptied gone
 
 
+def test_a_half_written_file_a_killed_publish_left_is_removed_by_the_next(run, project: Path) -> None:
+    assert run(project, "publish").exit_code == 0
+    media = next((project / "public/test-show/media").iterdir())
+    left = media.parent / ".tmpab12cd.partial"
+    left.write_bytes(b"\xff" * 5000)  # a recording's copy, cut off by kill -9
+    lock_in_making = project / "public/.clgtv/.tmpef34gh.partial"  # another publish's lock, being made
+    lock_in_making.write_bytes(b"{}")
+    result = run(project, "publish")
+    assert result.exit_code == 0, result.output
+    assert "removed 1 half-written files that a publish cut off left in public" in result.output
+    assert not left.exists() and lock_in_making.exists() and media.exists()
+
+
 def test_the_heartbeat_stops_when_the_publish_ends(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(sync, "REFRESH_EVERY", 0.01)
 

@@ -341,6 +341,17 @@ def test_second_publish_uploads_nothing(s3_project: Path, run, s3, bucket, proxy
     assert stored(s3, bucket) == before
 
 
+def test_a_multipart_upload_a_killed_publish_left_is_aborted_by_the_next(s3_project: Path, run, s3, bucket) -> None:
+    left = s3.create_multipart_upload(Bucket=bucket, Key="site/test-show/media/cut-off.mp3")
+    s3.upload_part(Bucket=bucket, Key="site/test-show/media/cut-off.mp3", UploadId=left["UploadId"], PartNumber=1,
+                   Body=b"x" * 1024)  # fmt: skip
+    elsewhere = s3.create_multipart_upload(Bucket=bucket, Key="other-site/big.mp3")  # not under this prefix
+    result = publish_ok(run, s3_project)
+    assert f"removed 1 half-written files that a publish cut off left in s3://{bucket}/site" in result.output
+    uploads = s3.list_multipart_uploads(Bucket=bucket).get("Uploads", [])
+    assert [u["UploadId"] for u in uploads] == [elsewhere["UploadId"]]
+
+
 def test_changed_episode_reuploads_only_its_files_and_the_feed(s3_project: Path, run, s3, bucket, proxy) -> None:
     publish_ok(run, s3_project)
     old_media = {k for k in built(s3_project) if "/media/later-" in k}

@@ -38,6 +38,21 @@ class DirectoryTarget:
                 found[key] = path.stat().st_size
         return found
 
+    def sweep(self) -> int:
+        """Remove the half-written files a publish killed mid-copy left (never the .clgtv/ bookkeeping, where
+        another publish may be making its lock); how many. Only under the publish lock."""
+        if not self.root.is_dir():
+            return 0
+        left = []
+        for path in self.root.rglob("*.partial"):
+            key = path.relative_to(self.root).as_posix()
+            if _partial(path) and path.is_file() and not path.is_symlink() and not is_control(key):
+                left.append(key)
+        for key in left:
+            with self._guard(key, "cannot delete"):
+                (self.root / key).unlink(missing_ok=True)
+        return len(left)
+
     def checksum(self, key: str) -> str | None:
         with self._guard(key, "cannot read"):
             return file_digest(self._inside(key, key))

@@ -51,6 +51,7 @@ class Target(Protocol):
     def write(self, key: str, data: bytes, only_if_absent: bool = False) -> bool: ...
     def put(self, local: LocalFile, progress: Callable[[int], None]) -> None: ...
     def delete(self, keys: Iterable[str]) -> None: ...
+    def sweep(self) -> int: ...
 
 
 def publish(
@@ -70,6 +71,8 @@ def publish(
         return plan
     read_manifest(target, bool(target.objects()))  # refused before the lock is written, too
     with locked(target, log) as lock:
+        if swept := target.sweep():
+            log(f"removed {swept} half-written files that a publish cut off left in {target}")
         plan = make_target_plan(site_dir, target, prune)
         _show(plan, log, dry_run=False)
         if target.read(MANIFEST_KEY) is None:  # claim a fresh target first: a first publish cut off can be rerun
