@@ -379,7 +379,11 @@ def _people(element, reader: _Reader, where: str) -> list[dict] | None:
         for key in ("href", "img"):
             if value := _checked(s.url, person.get(key, "").strip(), reader, where, f"people.{key}"):
                 entry[key] = value
-        people.append(entry)
+        same = next((p for p in people if (p["name"].casefold(), p["role"]) == (name.casefold(), entry["role"])), None)
+        if same is None:
+            people.append(entry)
+        else:  # listed twice in one role, which `check` refuses: one entry, with what either gave
+            same.update({key: value for key, value in entry.items() if key not in same})
     return people or None
 
 

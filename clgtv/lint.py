@@ -397,11 +397,11 @@ def _namespace_texts(node: etree._Element, guid: str | None) -> Iterator[Finding
 def _roles(node: etree._Element, guid: str | None) -> Iterator[Finding]:
     """The namespace asks for the Podcast Taxonomy's roles: an app knows no other."""
     for person in node.findall("podcast:person", NS):
-        role = person.get("role", "host")
+        role = person.get("role", "host").replace(WORD_JOINER, "")  # as the host wrote it
         if group_of(role) is None:
             message = (
-                f"'{role}' is not a role in the Podcast Taxonomy, so podcast apps may not show it; a panel's are "
-                "host, co-host, guest host and guest (the README lists the rest)"
+                f"'{role}' is not a role in the Podcast Taxonomy, so podcast apps may not show it; on a panel, use "
+                "host, co-host, guest host or guest (the README lists the rest)"
             )
             yield Finding("warning", guid, "people", message)
 

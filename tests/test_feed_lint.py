@@ -171,7 +171,7 @@ def test_a_role_outside_the_cast_carries_its_group_and_one_outside_the_taxonomy_
     assert result.exit_code == 0, result.output
     assert [line for line in result.output.splitlines() if "Taxonomy" in line] == [
         f"warning: {EPISODE}:8: people: 'panellist' is not a role in the Podcast Taxonomy, so podcast apps may not "
-        "show it; a panel's are host, co-host, guest host and guest (the README lists the rest)"
+        "show it; on a panel, use host, co-host, guest host or guest (the README lists the rest)"
     ]
 
 

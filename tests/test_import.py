@@ -625,6 +625,28 @@ def test_a_locked_feed_is_warned_about_and_stays_locked(project: Path, server: S
     assert "locked: true" in (project / "episodes" / "locked" / "show.yaml").read_text()
 
 
+def test_a_person_the_old_feed_lists_twice_is_imported_once(project: Path, server: Server) -> None:
+    people = (
+        '<podcast:person role="Host">Jo Reader</podcast:person>'
+        '<podcast:person href="https://jo.example/">Jo Reader</podcast:person>'  # no role: host
+        '<podcast:person role="guest">Jo Reader</podcast:person>'
+    )
+    feed = one_item_feed(server.base + "/twice/one.mp3").replace(b"</item>", people.encode() + b"</item>")
+    feed = feed.replace(b"<rss ", b'<rss xmlns:podcast="https://podcastindex.org/namespace/1.0" ')
+    result = run(
+        project, "import", serve_feed(server, "/twice.xml", feed), "twice", "--feed-url", "https://x.example/f"
+    )
+    assert result.exit_code == 0, result.output
+    make_artwork(project / "episodes/twice/artwork.jpg")  # the feed gave none
+    checked = run(project, "check")
+    assert checked.exit_code == 0, checked.output  # `check` refuses a person listed twice in one role
+    (episode,) = content.load(project).select(["twice"])[0].episodes
+    assert [(p.name, p.role, p.href) for p in episode.people] == [
+        ("Jo Reader", "host", "https://jo.example/"),
+        ("Jo Reader", "guest", None),
+    ]
+
+
 def test_podlove_simple_chapters_and_repeated_episode_numbers(project: Path, server: Server) -> None:
     chapters = (
         '<psc:chapters version="1.2" xmlns:psc="http://podlove.org/simple-chapters">'

@@ -307,6 +307,21 @@ def test_a_show_file_saved_in_latin_1_names_the_line_of_the_first_odd_byte(run, 
     ]
 
 
+@pytest.mark.parametrize("ending", ["\r\n", "\r"])
+def test_windows_and_old_mac_line_ends_read_as_plain_ones(project: Path, ending: str) -> None:
+    from clgtv import content
+
+    text = episode_text() + "Notes in two lines,\nand a second.\n"
+    (project / EPISODE).write_bytes(text.replace("\n", ending).encode())
+    (project / SHOW).write_bytes(SHOW_YAML.replace("\n", ending).encode())
+    (programme,) = content.load(project).programmes
+    (episode,) = programme.episodes
+    assert "\r" not in episode.notes and "Notes in two lines,\nand a second." in episode.notes
+    assert (
+        episode.line("guid") == text.splitlines().index(next(x for x in text.splitlines() if x.startswith("guid"))) + 1
+    )
+
+
 def test_a_folder_named_like_an_episode_file_is_ignored(run, project: Path) -> None:
     (project / "episodes/test-show/2026-10-09-folder.md").mkdir()
     assert run(project, "check").exit_code == 0
