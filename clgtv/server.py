@@ -13,6 +13,7 @@ from pathlib import Path
 from clgtv.cors import HEADERS, PREFLIGHT
 from clgtv.layout import content_type
 
+INDEX_PAGES = ("index.html", "index.htm")  # what the standard handler serves for a folder
 RANGE = re.compile(r"bytes=(\d{0,18})-(\d{0,18})$")  # a longer number is no range of any file: ignored
 
 
@@ -23,12 +24,14 @@ class RangeHandler(SimpleHTTPRequestHandler):
 
     def _hidden(self, path: Path) -> bool:
         """.clgtv/ (the lock names who publishes) and half-written files are never served, nor anything a
-        symbolic link in the folder leads to outside it."""
+        symbolic link in the folder leads to outside it: a folder's index.html included."""
         if any(part.startswith(".") for part in path.relative_to(self.directory).parts):
             return True
-        return not path.resolve().is_relative_to(Path(self.directory).resolve())
+        root = Path(self.directory).resolve()
+        served = [path, *(path / name for name in INDEX_PAGES)] if path.is_dir() else [path]
+        return not all(each.resolve().is_relative_to(root) for each in served)
 
-    def list_directory(self, path):
+    def list_directory(self, path: str) -> None:
         """No listings: a folder without an index.html is not found, as on S3."""
         self.send_error(HTTPStatus.NOT_FOUND)
         return None

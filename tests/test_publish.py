@@ -209,6 +209,8 @@ def test_serve_never_leaves_its_folder_nor_lists_one(tmp_path: Path) -> None:
     (outside / "secret.txt").write_text("not published")
     (public / "secret-link.txt").symlink_to(outside / "secret.txt")
     (public / "outside-link").symlink_to(outside)
+    (public / "linked").mkdir()
+    (public / "linked/index.html").symlink_to(outside / "secret.txt")
     server = make_server(public, "127.0.0.1", 0)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
@@ -220,7 +222,7 @@ def test_serve_never_leaves_its_folder_nor_lists_one(tmp_path: Path) -> None:
             return response.status, response.read()
 
         assert answer("/show/") == (200, b"<p>show</p>")
-        for path in ("/secret-link.txt", "/outside-link/secret.txt", "/outside-link/", "/show/notes/", "/"):
+        for path in ("/secret-link.txt", "/outside-link/secret.txt", "/outside-link/", "/linked/", "/show/notes/", "/"):
             status, body = answer(path)
             assert status == 404 and b"not published" not in body and b"secret" not in body, path
         assert answer("/show/index.html", Range=f"bytes={'9' * 5000}-") == (200, b"<p>show</p>")  # ignored

@@ -96,10 +96,11 @@ def test_prune_never_deletes_a_file_another_hand_replaced(tmp_path: Path) -> Non
     present = {"s/feed.xml": 4, "old/index.html": 30, "old/moved.html": 10, "old/media/b-2.mp3": 3}
     unsure = needs_checksum(built, present, manifest, prune=True)
     assert sorted(unsure) == ["old/media/b-2.mp3", "old/moved.html"]  # the longer page is not clgtv's already
-    checksums = {"old/media/b-2.mp3": "3" * 64, "old/moved.html": "9" * 64}
-    pruned = make_plan(built, present, manifest, checksums, prune=True)
-    assert pruned.deletions == ("old/media/b-2.mp3",)
-    assert set(pruned.manifest) == {"s/feed.xml"}  # the replaced files are theirs now: never listed again
+    for replaced in ("9" * 64, None):  # another's bytes, or bytes with no checksum of clgtv's (S3: another tool's)
+        checksums = {"old/media/b-2.mp3": "3" * 64, "old/moved.html": replaced}
+        pruned = make_plan(built, present, manifest, checksums, prune=True)
+        assert pruned.deletions == ("old/media/b-2.mp3",)
+        assert set(pruned.manifest) == {"s/feed.xml"}  # the replaced files are theirs now: never listed again
     kept = make_plan(built, present, manifest, {}, prune=False)
     assert kept.kept == ("old/media/b-2.mp3", "old/moved.html") and kept.deletions == ()
     assert needs_checksum(built, present, manifest) == []  # without --prune nothing more is read

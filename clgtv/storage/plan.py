@@ -164,8 +164,9 @@ def make_plan(
         uploads.append(local)
         new_manifest[key] = Entry(local.sha256, local.size)
     # what clgtv published here and no longer builds; anything else in the target, a file of clgtv's that
-    # another hand has since replaced included, is never touched and no longer listed
-    gone = tuple(key for key in _gone(built, present, manifest) if checksums.get(key) in (None, manifest[key].sha256))
+    # another hand has since replaced included, is never touched and no longer listed. A checksum read for
+    # --prune that the target does not know (None: another tool's upload to S3) is no proof either.
+    gone = tuple(key for key in _gone(built, present, manifest) if _still_ours(key, manifest, checksums))
     deletions, kept = (gone, ()) if prune else ((), gone)
     new_manifest.update((key, manifest[key]) for key in kept)
     stages = tuple(tuple(f for f in uploads if stage(f.key) == n) for n in range(len(STAGES)))
@@ -177,6 +178,10 @@ def make_plan(
         manifest=new_manifest,
         manifest_changed=new_manifest != manifest,
     )
+
+
+def _still_ours(key: str, manifest: Manifest, checksums: dict[str, str | None]) -> bool:
+    return checksums.get(key, manifest[key].sha256) == manifest[key].sha256  # not read: its size vouches
 
 
 def _unchanged_entry(
