@@ -7,6 +7,7 @@ import json
 import re
 import sys
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -23,7 +24,7 @@ from clgtv.settings import CLIPS, AudioSettings
 class Group(click.Group):
     """Turns every ClgtvError, and a disk that fails, into its message on stderr and exit code 1."""
 
-    def main(self, *args, **kwargs):
+    def main(self, *args: Any, **kwargs: Any) -> Any:
         try:
             return super().main(*args, **kwargs)
         except SystemExit as exc:

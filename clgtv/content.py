@@ -100,18 +100,18 @@ def _episode_files(folder: Path, site: Site, problems: list[Problem]) -> list[Pa
             problems.append(Problem(path, 1, "file", outside))
         else:
             found.append(path)
-    problems.extend(_misnamed(folder))
+    problems.extend(_misnamed(folder, found))
     return found
 
 
 # what an editor makes of an episode file's name (TextEdit's .txt, a Windows .MD): left out, it would
-# drop the episode from the feed without a word
-MISNAMED = re.compile(r"(?P<stem>.+?)\.(?:md\.txt|markdown|mdown|md)", re.IGNORECASE)
+# drop the episode from the feed without a word. A host's own notes.markdown is no episode's name.
+MISNAMED = re.compile(r"(?P<stem>\d{4}-\d{2}-\d{2}-.+?)\.(?:md\.txt|markdown|mdown|md)", re.IGNORECASE)
 
 
-def _misnamed(folder: Path) -> list[Problem]:
+def _misnamed(folder: Path, found: list[Path]) -> list[Problem]:
     problems = []
-    for path in sorted(folder.iterdir()):
+    for path in sorted(set(folder.iterdir()) - set(found)):  # Windows' glob finds x.MD as an episode already
         if (named := MISNAMED.fullmatch(path.name)) and path.suffix != ".md" and not path.name.startswith("."):
             message = f"{path.name} is not read as an episode: episode files end in .md; rename it {named['stem']}.md"
             problems.append(Problem(path, 1, "file", message))

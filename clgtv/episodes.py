@@ -266,4 +266,6 @@ def slugify(title: str) -> str:
     plain = unicodedata.normalize("NFKD", title.lower().translate(_SPELLED))
     slug = re.sub(r"[^a-z0-9]+", "-", "".join(c for c in plain if not unicodedata.combining(c))).strip("-")
     slug = "-".join(slug.split("-")[:8])
-    return slug[:MAX_SLUG].rsplit("-", 1)[0] if len(slug) > MAX_SLUG else slug or "episode"
+    if len(slug) > MAX_SLUG:  # whole words, as far as there are any
+        slug = slug[: MAX_SLUG + 1].rsplit("-", 1)[0][:MAX_SLUG]
+    return slug or "episode"

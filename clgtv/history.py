@@ -101,7 +101,7 @@ def _withdrawn_by_date(episode: Episode) -> Problem:
     delete what left the feed: a mistyped year, most likely. A withdrawal is written as status: draft."""
     message = (
         f"this episode is in the published feed, and a date in the future ({episode.date.isoformat()}) would "
-        "take it out until then; give its date again, or write status: draft to withdraw it"
+        "take it out until then; put back the date it was published with, or write status: draft to withdraw it"
     )
     return Problem(episode.path, episode.line("date"), "date", message)
 

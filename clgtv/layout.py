@@ -75,10 +75,13 @@ def file_digest(path: Path) -> str:
 
 
 def hashed(stem: str, source: Path) -> str:
-    """`stem-0123456789.ext`: new content, new name, so a published URL never changes content. A .jpeg
-    is published as .jpg: Apple asks for artwork named .jpg or .png."""
-    suffix = source.suffix.lower()
-    return f"{stem}-{file_digest(source)[:HASH_LENGTH]}{'.jpg' if suffix == '.jpeg' else suffix}"
+    """`stem-0123456789.ext`: new content, new name, so a published URL never changes content."""
+    return f"{stem}-{file_digest(source)[:HASH_LENGTH]}{published_suffix(source.suffix)}"
+
+
+def published_suffix(suffix: str) -> str:
+    """A file's suffix as published: lower case, and .jpeg as .jpg (Apple asks for artwork named .jpg or .png)."""
+    return ".jpg" if suffix.lower() == ".jpeg" else suffix.lower()
 
 
 def artwork_name(show: str, source: Path) -> str:

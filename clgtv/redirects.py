@@ -26,7 +26,7 @@ from clgtv.content import Content
 from clgtv.errors import ClgtvError, display_path
 from clgtv.feed import ITUNES_NS
 from clgtv.history import parse_feed, published_programme_guid
-from clgtv.layout import HASH_LENGTH, feed_path
+from clgtv.layout import HASH_LENGTH, feed_path, published_suffix
 from clgtv.storage import DirectoryTarget, S3Target
 from clgtv.storage.plan import MANIFEST_KEY
 from clgtv.storage.sync import Target, own_manifest
@@ -151,7 +151,7 @@ def _stem(key: str) -> str | None:
     """A hashed name without its hash (`show/media/episode.mp3`); None for other names."""
     path = PurePosixPath(key)
     found = HASHED.fullmatch(path.name)
-    return f"{path.parent}/{found['stem']}{found['suffix']}" if found else None
+    return f"{path.parent}/{found['stem']}{published_suffix(found['suffix'])}" if found else None
 
 
 def _address(key: str) -> str:

@@ -195,12 +195,13 @@ def _first_alias(root: yaml.Node | None) -> int | None:
 
 
 def _cut_by_comment(root: yaml.Node | None, lines: list[str]) -> tuple[int, str] | None:
-    """The line (from 0) and field of the first unquoted value followed by ` #word`: YAML reads a hashtag
-    there as the start of a comment and drops it, with the rest of the line."""
+    """The line (from 0) and field of the first unquoted text followed by ` #word`: YAML reads a hashtag
+    there as the start of a comment and drops it, with the rest of the line. After a number, a date or
+    true/false, a comment is all it can be."""
     stack: list[tuple[yaml.Node, str]] = [(root, "yaml")] if root is not None else []
     while stack:
         node, field = stack.pop()
-        if isinstance(node, yaml.ScalarNode) and not node.style:
+        if isinstance(node, yaml.ScalarNode) and not node.style and node.tag == "tag:yaml.org,2002:str":
             end = node.end_mark
             if end.line < len(lines) and re.match(r"[ \t]+#[^\s#]", lines[end.line][end.column :]):
                 return end.line, field
@@ -559,10 +560,12 @@ def zoned_datetime(value: Any) -> dt.datetime:
         try:
             value = dt.datetime.fromisoformat(text)
         except ValueError as exc:
-            # a well-formed but impossible date (2026-02-30) gets Python's reason: "day is out of range for month"
-            why = "" if str(exc).startswith("Invalid isoformat") else f" ({exc})"
-            raise Invalid(f"{_DATE_HINT}, got {describe(value)}{why}") from None
-        if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+            value = _yaml_timestamp(text)  # its wider forms: 2026-1-2, a zone of +1
+            if value is None:
+                # a well-formed but impossible date (2026-02-30) gets Python's reason: "day is out of range for month"
+                why = "" if str(exc).startswith("Invalid isoformat") else f" ({exc})"
+                raise Invalid(f"{_DATE_HINT}, got {describe(text)}{why}") from None
+        if re.fullmatch(r"\d{4}-\d{1,2}-\d{1,2}", text):
             raise Invalid(f"{_DATE_HINT}; the time and zone are missing")
     if not isinstance(value, dt.datetime):
         raise Invalid(f"{_DATE_HINT}, got {describe(value)}")
@@ -571,6 +574,16 @@ def zoned_datetime(value: Any) -> dt.datetime:
     if not 1970 <= value.year <= 2999:
         raise Invalid(f"expected a year from 1970 to 2999, got {value.year}")
     return value
+
+
+def _yaml_timestamp(text: str) -> dt.datetime | dt.date | None:
+    """`text` as YAML reads a timestamp, or None where it reads none."""
+    if not _Loader.timestamp_regexp.fullmatch(text):
+        return None
+    try:
+        return _Loader("").construct_yaml_timestamp(yaml.ScalarNode("tag:yaml.org,2002:timestamp", text))
+    except ValueError:
+        return None
 
 
 _TIME_HINT = 'expected a time like "0:12:30" (hours:minutes:seconds)'

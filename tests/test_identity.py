@@ -211,8 +211,8 @@ def test_a_published_episode_dated_into_the_future_is_refused_and_a_draft_withdr
     episode.write_text(episode_text(date="2062-10-01T10:00:00+01:00"))
     message = (
         "episodes/test-show/2026-10-01-test.md:3: date: this episode is in the published feed, and a date in the "
-        "future (2062-10-01T10:00:00+01:00) would take it out until then; give its date again, or write status: "
-        "draft to withdraw it"
+        "future (2062-10-01T10:00:00+01:00) would take it out until then; put back the date it was published with, "
+        "or write status: draft to withdraw it"
     )
     for command in ("check", "publish"):
         result = run(project, command)
@@ -271,6 +271,13 @@ def expected_redirects(project: Path, old_path: str = "/") -> list[str]:
             address = found.removesuffix("index.html")
             lines.append(f"{old_path}{key.removesuffix('index.html')} {NEW}{address} 301")
     return [*lines, f"{old_path}test-show/feed.xml {NEW}test-show/feed.xml 301"]  # feeds last
+
+
+def test_an_old_jpeg_artwork_is_the_counterpart_of_its_jpg_build() -> None:
+    """Artwork named .jpeg was published under that suffix before it was published as .jpg."""
+    from clgtv.redirects import _stem
+
+    assert _stem("show/artwork-0123456789.jpeg") == _stem("show/artwork-9876543210.jpg") == "show/artwork.jpg"
 
 
 def test_clgtv_redirects_maps_every_old_address_to_its_new_one(run, moved: Path) -> None:

@@ -200,6 +200,18 @@ def test_impossible_unquoted_dates(run, project: Path, value: str, message: str)
     assert problems(run, project) == [f"{EPISODE}:3: date: {message}"]
 
 
+@pytest.mark.parametrize(
+    ("written", "meant"),
+    [("2026-1-2T10:00:00Z", "2026-01-02T10:00:00+00:00"), ("2026-10-23T10:00:00+1", "2026-10-23T10:00:00+01:00")],
+)
+def test_the_wider_dates_yaml_reads_are_still_read(project: Path, written: str, meant: str) -> None:
+    from clgtv import content
+
+    write_episode(project, date=written)
+    (programme,) = content.load(project).programmes
+    assert programme.episodes[0].date.isoformat() == meant
+
+
 def test_a_control_character_in_a_field_is_refused_at_its_line(run, project: Path) -> None:
     write_episode(project, title='"Bell \\a in the title"', summary='"ok"')
     assert problems(run, project) == [

@@ -463,7 +463,7 @@ def test_a_lock_is_never_seen_half_written_nor_its_release_as_an_error(
     watcher = threading.Thread(target=watch)
     watcher.start()
     try:
-        for _ in range(500):
+        for _ in range(1000):
             assert target.write(LOCK_KEY, lock, only_if_absent=True)
             assert not target.write(LOCK_KEY, b"another", only_if_absent=True)
             target.delete([LOCK_KEY])

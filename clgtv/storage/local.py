@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import errno
 import os
 import shutil
 import tempfile
@@ -13,9 +12,6 @@ from pathlib import Path, PurePosixPath
 from clgtv.errors import StorageError, display_path
 from clgtv.layout import file_digest
 from clgtv.storage.plan import LocalFile, is_control
-
-# what a disk without hard links (FAT, exFAT, some network shares) answers os.link with
-NO_HARD_LINKS = {errno.EPERM, errno.ENOTSUP, errno.EOPNOTSUPP, errno.EMLINK, errno.ENOSYS}
 
 
 class DirectoryTarget:
@@ -60,9 +56,11 @@ class DirectoryTarget:
     def read(self, key: str) -> bytes | None:
         with self._guard(key, "cannot read"):
             path = self._inside(key, key)
+            if path.is_dir():
+                return None
             try:
                 return path.read_bytes()
-            except (FileNotFoundError, IsADirectoryError):  # none, or deleted as it was read (a lock released)
+            except FileNotFoundError:  # none, or deleted as it was read (a lock released)
                 return None
 
     def write(self, key: str, data: bytes, only_if_absent: bool = False) -> bool:
@@ -118,9 +116,8 @@ class DirectoryTarget:
                 return True
             except FileExistsError:
                 return False
-            except OSError as exc:
-                if exc.errno not in NO_HARD_LINKS:
-                    raise
+            except OSError:  # no hard links here (FAT, exFAT, some shares; Windows says EINVAL): the fallback
+                pass
         finally:
             with contextlib.suppress(FileNotFoundError):
                 os.unlink(temporary)
