@@ -160,15 +160,25 @@ def _syntax_error(exc: yaml.MarkedYAMLError, text: str) -> tuple[int, str]:
     mark = mark or exc.context_mark or exc.problem_mark
     line = mark.line if mark else 0
     what = f"{exc.context}: {exc.problem}" if exc.context else str(exc.problem)
-    written = text.splitlines()[line] if line < len(text.splitlines()) else ""
-    if "\u00a0" in written:
-        advice = "contains a non-breaking space (U+00A0), often pasted from a word processor: type an ordinary space"
-    elif "cannot start any token" in what and exc.problem_mark:
-        found = text[exc.problem_mark.index : exc.problem_mark.index + 1]
-        advice = "indent with spaces, not tabs" if found == "\t" else f"a value cannot start with {found}: {_QUOTE_IT}"
-    else:
-        advice = next((advice for words, advice in _SYNTAX_ADVICE.items() if words in what), "")
+    lines = [*text.splitlines(), ""]
+    written, above = lines[min(line, len(lines) - 1)], lines[line - 1] if 0 < line < len(lines) else ""
+    found = text[exc.problem_mark.index : exc.problem_mark.index + 1] if exc.problem_mark else ""
+    advice = _advice(what, written, above, found)
     return line, f"{advice} (this file is not valid YAML: {what})" if advice else f"{what} {NOT_YAML}"
+
+
+def _advice(what: str, written: str, above: str, found: str) -> str:
+    """What to do about PyYAML's `what` on the line `written` (below `above`), the problem at `found`."""
+    if "\u00a0" in written:
+        return "contains a non-breaking space (U+00A0), often pasted from a word processor: type an ordinary space"
+    if "mapping values are not allowed" in what and re.match(r"\s+[\w.-]+: ", written) and VALUED.match(above):
+        return "this field is indented under one that has its value already: start it where the field above starts"
+    if "cannot start any token" in what:
+        return "indent with spaces, not tabs" if found == "\t" else f"a value cannot start with {found}: {_QUOTE_IT}"
+    return next((advice for words, advice in _SYNTAX_ADVICE.items() if words in what), "")
+
+
+VALUED = re.compile(r"\s*[\w.-]+: \S")  # a field with its value on its line
 
 
 def _invisible(character: str) -> str:

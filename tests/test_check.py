@@ -130,6 +130,7 @@ def test_artwork_extension_must_match(run, project: Path) -> None:
         (2, "title: *Live* from Exeter\n", "a value cannot start with *: put the whole value in double quotes"),
         (3, "title: A\nseason:1\n", "write each field as name: value, with a space after the colon"),
         (3, "title: A\n\tseason: 1\n", "indent with spaces, not tabs"),
+        (3, "title: A\n  season: 1\n", "this field is indented under one that has its value already: start it"),
         (3, "title: A\nsummary:\u00a0hello\n", "contains a non-breaking space (U+00A0), often pasted from a word"),
         (5, "title: A\npeople:\n  - name: B\n   role: host\n", "the lines of a list must be indented alike"),
     ],
