@@ -304,9 +304,8 @@ def _podcast_item(item: etree._Element, guid: str | None, duration: int | None) 
 def _chapter_times(item: etree._Element, guid: str | None, duration: int | None, local: Local) -> Iterator[Finding]:
     """Each chapter of the built chapters file starts before the episode ends: one after it would be a
     chapter that ends before it starts, in the file's ID3 tags too."""
-    url = _text(item, "podcast:chapters/@url")
-    path = local(url) if url else None
-    if duration is None or path is None or not path.is_file():
+    path = _built_file(item, "podcast:chapters/@url", local)
+    if duration is None or path is None:
         return
     try:
         chapters = json.loads(path.read_bytes())["chapters"]
@@ -322,9 +321,8 @@ def _chapter_times(item: etree._Element, guid: str | None, duration: int | None,
 
 def _transcript_times(item: etree._Element, guid: str | None, duration: int | None, local: Local) -> Iterator[Finding]:
     """A transcript whose cues run on after the episode ends is most likely another recording's."""
-    url = _text(item, f"podcast:transcript[@type='{TRANSCRIPT_TYPES['.vtt']}']/@url")
-    path = local(url) if url else None
-    if duration is None or path is None or not path.is_file():
+    path = _built_file(item, f"podcast:transcript[@type='{TRANSCRIPT_TYPES['.vtt']}']/@url", local)
+    if duration is None or path is None:
         return
     cues = read_cues(path)
     if cues and cues[-1].start >= duration + 0.5:  # <itunes:duration> is rounded, as for the chapters
@@ -333,6 +331,13 @@ def _transcript_times(item: etree._Element, guid: str | None, duration: int | No
             "is it this episode's?"
         )
         yield Finding("warning", guid, "transcript", message)
+
+
+def _built_file(item: etree._Element, address: str, local: Local) -> Path | None:
+    """The built file behind the URL at `address` in `item`, when `build` has it here."""
+    url = _text(item, address)
+    path = local(url) if url else None
+    return path if path is not None and path.is_file() else None
 
 
 def _transcript_order(item: etree._Element, guid: str | None) -> Iterator[Finding]:
