@@ -217,6 +217,12 @@ def _item(item: etree._Element, local: Local) -> Iterator[Finding]:
         yield error("guid", "the episode has no <guid>")
     if not _text(item, "title"):
         yield error("title", "the episode has no <title>")
+    if CURLY.fullmatch(_text(item, "title")):
+        message = (
+            "the title is in curly quotes, which the feed keeps as part of it; if they were to quote it for YAML, "
+            'type straight ones (")'
+        )
+        yield Finding("warning", guid, "title", message)
     if not _text(item, "description"):
         yield Finding("warning", guid, "summary", "the episode has no <description>; add a summary or show notes")
     yield from _lengths(item, guid, "summary")
@@ -411,6 +417,7 @@ def _roles(node: etree._Element, guid: str | None) -> Iterator[Finding]:
             yield Finding("warning", guid, "people", message)
 
 
+CURLY = re.compile(r"[“‘„].*[”’“]", re.DOTALL)  # what a word processor makes of the quotes typed around a value
 ASPECT_RATIO = re.compile(r"[1-9]\d*/[1-9]\d*")
 
 

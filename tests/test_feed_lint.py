@@ -175,6 +175,18 @@ def test_a_role_outside_the_cast_carries_its_group_and_one_outside_the_taxonomy_
     ]
 
 
+def test_a_title_in_curly_quotes_is_warned(run, project: Path) -> None:
+    (project / EPISODE).write_text(episode_text(title="“Data in social care”"))
+    result = run(project, "check")
+    assert result.exit_code == 0, result.output
+    assert (
+        f"warning: {EPISODE}:2: title: the title is in curly quotes, which the feed keeps as part of it; if they were "
+        'to quote it for YAML, type straight ones (")' in result.output
+    )
+    (project / EPISODE).write_text(episode_text(title='"“Data” in social care"'))  # a quotation inside it: fine
+    assert "curly quotes" not in run(project, "check").output
+
+
 def test_check_reads_transcripts(run, project: Path) -> None:
     (project / "episodes/test-show/empty.vtt").write_text("WEBVTT\n\nno cues here\n")
     (project / EPISODE).write_text(episode_text(transcript="empty.vtt"))
