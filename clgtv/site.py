@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from dataclasses import replace
 from functools import cache, partial
 from html import escape
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup
@@ -37,6 +38,12 @@ def clock(value: float) -> str:
     return f"{whole // 3600}:{whole // 60 % 60:02d}:{whole % 60:02d}"
 
 
+def under_heading(fragment: str) -> Markup:
+    """Rendered show notes with each heading one level down, so a `##` in the notes (h2) sits under the
+    page's own "Show notes" h2, as an h3. The fragment is the Markdown renderer's own, escaped output."""
+    return Markup(re.sub(r"<(/?)h([1-5])\b", lambda m: f"<{m[1]}h{int(m[2]) + 1}", fragment))
+
+
 @cache  # one per process: each pool worker compiles the templates once
 def environment(templates: Path) -> Environment:
     env = Environment(
@@ -51,6 +58,8 @@ def environment(templates: Path) -> Environment:
     env.filters["longdate"] = lambda d: f"{d.day} {d:%B %Y}"
     env.globals["embed_size"] = (sharing.EMBED_WIDTH, sharing.EMBED_HEIGHT)
     env.filters["megabytes"] = lambda n: f"{n / 1_000_000:.1f}"
+    env.filters["file_type"] = lambda path: PurePosixPath(str(path)).suffix.lstrip(".").upper()
+    env.filters["under_heading"] = under_heading
     return env
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -191,6 +192,21 @@ def test_focus_is_visible(page, samples: str) -> None:
     button.focus()
     outline = button.evaluate("e => getComputedStyle(e).outlineStyle + ' ' + getComputedStyle(e).outlineWidth")
     assert outline == "solid 3px"
+    ring = button.evaluate("e => getComputedStyle(e).outlineColor")
+    for background in ((255, 255, 255), (255, 244, 204)):  # the page, and a highlighted cue (#fff4cc)
+        assert contrast(ring, background) >= 3, (ring, background)  # WCAG 2.2 1.4.11: non-text contrast
+
+
+def contrast(css: str, background: tuple[int, int, int]) -> float:
+    """WCAG's contrast ratio of a CSS rgb() colour against `background`."""
+
+    def luminance(rgb: tuple[int, ...]) -> float:
+        linear = [c / 255 / 12.92 if c <= 10 else ((c / 255 + 0.055) / 1.055) ** 2.4 for c in rgb]
+        return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+    colour = tuple(int(part) for part in re.findall(r"\d+", css)[:3])
+    light, dark = sorted((luminance(colour) + 0.05, luminance(background) + 0.05), reverse=True)
+    return light / dark
 
 
 def test_hostile_notes_do_not_run_and_text_stays_intact(page, hostile: str) -> None:
@@ -477,4 +493,6 @@ def test_the_embed_is_axe_clean_in_a_narrow_column(open_page, samples: str) -> N
     page.goto(samples + EMBED)
     page.evaluate("document.documentElement.style.fontSize = '200%'")
     assert page.evaluate("document.documentElement.scrollWidth") <= 320  # no sideways scrolling
+    title = "(() => { const h = document.querySelector('h1'); return h.scrollHeight <= h.clientHeight; })()"
+    assert page.evaluate(title)  # the whole title shows, however many lines it takes (WCAG 1.4.10)
     assert serious_violations(page, ("minor", "moderate", "serious", "critical")) == []

@@ -58,6 +58,11 @@ def test_every_page_is_semantic_and_self_contained(published: Path, rich_site: P
             assert doc.xpath(f"//*[@id='{audio.get('aria-labelledby')}']"), page
 
 
+def test_the_home_page_marks_each_programme_in_its_own_language(published: Path) -> None:
+    cards = parse(published / "public/index.html").xpath("//li[@class='card']")
+    assert cards and all(card.get("lang") == "en-GB" for card in cards)  # the samples' programmes' language
+
+
 def test_hostile_text_is_escaped_and_intact(rich_site: Path) -> None:
     page = rich_site / "test-show/hostile/index.html"
     source = page.read_text()
