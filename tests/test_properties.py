@@ -25,6 +25,7 @@ from markupsafe import escape
 from test_safety_text import NS, assert_plain, assert_safe_feed, assert_safe_html, markup
 
 from clgtv.cli import cli
+from clgtv.site import under_heading
 
 EPISODE = "episodes/test-show/2026-10-01-test.md"
 SHOW = "episodes/test-show/show.yaml"
@@ -330,7 +331,7 @@ def test_any_show_notes(project: Path, notes: str) -> None:
     channel = etree.fromstring(xml).find("channel")
     notes_html = channel.findtext("item/content:encoded", namespaces=NS) or ""
     assert_safe_html(notes_html)
-    assert notes_html in page(project, EPISODE_PAGE)  # the page shows the same safe HTML
+    assert under_heading(notes_html) in page(project, EPISODE_PAGE)  # the same safe HTML, under "Show notes"
     assert_plain(channel.findtext("item/description") or "")
 
 
