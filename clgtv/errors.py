@@ -23,17 +23,22 @@ class Problem:
 
 
 def host_text(path: Path) -> tuple[str | None, Problem | None]:
-    """A host's file as text (a UTF-8 byte order mark dropped, Windows' and old Macs' line ends made
-    plain), or the problem: where it stops being UTF-8 (its line, and the byte), or why it cannot be read."""
+    """A host's file as text (`host_decoded`), or the problem: where it stops being UTF-8 (its line, and
+    the byte), or why it cannot be read."""
     try:
         data = path.read_bytes()
     except OSError as exc:
         return None, Problem(path, 1, "file", f"cannot be read ({(exc.strerror or exc.__class__.__name__).lower()})")
     try:
-        return data.decode("utf-8-sig").replace("\r\n", "\n").replace("\r", "\n"), None
+        return host_decoded(data), None
     except UnicodeDecodeError as exc:
         line, message = not_utf8(data, exc)
         return None, Problem(path, line, "file", message)
+
+
+def host_decoded(data: bytes) -> str:
+    """A host's file's bytes as text: UTF-8, a byte order mark dropped, every line ending a plain one."""
+    return data.decode("utf-8-sig").replace("\r\n", "\n").replace("\r", "\n")
 
 
 def not_utf8(data: bytes, exc: UnicodeDecodeError) -> tuple[int, str]:

@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from clgtv.errors import FileError, not_utf8
+from clgtv.errors import FileError, host_decoded, not_utf8
 from clgtv.feed import WORD_JOINER, legal, plain
 
 TIMING = re.compile(  # at the start of a line; hours bounded, so a line of digits never becomes a huge number
@@ -50,10 +50,9 @@ def read_bytes(path: Path) -> bytes:
 def parse_cues(data: bytes, path: Path) -> list[Cue]:
     """The cues of a transcript file's bytes (`path` names it in errors)."""
     try:
-        text = data.decode("utf-8-sig")
+        text = legal(host_decoded(data))
     except UnicodeDecodeError as exc:
         raise FileError(path, not_utf8(data, exc)[1]) from exc
-    text = legal(text.replace("\r\n", "\n").replace("\r", "\n"))
     cues = [cue for block in BLANK.split(text) if (cue := _cue(block))]
     if not cues:
         raise FileError(path, "no cues found; expected WebVTT or SRT timings like 00:00:01.000 --> 00:00:04.000")

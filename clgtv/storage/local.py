@@ -6,7 +6,7 @@ import contextlib
 import os
 import shutil
 import tempfile
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path, PurePosixPath
 
 from clgtv.errors import StorageError, display_path
@@ -106,11 +106,7 @@ class DirectoryTarget:
         """`path` made with `data`, whole at once, unless it exists: a lock read in the moment between an
         exclusive create and its write would be empty, and taken for a stale one. A hard link of a full
         file is that one step; where the disk has no hard links, the exclusive create is the fallback."""
-        handle, temporary = tempfile.mkstemp(prefix=".", suffix=".partial", dir=path.parent)
-        try:
-            with os.fdopen(handle, "wb") as stream:
-                stream.write(data)
-            os.chmod(temporary, 0o644)
+        with _filled(path.parent, lambda temporary: Path(temporary).write_bytes(data)) as temporary:
             try:
                 os.link(temporary, path)
                 return True
@@ -118,9 +114,6 @@ class DirectoryTarget:
                 return False
             except OSError:  # no hard links here (FAT, exFAT, some shares; Windows says EINVAL): the fallback
                 pass
-        finally:
-            with contextlib.suppress(FileNotFoundError):
-                os.unlink(temporary)
         try:
             handle = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
         except FileExistsError:
@@ -131,15 +124,8 @@ class DirectoryTarget:
 
     @staticmethod
     def _replace(destination: Path, fill: Callable[[str], object]) -> None:
-        handle, temporary = tempfile.mkstemp(prefix=".", suffix=".partial", dir=destination.parent)
-        os.close(handle)
-        try:
-            fill(temporary)
-            os.chmod(temporary, 0o644)
+        with _filled(destination.parent, fill) as temporary:
             os.replace(temporary, destination)
-        finally:
-            with contextlib.suppress(FileNotFoundError):
-                os.unlink(temporary)
 
     @contextlib.contextmanager
     def _guard(self, key: str, what: str):
@@ -147,6 +133,21 @@ class DirectoryTarget:
             yield
         except OSError as exc:
             raise StorageError(f"{display_path(self.root / key)}: {what} ({exc.strerror or exc})") from exc
+
+
+@contextlib.contextmanager
+def _filled(folder: Path, fill: Callable[[str], object]) -> Iterator[str]:
+    """A hidden `.partial` file in `folder`, filled by `fill` and readable by all, for the block to put in
+    place; removed afterwards if it is still there."""
+    handle, temporary = tempfile.mkstemp(prefix=".", suffix=".partial", dir=folder)
+    os.close(handle)
+    try:
+        fill(temporary)
+        os.chmod(temporary, 0o644)
+        yield temporary
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(temporary)
 
 
 def _partial(path: Path) -> bool:
