@@ -212,3 +212,8 @@ def test_progress_reports_bytes_and_rate() -> None:
     progress.finish()
     assert "\r\x1b[K  media and side files: 0/2 files, 2.0 MB/4.0 MB in 0.5 s (4.0 MB/s)" in live.getvalue()
     assert lines == ["  media and side files: 2/2 files, 4.0 MB/4.0 MB in 2.0 s (2.0 MB/s)"]
+
+
+def test_a_folder_where_a_control_file_belongs_reads_as_no_file(tmp_path: Path) -> None:
+    (tmp_path / ".clgtv/lock").mkdir(parents=True)  # made by hand, or by another tool
+    assert DirectoryTarget(tmp_path).read(".clgtv/lock") is None
