@@ -26,6 +26,7 @@ from clgtv.settings import (
     TranscriptionSettings,
     model_problems,
     people_problems,
+    whisper_code,
 )
 
 
@@ -103,6 +104,15 @@ class Episode(s.Read, Shared):
 def transcription_settings(show: Show, episode: Episode) -> TranscriptionSettings:
     """The show's transcription settings with the episode's own overrides."""
     return show.transcription.merged(dict(episode.transcription), episode.path.parent)
+
+
+def transcript_language(show: Show, episode: Episode) -> str | None:
+    """The language of the episode's transcript when it is not the programme's: the language its
+    transcription settings say is spoken (`transcription.language: cy` in an `en-GB` programme)."""
+    spoken = transcription_settings(show, episode).language
+    if not spoken or spoken == whisper_code(show.language):
+        return None
+    return "jv" if spoken == "jw" else spoken  # Whisper's own code for Javanese is no language tag
 
 
 def transcription_source(site: Site, show: Show, episode: Episode, key: str) -> tuple[Path, int, str]:

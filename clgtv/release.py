@@ -16,7 +16,7 @@ from pathlib import Path
 
 from clgtv.artwork import image_size
 from clgtv.content import Programme
-from clgtv.episodes import Episode, transcription_settings
+from clgtv.episodes import Episode, transcript_language, transcription_settings
 from clgtv.layout import (
     AUDIO_FORMATS,
     EMBED_FOLDER,
@@ -45,8 +45,8 @@ class Transcript:
     """The transcript file an episode goes out with: the host's, or one the recogniser made."""
 
     source: Path  # a .vtt or .srt file
+    language: str | None = None  # when it is not the programme's (the feed and page then say so)
     automatic: bool = False  # made by the recogniser, not corrected by a person
-    language: str | None = None  # when it is not the programme's (the feed then says so)
 
     @classmethod
     def pending(cls) -> Transcript:
@@ -198,7 +198,7 @@ def _release(show: Show, episode: Episode, html: str, audio: AudioSettings) -> R
     kind = AUDIO_FORMATS[audio.format]
     media = Media(media_stem(show.slug, episode.slug) + kind.suffix, 0, 0.0, kind.mime_type)
     image = episode_image_name(show.slug, episode.slug, episode.image) if episode.image else None
-    transcript = Transcript(episode.transcript) if episode.transcript else None
+    transcript = Transcript(episode.transcript, transcript_language(show, episode)) if episode.transcript else None
     if transcript is None and transcription_settings(show, episode).enabled:
         transcript = Transcript.pending()
     own = (_artwork_image(image, episode.image, episode.image_alt),) if image and episode.image else ()

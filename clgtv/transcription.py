@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from clgtv import recogniser, spelling
-from clgtv.episodes import Episode, transcription_settings, transcription_source
+from clgtv.episodes import Episode, transcript_language, transcription_settings, transcription_source
 from clgtv.errors import ContentError, Problem, display_path
 from clgtv.files import replace_bytes
 from clgtv.pool import map_threads
@@ -193,9 +193,8 @@ class Result:
     vtt: Path
     report: Path
 
-    @property
-    def transcript(self) -> Transcript | None:
-        return Transcript(self.vtt, automatic=True) if self.vtt.is_file() else None
+    def transcript(self, language: str | None) -> Transcript | None:
+        return Transcript(self.vtt, language, automatic=True) if self.vtt.is_file() else None
 
     @property
     def done(self) -> bool:
@@ -242,7 +241,8 @@ def transcribe_all(
         _run(list(todo.values()), models, results, cache, cpus, log, progress)
     transcripts = {}
     for each in jobs:
-        transcripts[each.episode.path] = results[each.episode.path].transcript
+        language = transcript_language(each.show, each.episode)
+        transcripts[each.episode.path] = results[each.episode.path].transcript(language)
         if transcripts[each.episode.path] is None:
             log(f"warning: {display_path(each.episode.audio)}: {NO_SPEECH}")
     return transcripts

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 import uuid
-from dataclasses import replace
 from pathlib import Path
 
 import feedparser
@@ -16,7 +15,7 @@ from mutagen.mp3 import MP3
 
 from clgtv import content, lint
 from clgtv.feed import PODCAST_NS, fit_bytes, podcast_guid, render_feed
-from clgtv.release import Edition, Transcript, assemble
+from clgtv.release import Edition, assemble
 from clgtv.textcache import NO_CACHE, TextCache
 
 NS = lint.NS | {"content": "http://purl.org/rss/1.0/modules/content/"}
@@ -270,12 +269,22 @@ def test_transcripts_in_every_format_webvtt_last_as_captions(rich: Path) -> None
     assert via_gpodder["episodes"][0]["transcript_url"] == page + "transcript.vtt"
 
 
-def test_a_transcript_in_another_language_says_so(rich: Path) -> None:
-    (edition,) = preview(rich)
-    release = next(r for r in edition.releases if r.transcript)
-    welsh = replace(release, transcript=Transcript(release.transcript.source, automatic=True, language="cy"))
-    root = etree.fromstring(render_feed(replace(edition, releases=(welsh,))))
-    assert root.xpath("channel/item/podcast:transcript/@language", namespaces=NS) == ["cy", "cy", "cy"]
+def spoken_in(root: Path, language: str) -> Path:
+    """The rich project's hostile episode, with a transcript, spoken in `language` in an `en-GB` programme."""
+    path = root / "episodes/test-show/2026-10-08-hostile.md"
+    path.write_text(path.read_text().replace("people:\n", f"transcription:\n  language: {language}\npeople:\n", 1))
+    return root
+
+
+@pytest.mark.parametrize(
+    ("spoken", "marked"),
+    [("cy", "cy"), ("en", "en-GB"), ("jv", "jv")],  # Whisper's code for Javanese, jw, is no language tag
+)
+def test_a_transcript_in_the_language_spoken_says_so(rich: Path, spoken: str, marked: str) -> None:
+    root = etree.fromstring(render_feed(preview(spoken_in(rich, spoken))[0]))
+    (item,) = [i for i in root.xpath("channel/item") if i.xpath("podcast:transcript", namespaces=NS)]
+    assert item.xpath("podcast:transcript/@language", namespaces=NS) == [marked] * 3
+    assert root.xpath("channel/language/text()") == ["en-GB"]  # the programme's own
 
 
 def test_descriptions_fit_in_4000_bytes(project: Path) -> None:

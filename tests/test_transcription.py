@@ -12,6 +12,7 @@ import shutil
 from pathlib import Path
 
 import feedparser
+import lxml.html
 import podcastparser
 import pytest
 from conftest import REPO, cli_ok, episode_text, ffmpeg, make_tone, share_models, snapshot
@@ -434,6 +435,26 @@ def test_a_lost_or_damaged_cached_transcript_is_made_again(run, project: Path, m
         assert result.exit_code == 0 and "transcribing 2026-10-01-test.wav ..." in result.output, result.output
         assert vtt.read_bytes() == made
         assert (project / "build/site/test-show/test/transcript.vtt").is_file()
+
+
+def test_an_automatic_transcript_is_marked_in_the_language_spoken(run, project: Path, models: Path) -> None:
+    """`transcription.language: cy` in an `en-GB` programme: the feed, the page and its structured data
+    say the transcript is in Welsh (WCAG 3.1.2), the page's own words stay in English."""
+    transcribe_in(project)
+    share_models(project, models)
+    joined_prompts(project / "episodes/test-show/2026-10-01-test.wav", 3)
+    path = project / EPISODE
+    path.write_text(path.read_text().replace("guid:", "transcription:\n  language: cy\nguid:", 1))
+    assert run(project, "build").exit_code == 0
+    out = project / "build/site/test-show"
+    feed = etree.fromstring((out / "feed.xml").read_bytes())
+    languages = [t.get("language") for t in feed.iter("{https://podcastindex.org/namespace/1.0}transcript")]
+    assert languages == ["cy", "cy", "cy"]
+    page = lxml.html.fromstring((out / "test/index.html").read_bytes())
+    assert page.get("lang") == "en-GB"
+    assert page.xpath("//div[@class='transcript']/@lang") == ["cy"]
+    (data,) = page.xpath("//script[@type='application/ld+json']/text()")
+    assert json.loads(data)["associatedMedia"]["caption"]["inLanguage"] == "cy"
 
 
 def test_check_sees_the_transcript_tags_when_transcription_is_on(run, project: Path) -> None:
