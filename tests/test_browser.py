@@ -387,6 +387,8 @@ def test_a_word_spoken_only_in_a_transcript_finds_the_moment(page, samples: str)
     assert result.locator("h2").inner_text() == (
         "Can current systems last? Self-supporting communities and asset-based commissioning"
     )
+    assert result.locator("h2").get_attribute("lang") == "en-GB"  # its programme's language
+    assert result.locator("ul.moments p").get_attribute("lang") == "en-GB"
     moment = result.locator("ul.moments a")
     assert moment.inner_text() == "at 0:00:15"
     assert "One answer is self-supporting communities" in result.locator("ul.moments").inner_text()

@@ -9,7 +9,8 @@ import stat
 from pathlib import Path
 
 import pytest
-from conftest import snapshot
+from conftest import make_project, snapshot
+from test_feed import make_rich, spoken_in
 from test_pages import files, many_episodes, render
 
 from clgtv import search
@@ -38,6 +39,8 @@ def test_every_page_is_indexed_with_its_transcript(published: Path) -> None:
     assert len(episodes) == 4  # and not the search page
     page = records["/an-audience-with-clgdottv/self-supporting-communities/index.html"]
     assert page["meta"]["title"].startswith("Can current systems last?")
+    assert page["meta"]["lang"] == "en-GB"  # the results page marks each result in its own language
+    assert "transcript_lang" not in page["meta"]  # the transcript is in the programme's language
     text = page["content"]
     assert "Narrator: One answer is self-supporting communities" in text  # the transcript, speakers included
     assert "The afternoon session of An Audience with CLGdotTV" in text  # the show notes
@@ -46,6 +49,12 @@ def test_every_page_is_indexed_with_its_transcript(published: Path) -> None:
     assert text.split()[cue["location"] : cue["location"] + 3] == ["Narrator:", "One", "answer"]
     for left_out in ("Download", "MB", "Play from", "Listen to", "0:00:", "Skip to content", "Search"):
         assert left_out not in text, left_out  # times, sizes and controls: not what anyone searches for
+
+
+def test_a_transcript_in_another_language_is_indexed_as_in_it(tmp_path: Path) -> None:
+    root = spoken_in(make_rich(make_project(tmp_path / "project")), "cy")
+    page = indexed(render(root, tmp_path / "out"))["/test-show/hostile/index.html"]
+    assert page["meta"]["lang"] == "en-GB" and page["meta"]["transcript_lang"] == "cy"
 
 
 def test_the_index_depends_on_the_content_only(published: Path, tmp_path: Path) -> None:

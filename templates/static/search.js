@@ -30,6 +30,11 @@
     return made;
   }
 
+  function inLanguage(node, lang) {
+    if (lang) node.lang = lang;
+    return node;
+  }
+
   // words[from, to) as text, the matched ones in <mark>; built as nodes, never as HTML
   function excerpt(words, from, to, hits) {
     const paragraph = element("p", "", "excerpt");
@@ -52,7 +57,7 @@
 
   // Pagefind's anchors are every element with an id; a cue's runs to the next anchor. Each hit in a
   // cue is a moment: a link to the cue (#t-754), which the episode page opens at that time.
-  function moments(data, words, pageUrl) {
+  function moments(data, words, pageUrl, lang) {
     const anchors = data.anchors.slice().sort((a, b) => a.location - b.location);
     const found = new Map();
     for (const location of data.locations) {
@@ -72,22 +77,25 @@
       const item = element("li");
       const link = element("a", `at ${clock(Number(CUE.exec(owner.id)[1]))}`);
       link.href = `${pageUrl}#${owner.id}`;
-      item.append(link, excerpt(words, owner.location, Math.min(end, owner.location + 40), hits));
+      const said = excerpt(words, owner.location, Math.min(end, owner.location + 40), hits);
+      item.append(link, inLanguage(said, lang));
       items.push(item);
     }
     return items;
   }
 
+  // a result's title and words are in its programme's language, a transcript's in its own
   function show(data) {
     const pageUrl = new URL(data.url.replace(/^\//, ""), root).href;
     const words = data.content.split(/\s+/);
+    const meta = data.meta || {};
     const item = element("li", "", "result");
-    const heading = element("h2");
-    const link = element("a", (data.meta && data.meta.title) || data.url);
+    const heading = inLanguage(element("h2"), meta.lang);
+    const link = element("a", meta.title || data.url);
     link.href = pageUrl;
     heading.append(link);
     item.append(heading);
-    const spoken = moments(data, words, pageUrl);
+    const spoken = moments(data, words, pageUrl, meta.transcript_lang || meta.lang);
     if (spoken.length) {
       const title = element("p", "Said in the transcript:", "moments-heading");
       const inner = element("ul", "", "moments");
@@ -95,7 +103,8 @@
       item.append(title, inner);
     } else {
       const first = Math.max(0, (data.locations[0] || 0) - 15);
-      item.append(excerpt(words, first, Math.min(words.length, first + 30), new Set(data.locations)));
+      const found = excerpt(words, first, Math.min(words.length, first + 30), new Set(data.locations));
+      item.append(inLanguage(found, meta.lang));
     }
     return item;
   }
