@@ -262,12 +262,13 @@ def _checked(convert, value: Any, reader: _Reader, where: str, key: str) -> Any:
 
 
 def _clean(text: str, limit: int, reader: _Reader, where: str, key: str) -> str | None:
-    """Text as a field takes it: characters no feed can carry dropped, cut to `limit` with a warning."""
+    """Text as a field takes it: characters no feed can carry dropped, cut to `limit` with a warning,
+    and a direction control that nothing ends (after the cut) dropped."""
     text = s.ILLEGAL.sub("", text).strip()
     if len(text) > limit:
         reader.warn(where, f"{key}: {len(text)} characters, cut to {limit}")
         text = text[: limit - 1].rstrip() + "…"
-    return text or None
+    return s.ended_direction(text).strip() or None
 
 
 def _convert(cls: type, key: str):

@@ -12,6 +12,7 @@ import datetime as dt
 import difflib
 import functools
 import re
+import unicodedata
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -451,6 +452,31 @@ def legal_text(value: str) -> str:
     return value
 
 
+# the direction controls that hold until something ends them (embeddings, overrides, isolates), by what ends them
+_DIRECTION = re.compile("[\u202a-\u202e\u2066-\u2069]")
+_ENDS = {"\u202c": "\u202a\u202b\u202d\u202e", "\u2069": "\u2066\u2067\u2068"}
+
+
+def _unended_direction(value: str) -> re.Match[str] | None:
+    """The first direction control that nothing in `value` ends. Left in a title, it turns the text
+    after it around wherever an app shows the title (a list of episodes, a lock screen)."""
+    opened: list[re.Match[str]] = []
+    for found in _DIRECTION.finditer(value):
+        ends = _ENDS.get(found[0])
+        if ends is None:
+            opened.append(found)
+        elif opened and opened[-1][0] in ends:
+            opened.pop()
+    return opened[0] if opened else None
+
+
+def ended_direction(value: str) -> str:
+    """`value` without the direction controls that nothing in it ends."""
+    while found := _unended_direction(value):
+        value = value[: found.start()] + value[found.end() :]
+    return value
+
+
 def text(max_length: int | None = None) -> Converter:
     @converter("expected text", textual=True)
     def convert(value: Any) -> str:
@@ -461,6 +487,12 @@ def text(max_length: int | None = None) -> Converter:
         result = legal_text(value.strip())
         if not result:
             raise Invalid("is empty; expected text")
+        if found := _unended_direction(result):
+            raise Invalid(
+                f"contains the {unicodedata.name(found[0]).lower()} U+{ord(found[0]):04X} at character "
+                f"{found.start() + 1}, and nothing ends it: apps would show the text after it the wrong way "
+                "round; delete it (right-to-left words need no such character)"
+            )
         if max_length and len(result) > max_length:
             raise Invalid(f"is {len(result)} characters; at most {max_length} allowed")
         return result

@@ -69,6 +69,7 @@ def feed(title: str, person: str, role: str, guid: str, author: str) -> bytes:
 
 @given(title=xml_text, person=xml_text, role=xml_text, guid=xml_text, author=xml_text)
 @example(title="<A", person="", role="", guid="", author="")  # hypothesis found it: HTML showing nothing
+@example(title="Evil\u202egnp", person="\u2067Ann", role="host\u202b", guid="g", author="\u202eX")  # left open
 def test_every_value_a_feed_holds_loads_back_the_same(
     show_dir: Path, title: str, person: str, role: str, guid: str, author: str
 ) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import json
 import re
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -56,9 +57,27 @@ def refusal(value: str, limit: int) -> str | None:
         )
     if not kept:
         return "is empty; expected text"
+    if (left := left_open(kept)) is not None:
+        return (
+            f"contains the {unicodedata.name(kept[left]).lower()} U+{ord(kept[left]):04X} at character {left + 1}, "
+            "and nothing ends it: apps would show the text after it the wrong way round; delete it "
+            "(right-to-left words need no such character)"
+        )
     if len(kept) > limit:
         return f"is {len(kept)} characters; at most {limit} allowed"
     return None
+
+
+def left_open(text: str) -> int | None:
+    """Where the first direction control that nothing ends is: embeddings and overrides end at U+202C,
+    isolates at U+2069, the innermost first; an end that does not fit the innermost one ends nothing."""
+    stack: list[int] = []
+    for at, c in enumerate(text):
+        if c in "\u202a\u202b\u202d\u202e\u2066\u2067\u2068":
+            stack.append(at)
+        elif c in "\u202c\u2069" and stack and (c == "\u202c") == (text[stack[-1]] < "\u2066"):
+            stack.pop()
+    return stack[0] if stack else None
 
 
 def plain(text: str) -> str:
@@ -82,7 +101,8 @@ def quoted(value: str) -> str:
 
 PIECES = [
     "<script>", "</p>", "<!--", "-->", "<?", "<!DOCTYPE x>", "<b onclick=x>", "]]>", "<![CDATA[", "&", "&amp;",
-    "&lol;", "&#0;", '"', "'", "<", ">", " ", "\n", "\t", "\r", "é", "🎙️", "\u202e", "\u200b", "\x00", "\x07",
+    "&lol;", "&#0;", '"', "'", "<", ">", " ", "\n", "\t", "\r", "é", "🎙️", "\u202e", "\u202c",
+    "\u2067", "\u2069", "\u200b", "\x00", "\x07",
     "\x1f", "\x85", "\ufffe", "javascript:", "`", "*", "# ", "- ", "[a](javascript:x)", "<http://x>", "\\",
 ]  # fmt: skip
 TEXT = st.one_of(

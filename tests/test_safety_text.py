@@ -365,12 +365,29 @@ def test_a_title_of_255_characters_of_tags_still_builds(run, project: Path) -> N
 
 
 def test_bidi_override_zero_width_and_emoji_kept_exactly(run, project: Path) -> None:
-    title = "Evil\u202egnp.exe \u200bzero\u200dwidth \ufeff 👩🏽‍💻🇬🇧 e\u0301"
+    title = "Evil\u202egnp.exe\u202c \u2067שלום\u2069 \u200bzero\u200dwidth \ufeff 👩🏽‍💻🇬🇧 e\u0301"
     write_episode(project, title=json.dumps(title, ensure_ascii=False))
     item, page = build(run, project)
     assert text_of(item, "title/text()") == title
     assert page.xpath("//h1")[0].text_content() == title
     assert page.xpath("//h1/@dir") == ["auto"]
+
+
+@pytest.mark.parametrize(
+    ("title", "found"),
+    [
+        ("Evil\u202egnp.exe", "right-to-left override U+202E at character 5"),
+        ("\u2067שלום\u202c and after", "right-to-left isolate U+2067 at character 1"),  # ended by the wrong kind
+        ("a \u202bb \u2066c\u2069", "right-to-left embedding U+202B at character 3"),
+    ],
+)
+def test_a_direction_control_that_nothing_ends_is_refused(run, project: Path, title: str, found: str) -> None:
+    """It would turn around whatever an app or page shows after the title: ' · CLGdotTV' in the tab."""
+    write_episode(project, title=json.dumps(title, ensure_ascii=False))
+    assert problems(run, project) == [
+        f"{EPISODE}:2: title: contains the {found}, and nothing ends it: apps would show the text after it "
+        "the wrong way round; delete it (right-to-left words need no such character)"
+    ]
 
 
 def test_a_summary_at_the_limit_in_multibyte_text_fits_apples_4000_bytes(run, project: Path) -> None:
