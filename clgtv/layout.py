@@ -21,6 +21,7 @@ EMBED_FOLDER = "embed"  # <show>/<slug>/embed/index.html: the player other sites
 OEMBED_NAME = "oembed.json"  # <show>/<slug>/oembed.json: the oEmbed document that describes that iframe
 SITEMAP = "sitemap.xml"
 ROBOTS = "robots.txt"
+NOT_FOUND_PAGE = "404.html"  # the page for a missing address: clgtv serve's, and the error document for S3 or a CDN
 
 # bare media types by suffix; HTTP adds a charset to the text ones (see `content_type`)
 MEDIA_TYPES = {

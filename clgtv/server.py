@@ -11,7 +11,7 @@ from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 from clgtv.cors import HEADERS, PREFLIGHT
-from clgtv.layout import content_type
+from clgtv.layout import NOT_FOUND_PAGE, content_type
 
 INDEX_PAGES = ("index.html", "index.htm")  # what the standard handler serves for a folder
 RANGE = re.compile(r"bytes=(\d{0,18})-(\d{0,18})$")  # a longer number is no range of any file: ignored
@@ -30,6 +30,20 @@ class RangeHandler(SimpleHTTPRequestHandler):
         root = Path(self.directory).resolve()
         served = [path, *(path / name for name in INDEX_PAGES)] if path.is_dir() else [path]
         return not all(each.resolve().is_relative_to(root) for each in served)
+
+    def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
+        """A missing address gets the site's own page for one (404.html), as S3 sends its error document."""
+        page = Path(self.directory) / NOT_FOUND_PAGE
+        if code != HTTPStatus.NOT_FOUND or not page.is_file() or self._hidden(page):
+            super().send_error(code, message, explain)
+            return
+        body = page.read_bytes()
+        self.send_response(code)
+        self.send_header("Content-Type", content_type(NOT_FOUND_PAGE))
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(body)
 
     def list_directory(self, path: str) -> None:
         """No listings: a folder without an index.html is not found, as on S3."""

@@ -9,13 +9,14 @@ from dataclasses import replace
 from functools import cache, partial
 from html import escape
 from pathlib import Path, PurePosixPath
+from urllib.parse import urlsplit
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup
 
 from clgtv import search, sharing, textcache
 from clgtv.feed import plain, render_feed
-from clgtv.layout import ROBOTS, SITEMAP
+from clgtv.layout import NOT_FOUND_PAGE, ROBOTS, SITEMAP
 from clgtv.pool import map_ordered
 from clgtv.release import Edition, Release
 from clgtv.settings import Site
@@ -68,7 +69,8 @@ def render_all(
 ) -> None:
     """Write the home page, then per programme its feed, its page and every episode's page, embeddable
     player and side files (those in a process pool when there are many; transcripts kept in `cache`), then
-    the search page, the sitemap and robots.txt, and index every page for search (clgtv.search)."""
+    the search page, the page for a missing address, the sitemap and robots.txt, and index every page for
+    search (clgtv.search)."""
     templates = site.root / "templates"
     env = environment(templates)
     _copy_static(templates / STATIC, out)
@@ -92,6 +94,9 @@ def render_all(
     _write(
         out / SEARCH_PAGE, env.get_template("search.html").render(site=site, root="../", card=sharing.search_card(site))
     )
+    # served for any missing address, at any depth: its links start at the site's root path
+    missing = env.get_template("404.html").render(site=site, editions=editions, root=urlsplit(site.base_url).path)
+    _write(out / NOT_FOUND_PAGE, missing)
     _write(out / SITEMAP, sharing.sitemap(site, editions))
     _write(out / ROBOTS, sharing.robots(site))
     search.index_site(out, site.language, cache)  # last: it reads every page

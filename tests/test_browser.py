@@ -182,6 +182,18 @@ def test_pages_have_no_serious_accessibility_violations(page, samples: str, path
     assert page.errors == []
 
 
+def test_a_missing_address_deep_in_the_site_gets_a_working_page(page, samples: str) -> None:
+    answer = page.goto(samples + "clgdottv-podcast/an-address-that-moved/")
+    assert answer.status == 404
+    assert page.get_by_role("heading", level=1).inner_text() == "Page not found"
+    assert page.evaluate("getComputedStyle(document.querySelector('.skip')).position") == "absolute"  # styled
+    assert page.get_by_role("search").is_visible()  # its script ran: search from here
+    assert serious_violations(page) == []
+    page.get_by_role("link", name="CLGdotTV Podcast").click()
+    page.wait_for_url(samples + "clgdottv-podcast/index.html")
+    assert page.errors == ["console: Failed to load resource: the server responded with a status of 404 (Not Found)"]
+
+
 def test_focus_is_visible(page, samples: str) -> None:
     page.goto(samples + "clgdottv-podcast/inclusive-digital-economy/index.html")
     page.keyboard.press("Tab")

@@ -9,7 +9,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from conftest import cli_ok, episode_text, make_project
+from conftest import SITE_YAML, cli_ok, episode_text, make_project
 from lxml import html
 from test_feed import HOSTILE_NOTES, HOSTILE_TITLE, make_rich, preview
 
@@ -41,7 +41,7 @@ def parse(path: Path) -> html.HtmlElement:
 
 
 def test_every_page_is_semantic_and_self_contained(published: Path, rich_site: Path) -> None:
-    for page in pages(published / "public") + pages(rich_site):
+    for page in [*pages(published / "public"), published / "public/404.html", *pages(rich_site)]:
         doc = parse(page)
         assert doc.get("lang"), page
         assert len(doc.xpath("//h1")) == 1, page
@@ -56,6 +56,22 @@ def test_every_page_is_semantic_and_self_contained(published: Path, rich_site: P
         assert local and not [u for u in local if "://" in u or u.startswith("//")], page  # no CDNs
         for audio in doc.xpath("//audio"):
             assert doc.xpath(f"//*[@id='{audio.get('aria-labelledby')}']"), page
+
+
+def test_a_missing_address_gets_a_page_whose_links_work_at_any_depth(tmp_path: Path) -> None:
+    root = make_project(tmp_path / "project")
+    (root / "clgtv.yaml").write_text(SITE_YAML.replace("http://podcasts.test/", "https://council.example/podcasts/"))
+    out = render(root, tmp_path / "out")
+    doc = parse(out / "404.html")
+    assert doc.xpath("//h1")[0].text_content() == "Page not found"
+    assert doc.xpath("//meta[@name='robots']/@content") == ["noindex"]
+    assert not doc.xpath("//link[@rel='canonical']")  # it stands for no address of its own
+    assert doc.xpath("//main[@data-pagefind-body]") == []  # never a search result
+    links = doc.xpath("//a/@href[not(starts-with(., '#'))]|//script/@src|//link[@rel='stylesheet']/@href")
+    assert {link.split("/")[1] for link in links} == {"podcasts"}  # from the site's root path, not this folder's
+    assert all((out / link.removeprefix("/podcasts/")).is_file() for link in links), links
+    assert "/podcasts/test-show/index.html" in links  # each programme
+    assert "404.html" not in (out / "sitemap.xml").read_text()
 
 
 def test_the_home_page_marks_each_programme_in_its_own_language(published: Path) -> None:
@@ -252,8 +268,8 @@ def test_pages_rendered_in_parallel_are_the_same_bytes(tmp_path: Path, pool_alwa
     assert pool_always == [2, 2]  # one pool for the notes, one for the episode pages
     assert any(name.startswith("pagefind/") for name in serial)  # the search index
     pages = [name for name in serial if not name.startswith("pagefind/")]
-    # home, search, sitemap, robots.txt; feed, programme page; page, VTT, SRT, JSON, embed, oEmbed; static
-    assert len(pages) == 4 + 2 + 6 * 6 + 4
+    # home, search, not found, sitemap, robots.txt; feed, programme page; page, VTT, SRT, JSON, embed, oEmbed; static
+    assert len(pages) == 5 + 2 + 6 * 6 + 4
     assert parallel == serial
     page = html.fromstring(serial["test-show/e3/index.html"])
     assert "Notes of episode 3" in page.xpath("//section[@class='notes']")[0].text_content()

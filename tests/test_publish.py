@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import http.client
 import shutil
+import socket
 import threading
 from pathlib import Path
 
@@ -195,6 +196,15 @@ def test_serve_answers_head_and_range(published: Path) -> None:
             refused = connection.getresponse()
             refused.read()
             assert refused.status == 404, hidden
+        not_found = (public / "404.html").read_bytes()
+        for method, body in (("GET", not_found), ("HEAD", b"")):
+            with socket.create_connection(("127.0.0.1", server.server_address[1]), timeout=10) as raw:
+                raw.sendall(f"{method} /clgdottv-podcast/an-old-episode/ HTTP/1.0\r\n\r\n".encode())  # any depth
+                answer = b"".join(iter(lambda: raw.recv(65536), b""))
+            head, _, sent = answer.partition(b"\r\n\r\n")
+            assert head.startswith(b"HTTP/1.0 404 ") and sent == body, method  # nothing after HEAD's headers
+            assert b"\r\nContent-Type: text/html; charset=utf-8\r\n" in head
+            assert f"\r\nContent-Length: {len(not_found)}\r\n".encode() in head
     finally:
         server.shutdown()
         server.server_close()
