@@ -612,7 +612,7 @@ def _chapters(item: Item, reader: _Reader, where: str) -> list[dict] | None:
             continue
         if not isinstance(title, str) or not (title := _clean(title, 255, reader, where, "chapters.title")):
             continue
-        entry: dict[str, Any] = {"start": _stamp(float(start)), "title": title}
+        entry: dict[str, Any] = {"start": s.clock_text(float(start)), "title": title}
         url = chapter.get("url")
         if isinstance(url, str) and (checked := _checked(s.url, url.strip(), reader, where, "chapters.url")):
             entry["url"] = checked
@@ -630,12 +630,6 @@ def _seconds(value: Any) -> float | None:
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value < 1e7:
         return None  # NaN and infinity fail the comparison too
     return float(value)
-
-
-def _stamp(seconds: float) -> str:
-    whole, fraction = divmod(round(seconds, 3), 1)
-    text = f"{int(whole) // 3600}:{int(whole) // 60 % 60:02d}:{int(whole) % 60:02d}"
-    return text + f"{fraction:.3f}".lstrip("0").rstrip("0") if fraction else text
 
 
 def _fetch_transcript(item: Item, folder: Path, reader: _Reader, where: str) -> str | None:

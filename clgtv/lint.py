@@ -41,6 +41,7 @@ from clgtv.layout import CHAPTERS_TYPE, TRANSCRIPT_TYPES
 from clgtv.licenses import is_slug, license_message
 from clgtv.release import Edition, assemble
 from clgtv.roles import group_of
+from clgtv.schema import clock_text
 from clgtv.transcripts import read_cues
 
 NS = {"itunes": ITUNES_NS, "podcast": PODCAST_NS, "atom": "http://www.w3.org/2005/Atom"}
@@ -321,7 +322,8 @@ def _chapter_times(item: etree._Element, guid: str | None, duration: int | None,
         return
     for start, title in starts:
         if start >= duration + 0.5:  # <itunes:duration> is rounded: past this, surely after the end
-            message = f"the chapter '{title}' starts at {start:g} s, after the end of the episode ({duration} s)"
+            end = clock_text(duration)
+            message = f"the chapter '{title}' starts at {clock_text(start)}, after the end of the episode ({end})"
             yield Finding("error", guid, "chapters", message)
 
 
@@ -333,7 +335,8 @@ def _transcript_times(item: etree._Element, guid: str | None, duration: int | No
     cues = read_cues(path)
     if cues and cues[-1].start >= duration + 0.5:  # <itunes:duration> is rounded, as for the chapters
         message = (
-            f"the transcript's last cue starts at {cues[-1].start:g} s, after the end of the episode ({duration} s); "
+            f"the transcript's last cue starts at {clock_text(cues[-1].start)}, after the end of the episode "
+            f"({clock_text(duration)}); "
             "is it this episode's?"
         )
         yield Finding("warning", guid, "transcript", message)
@@ -367,7 +370,8 @@ def _soundbite(bite: etree._Element, guid: str | None, duration: int | None) -> 
         message = f"a soundbite of {length:g} s; the namespace recommends {low}-{high} s"
         yield Finding("warning", guid, "soundbites", message)
     if duration is not None and start + length > duration + 1:
-        message = f"a soundbite at {start:g} s for {length:g} s runs past the end of the episode ({duration} s)"
+        end = clock_text(duration)
+        message = f"a soundbite at {clock_text(start)} for {length:g} s runs past the end of the episode ({end})"
         yield Finding("error", guid, "soundbites", message)
 
 

@@ -647,6 +647,13 @@ def clock_time(value: Any) -> float:
     return int(hours or 0) * 3600 + int(minutes) * 60 + float(seconds)
 
 
+def clock_text(seconds: float) -> str:
+    """Seconds as a host writes a time (what `clock_time` reads): 0:05:34, or 0:05:34.25 to the millisecond."""
+    whole, fraction = divmod(round(seconds, 3), 1)
+    text = f"{int(whole) // 3600}:{int(whole) // 60 % 60:02d}:{int(whole) % 60:02d}"
+    return text + f"{fraction:.3f}".lstrip("0").rstrip("0") if fraction else text
+
+
 @dataclass(frozen=True)
 class Nested:
     """A mapping, or a list of mappings, that builds its model (a Person, a Location) field by field.

@@ -202,7 +202,7 @@ def test_build_lints_media_facts_and_blocks_publish(run, project: Path) -> None:
     assert run(project, "check").exit_code == 0
     result = run(project, "publish")
     assert result.exit_code == 1, result.output
-    assert f"{EPISODE}:8: soundbites: a soundbite at 10 s for 20 s runs past the end of the episode (4 s)" in (
+    assert f"{EPISODE}:8: soundbites: a soundbite at 0:00:10 for 20 s runs past the end of the episode (0:00:04)" in (
         result.output
     )
     assert not (project / "public").exists()
@@ -215,7 +215,7 @@ def test_a_chapter_after_the_end_stops_publish_at_its_line(run, project: Path) -
     result = run(project, "publish")
     assert result.exit_code == 1, result.output
     assert (
-        f"{EPISODE}:8: chapters: the chapter 'Questions' starts at 334 s, after the end of the episode (4 s)"
+        f"{EPISODE}:8: chapters: the chapter 'Questions' starts at 0:05:34, after the end of the episode (0:00:04)"
         in result.output
     )
     assert not (project / "public").exists()
@@ -230,8 +230,8 @@ def test_a_transcript_that_runs_on_after_the_episode_is_warned(run, project: Pat
     result = run(project, "publish")
     assert result.exit_code == 0, result.output
     assert (
-        f"warning: {EPISODE}:8: transcript: the transcript's last cue starts at 60 s, after the end of the episode "
-        "(4 s); is it this episode's?" in result.output
+        f"warning: {EPISODE}:8: transcript: the transcript's last cue starts at 0:01:00, after the end of the episode "
+        "(0:00:04); is it this episode's?" in result.output
     )
     (project / "episodes/test-show/other.vtt").write_text(vtt.replace("00:01:0", "00:00:0"))
     assert "is it this episode's?" not in run(project, "publish").output

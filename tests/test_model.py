@@ -7,6 +7,8 @@ import pickle
 from pathlib import Path
 
 from conftest import episode_text
+from hypothesis import given
+from hypothesis import strategies as st
 
 from clgtv import content
 from clgtv import schema as s
@@ -77,3 +79,14 @@ def test_a_mapping_that_fails_leaves_the_declared_default(project: Path) -> None
     assert site.s3 == S3Settings()
     assert [(p.line, p.field) for p in problems] == [(site.line("s3.max_attempts"), "s3.max_attempts")]
     assert site.line("s3.max_attempts") > 1
+
+
+@given(st.floats(0, 1e6, allow_nan=False))
+def test_a_time_written_as_a_host_writes_it_reads_back(seconds: float) -> None:
+    written = s.clock_text(seconds)
+    assert abs(s.clock_time(written) - round(seconds, 3)) < 1e-6, written
+
+
+def test_times_are_written_as_hosts_write_them() -> None:
+    cases = {334: "0:05:34", 59.9996: "0:01:00", 3600.25: "1:00:00.25", 0.001: "0:00:00.001", 36000: "10:00:00"}
+    assert {value: s.clock_text(value) for value in cases} == cases
