@@ -355,6 +355,9 @@ class Site(s.Read):
     description: str = s.field(s.text(4000), default="", help="the home page's introduction")
     base_url: str = s.field(s.url, help="where listeners reach the published files")
     target: str = s.field(target_location, default="public", help="where publish publishes: a folder or s3://bucket")
+    accessibility_statement: str | None = s.field(
+        s.url, default=None, help="the web address of the accessibility statement every page's footer links to"
+    )
     language: str = s.field(
         language, default="en", key="defaults.language", help="language of programmes that set none"
     )

@@ -74,6 +74,25 @@ def test_a_missing_address_gets_a_page_whose_links_work_at_any_depth(tmp_path: P
     assert "404.html" not in (out / "sitemap.xml").read_text()
 
 
+def test_every_page_links_to_the_accessibility_statement_when_there_is_one(tmp_path: Path) -> None:
+    root = make_project(tmp_path / "project")
+    out = render(root, tmp_path / "before")
+    assert not [p for p in out.rglob("*.html") if "Accessibility statement" in p.read_text()]
+    statement = "https://council.example/accessibility?site=podcasts&v=2"
+    (root / "clgtv.yaml").write_text(SITE_YAML + f"accessibility_statement: {statement}\n")
+    out = render(root, tmp_path / "after")
+    found = {
+        str(page.relative_to(out)): parse(page).xpath("//footer//a[text()='Accessibility statement']/@href")
+        for page in out.rglob("*.html")
+        if "pagefind" not in page.parts
+    }
+    embed = "test-show/test/embed/index.html"  # the player inside another site's page: that site's footer
+    assert found == {page: [] if page == embed else [statement] for page in found}
+    assert {"index.html", "404.html", "search/index.html", "test-show/index.html", "test-show/test/index.html"} < set(
+        found
+    )
+
+
 def test_the_home_page_marks_each_programme_in_its_own_language(published: Path) -> None:
     cards = parse(published / "public/index.html").xpath("//li[@class='card']")
     assert cards and all(card.get("lang") == "en-GB" for card in cards)  # the samples' programmes' language
