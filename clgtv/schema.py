@@ -360,6 +360,8 @@ class Context:
 
 def validate(data: Any, schema: Schema, ctx: Context, prefix: str = "", line: int = 1) -> dict:
     """Convert `data` by `schema`; record every problem in ctx; return what the host wrote, converted."""
+    if data is None and not prefix:  # a file with no fields yet: each required one is missing
+        data = {}
     if not isinstance(data, dict):
         ctx.add(line, prefix.rstrip(".") or "file", f"expected a mapping of fields, got {describe(data)}")
         return {}
@@ -506,6 +508,8 @@ def whole(value: Any) -> int:
     as numbers too; here `010` is ten, the others are refused, and a number in quotes is still one."""
     if isinstance(value, str) and re.fullmatch(r"[+-]?[0-9]{1,18}", value.strip()):
         return int(value)
+    if isinstance(value, str) and re.fullmatch(r"[+-]?[0-9]+", value.strip()):
+        raise Invalid(f"expected a whole number of at most 18 digits, got one of {len(value.strip().lstrip('+-'))}")
     if isinstance(value, bool) or not isinstance(value, int):
         raise Invalid(f"expected a whole number, got {describe(value)}")
     return value
