@@ -13,7 +13,7 @@ import zlib
 from pathlib import Path
 
 import pytest
-from conftest import REPO, ebur128, ffmpeg, snapshot
+from conftest import REPO, ebur128, episode_text, ffmpeg, snapshot
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from PIL import Image
@@ -157,6 +157,31 @@ def test_files_that_hold_no_recording_are_refused(tmp_path: Path) -> None:
     assert refusal(notes, tmp_path) == f"{notes}: {unreadable}"
     assert refusal(empty, tmp_path) == f"{empty}: {unreadable}"
     assert refusal(film, tmp_path) == f"{film}: no audio track found"
+
+
+def test_a_playlist_or_list_of_other_files_is_refused_whatever_its_name(project: Path, run, live: dict) -> None:
+    """HLS, DASH and ffconcat open the files they name, wherever they are: a recording names none."""
+    outside = project.parent / "outside"
+    outside.mkdir()
+    secret, film = recording(outside / "secret.mp3", 3.0), recording(outside / "secret.m4a", 3.0)
+    dash = (
+        '<?xml version="1.0"?><MPD xmlns="urn:mpeg:dash:schema:mpd:2011" type="static" '
+        'profiles="urn:mpeg:dash:profile:isoff-on-demand:2011" mediaPresentationDuration="PT3S"><Period>'
+        '<AdaptationSet mimeType="audio/mp4"><Representation id="a" bandwidth="64000" codecs="mp4a.40.2" '
+        f'audioSamplingRate="44100"><BaseURL>file://{film}</BaseURL></Representation></AdaptationSet></Period></MPD>'
+    )
+    (project / SHOW / "inner.mp3").symlink_to(secret)
+    for name, text in (
+        ("rec.m3u8", f"#EXTM3U\n#EXT-X-TARGETDURATION:4\n#EXTINF:3.0,\n{secret}\n#EXT-X-ENDLIST\n"),
+        ("2026-10-01-test.wav", "ffconcat version 1.0\nfile inner.mp3\n"),  # a link out, which check refuses
+        ("dash.flac", dash),
+    ):
+        (project / SHOW / name).write_text(text)
+        (project / SHOW / "2026-10-01-test.md").write_text(episode_text(audio=name))
+        result = run(project, "publish")
+        assert result.exit_code == 1, result.output
+        assert f"error: {SHOW}/{name}: {ff.NOT_TAKEN}" in result.output.splitlines(), result.output
+        assert snapshot(project / "public") == live
 
 
 def test_recordings_too_short_too_slow_or_silent_are_refused(tmp_path: Path) -> None:

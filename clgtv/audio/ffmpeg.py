@@ -99,7 +99,7 @@ def probe(path: Path) -> Probe:
     """Sample rate, channels and duration of the first audio stream (ffmpeg's banner)."""
     _require_file(path)
     result = subprocess.run(
-        [ffmpeg_path(), "-hide_banner", "-nostdin", "-i", _file(path)],
+        [ffmpeg_path(), "-hide_banner", "-nostdin", *_input(path)],
         capture_output=True,
         text=True,
         errors="replace",
@@ -214,7 +214,7 @@ def decode_argv(
             argv += ["-t", f"{window[1]:.3f}"]
     if wav:  # the WAV demuxer's own option: another demuxer would refuse it, hence is_pcm_wav's care
         argv += ["-f", "wav", "-max_size", str(PACKET_BYTES)]
-    argv += ["-i", _file(path)]
+    argv += _input(path)
     argv += ["-map", "0:a:0", "-vn", "-sn", "-dn"]
     return [*argv, *_pcm_out_argv(sample_rate, channels, frames)]
 
@@ -305,6 +305,24 @@ def encode_argv(out: Path, encoding: Encoding, monitor: bool = False) -> list[st
         argv += ["-dec", "0:0", "-filter_complex", "[dec:0]anull[heard]", "-map", "[heard]"]
         argv += _pcm_out_argv(encoding.sample_rate, encoding.channels, frames=0)
     return argv
+
+
+# the containers a recording may come in, by ffmpeg's demuxer names: never a playlist (HLS, DASH), a list
+# of files (ffconcat), an image sequence or a filter graph, which read other files by name, wherever they are
+DEMUXERS = (
+    "wav,w64,flac,mp3,aac,ac3,eac3,dts,truehd,mov,matroska,ogg,aiff,caf,wv,ape,tta,tak,au,amr,asf,mpegts,mpeg,"
+    "mxf,avi,flv,nut,dsf,wsd"
+)
+NOT_TAKEN = (
+    "not a recording clgtv takes: a playlist or list of other files (HLS, DASH, ffconcat), or a format outside "
+    "the audio and video containers it reads (WAV, FLAC, MP3, M4A/MP4/MOV, MKV/WebM, Ogg/Opus, MPEG-TS, MXF "
+    "and others); give the recording itself"
+)
+
+
+def _input(path: Path) -> list[str]:
+    """ffmpeg's options to read `path` alone: through its file protocol, in a container of DEMUXERS."""
+    return ["-protocol_whitelist", "file", "-format_whitelist", DEMUXERS, "-i", _file(path)]
 
 
 def _file(path: Path) -> str:
@@ -589,7 +607,7 @@ def write_chapters(path: Path, out: Path, chapters: Sequence[tuple[float, float,
     with tempfile.NamedTemporaryFile("w", suffix=".txt", encoding="utf-8", delete=False) as metadata:
         metadata.write("\n".join(lines) + "\n")
     try:
-        argv = [ffmpeg_path(), "-hide_banner", "-nostdin", "-loglevel", "error", "-y", "-i", _file(path)]
+        argv = [ffmpeg_path(), "-hide_banner", "-nostdin", "-loglevel", "error", "-y", *_input(path)]
         # no -map_metadata -1 here: it drops the chapters' titles too
         argv += ["-f", "ffmetadata", "-i", metadata.name, "-map", "0:a", "-map_chapters", "1"]
         argv += ["-c", "copy", "-movflags", "+faststart", "-f", "ipod", _file(out)]
@@ -603,7 +621,7 @@ def write_chapters(path: Path, out: Path, chapters: Sequence[tuple[float, float,
 def ebur128(path: Path) -> dict[str, float]:
     """I, LRA and TP by ffmpeg's own ebur128 filter: the independent meter tests and benchmarks use."""
     _require_file(path)
-    argv = [ffmpeg_path(), "-hide_banner", "-nostats", "-i", _file(path), "-af", "ebur128=peak=true", "-f", "null", "-"]
+    argv = [ffmpeg_path(), "-hide_banner", "-nostats", *_input(path), "-af", "ebur128=peak=true", "-f", "null", "-"]
     result = subprocess.run(argv, capture_output=True, text=True, errors="replace", check=False)
     if result.returncode != 0 or "Summary:" not in result.stderr:
         raise MediaError(path, _failure(result.stderr))
@@ -645,6 +663,7 @@ def _read_log(log: IO[bytes]) -> str:
 
 # ffmpeg's phrasing -> what a producer should read
 FAILURES = (
+    ("Error opening input: Invalid argument", NOT_TAKEN),  # the format whitelist's refusal
     ("matches no streams", "no audio track found"),
     ("moov atom not found", f"damaged: its MP4 index (moov atom) is missing (it may be cut short); {EXPORT_AGAIN}"),
     ("Invalid data found when processing input", "not a recording ffmpeg can read (corrupt or not audio)"),
@@ -665,5 +684,9 @@ def _failure(log: str, default: str = "ffmpeg failed") -> str:
 
 
 def _require_file(path: Path) -> None:
+    if path.is_dir():
+        raise MediaError(path, "is a folder, not a recording")
+    if path.exists() and not path.is_file():
+        raise MediaError(path, "is not a file (a pipe or a device), not a recording")
     if not path.is_file():
         raise MediaError(path, "file not found")
