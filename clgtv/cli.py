@@ -460,7 +460,7 @@ def master(source: Path, output: Path, as_json: bool, **options: object) -> None
         reduction = "" if hum.reduction_db is None else f", {hum.reduction_db:.1f} dB lower in the pauses"
         click.echo(f"   hum: {hum.fundamental:.2f} Hz, harmonics {numbers} subtracted{reduction}")
     if (noise := report.noise) and noise.floor_db is not None:
-        done = f"turned down by up to {noise.strength_db:g} dB" if noise.strength_db else "left alone"
+        done = f"turned down by up to {noise.strength_db:.1f} dB" if noise.strength_db else "left alone"
         heard = "" if noise.reduction_db is None else f", {noise.reduction_db:.1f} dB lower in the pauses"
         click.echo(f" noise: floor {noise.floor_db:.1f} dBFS, {done}{heard}")
     for warning in report.warnings:

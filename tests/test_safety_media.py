@@ -328,6 +328,29 @@ def test_master_command_prints_the_no_speech_warning(tmp_path: Path, run) -> Non
     assert f"warning: {display_path(noise)}: {NO_SPEECH}" in result.output.splitlines()
 
 
+def test_master_never_writes_over_what_it_reads_nor_under_a_wrong_name(
+    tmp_path: Path, run, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)  # names as a producer types them
+    source = recording(tmp_path / "panel.wav", 3.0)
+    (tmp_path / "link.wav").symlink_to(source)
+    sting = recording(tmp_path / "sting.mp3", 1.0)
+    made = source.read_bytes() + sting.read_bytes()
+    refused = {
+        ("panel.wav",): "panel.wav: is the recording being processed; write the result to another file",
+        ("link.wav",): "link.wav: is the recording being processed; write the result to another file",
+        ("sting.mp3", "--intro", "sting.mp3"): "sting.mp3: is a clip being processed; write the result to another file",
+        ("out.m4a",): "out.m4a: the audio format is mp3: end the name in .mp3, or choose the format m4a",
+        ("out.wav", "--format", "m4a"): "out.wav: the audio format is m4a: end the name in .m4a",
+        ("missing/out.mp3",): "missing/out.mp3: its folder does not exist",
+    }
+    for (out, *options), message in refused.items():
+        result = run(tmp_path, "master", "panel.wav", out, *options)
+        assert (result.exit_code, result.output.splitlines()[-1:]) == (1, [f"error: {message}"]), out
+    assert source.read_bytes() + sting.read_bytes() == made
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["link.wav", "panel.wav", "sting.mp3"]
+
+
 @pytest.mark.parametrize("name", ["show:2/in.wav", "-d/in.wav"])
 def test_names_ffmpeg_could_take_for_a_protocol_or_an_option_are_read_and_written_as_files(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, name: str

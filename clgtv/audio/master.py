@@ -31,6 +31,7 @@ from clgtv.audio.render import Clips, Job, Progress, decoded, render
 from clgtv.audio.speech import SpeechDetector, SpeechFound, voiced
 from clgtv.errors import MediaError
 from clgtv.files import beside, replacing
+from clgtv.layout import AUDIO_FORMATS
 from clgtv.settings import AudioSettings
 
 ENGINE_VERSION = "9"
@@ -137,8 +138,31 @@ def analyse(source: Path, settings: AudioSettings, progress: Progress | None = N
     return analysis
 
 
+def _check_output(source: Path, out: Path, settings: AudioSettings) -> None:
+    """Before any work: `out` is no file being read, its folder exists, and its name fits its format."""
+    for read in filter(None, (source, settings.intro, settings.outro)):
+        if out.absolute() == read.absolute() or _same_file(out, read):
+            what = "the recording" if read == source else "a clip"
+            raise MediaError(out, f"is {what} being processed; write the result to another file")
+    if not out.parent.is_dir():
+        raise MediaError(out, "its folder does not exist")
+    wanted = AUDIO_FORMATS[settings.format].suffix
+    if out.suffix.lower() != wanted:
+        other = next((name for name, kind in AUDIO_FORMATS.items() if kind.suffix == out.suffix.lower()), None)
+        choice = f", or choose the format {other}" if other else ""
+        raise MediaError(out, f"the audio format is {settings.format}: end the name in {wanted}{choice}")
+
+
+def _same_file(one: Path, other: Path | None) -> bool:
+    try:
+        return other is not None and one.samefile(other)
+    except OSError:
+        return False
+
+
 def master(source: Path, out: Path, settings: AudioSettings, progress: Progress | None = None) -> MasterReport:
     """Process `source` into `out` (written atomically); report before and after."""
+    _check_output(source, out, settings)
     analysis = analyse(source, settings, progress)
     before = analysis.loudness
     if before.duration < MIN_DURATION_S:
