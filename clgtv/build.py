@@ -18,8 +18,8 @@ from clgtv.artwork import cover_jpeg, image_size
 from clgtv.audio.master import ENGINE_VERSION, master
 from clgtv.content import Content, Programme
 from clgtv.episodes import Episode
-from clgtv.errors import ClgtvError, ContentError, display_path
-from clgtv.files import replacing
+from clgtv.errors import ClgtvError, ContentError, MediaError, display_path
+from clgtv.files import file_stamp, replacing
 from clgtv.history import history_problems
 from clgtv.layout import AUDIO_FORMATS, file_digest, social_image_name
 from clgtv.pool import map_threads
@@ -109,13 +109,22 @@ def _why_held(episode: Episode, now: dt.datetime) -> str:
     return f"scheduled for {episode.date.isoformat()}"
 
 
+CHANGED = "changed while it was being processed (was it still being copied in?); build again once it is whole"
+
+
 @dataclass(frozen=True)
 class Recording:
-    """One due episode's audio: settings merged once, cache path (source hashed) found once."""
+    """One due episode's audio: settings merged once, cache path (source hashed) found once, and the
+    stamps of the files read taken before they were hashed."""
 
     episode: Episode
     settings: AudioSettings
     processed: Path
+    stamps: tuple[tuple[Path, tuple[int, ...] | None], ...]
+
+    def changed(self) -> Path | None:
+        """The first file read that has changed since it was hashed: what was processed may not be it."""
+        return next((path for path, stamp in self.stamps if file_stamp(path) != stamp), None)
 
 
 class Cache:
@@ -137,9 +146,10 @@ class Cache:
     def recording(self, show: Show, episode: Episode) -> Recording:
         """The episode's audio settings and where its processed audio is cached (hashes the source once)."""
         settings = audio_settings(show, episode)
+        stamps = tuple((path, file_stamp(path)) for path in (episode.audio, settings.intro, settings.outro) if path)
         key = self.audio_key(episode.audio, settings)
         processed = self.root / "audio" / f"{key}{AUDIO_FORMATS[settings.format].suffix}"
-        return Recording(episode, settings, processed)
+        return Recording(episode, settings, processed, stamps)
 
     def report(self, processed: Path) -> Path:
         return processed.with_suffix(".json")
@@ -159,6 +169,9 @@ def process_audio(cache: Cache, recordings: list[Recording], jobs: int | None, l
         episode = recording.episode
         log(f"processing {episode.audio.name} ...")
         report = master(episode.audio, recording.processed, recording.settings)
+        if changed := recording.changed():  # never cached under the key of bytes it was not made from
+            recording.processed.unlink(missing_ok=True)
+            raise MediaError(changed, CHANGED)
         cache.report(recording.processed).write_text(json.dumps(report.as_dict(), indent=2) + "\n")
         after = report.after
         log(

@@ -35,3 +35,13 @@ def replace_bytes(path: Path, data: bytes, mode: int | None = None) -> None:
     """`path` replaced by `data` in one rename."""
     with replacing(path, mode=mode) as partial:
         partial.write_bytes(data)
+
+
+def file_stamp(path: Path) -> tuple[int, ...] | None:
+    """What any write, truncation or replacement of the file changes (its status-change time cannot be set
+    back), or None when it is gone."""
+    try:
+        info = path.stat()
+    except OSError:
+        return None
+    return (info.st_dev, info.st_ino, info.st_size, info.st_mtime_ns, info.st_ctime_ns)

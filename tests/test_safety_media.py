@@ -320,6 +320,36 @@ def test_a_recording_cut_short_stops_build_and_publish(project: Path, run, live:
     assert snapshot(project / "public") == live
 
 
+def test_a_recording_changed_while_it_is_processed_is_never_cached_as_it(
+    project: Path, run, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Copied in while `build` runs, say: what was processed is not what was hashed, so it is not kept."""
+    from clgtv import build
+
+    monkeypatch.chdir(project)
+    audio = project / AUDIO
+    whole = recording(audio, 12.0).read_bytes()
+    real = build.master
+
+    def meanwhile(source: Path, *args, **kwargs):
+        report = real(source, *args, **kwargs)
+        source.write_bytes(whole[: len(whole) // 2])  # the host's copy, still arriving
+        return report
+
+    monkeypatch.setattr(build, "master", meanwhile)
+    result = run(project, "build")
+    assert result.exit_code == 1
+    assert result.output.splitlines()[-1] == f"error: {AUDIO}: {build.CHANGED}"
+    assert not list((project / "build/cache/audio").glob("*.mp3"))
+    monkeypatch.setattr(build, "master", real)
+    audio.write_bytes(whole)
+    result = run(project, "build")
+    assert result.exit_code == 0, result.output
+    assert "processing 2026-10-01-test.wav ..." in result.output  # made again, from the whole file
+    feed = (project / "build/site/test-show/feed.xml").read_text()
+    assert "<itunes:duration>12</itunes:duration>" in feed
+
+
 def test_master_command_prints_the_no_speech_warning(tmp_path: Path, run) -> None:
     noise = tmp_path / "noise.wav"
     ffmpeg("-f", "lavfi", "-i", "anoisesrc=d=3:c=pink:a=0.2:r=44100:seed=1", str(noise))
