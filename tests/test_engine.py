@@ -195,6 +195,21 @@ def test_intro_and_outro_are_joined_at_the_right_length(tmp_path: Path) -> None:
     assert np.argmax(spectrum_at(9.0)) == pytest.approx(660 / 2, abs=2)
 
 
+def test_a_long_intro_and_outro_reach_the_limiter_a_chunk_at_a_time(tmp_path: Path, monkeypatch) -> None:
+    """Its working arrays grow with what it is given: a whole 30-minute intro at once took 24 GB."""
+    from clgtv.audio.ffmpeg import CHUNK_SECONDS
+    from clgtv.audio.limiter import Limiter
+
+    given: list[int] = []
+    process = Limiter.process
+    monkeypatch.setattr(Limiter, "process", lambda self, samples: given.append(len(samples)) or process(self, samples))
+    programme = make_tone(tmp_path / "programme.wav", seconds=3, level_db=-25)
+    clip = tmp_path / "clip.wav"
+    ffmpeg("-f", "lavfi", "-i", "sine=f=440:d=9:r=44100", str(clip))
+    master(programme, tmp_path / "out.mp3", AudioSettings(intro=clip, outro=clip, trim_silence=False))
+    assert sum(given) >= 2 * 9 * 44100 and max(given) <= CHUNK_SECONDS * 44100
+
+
 def test_build_keeps_reports_and_reprocesses_only_with_cause(project: Path, run) -> None:
     first = run(project, "build", "-j", "2")
     assert first.exit_code == 0, first.output

@@ -23,9 +23,12 @@ def load_clip(path: Path, sample_rate: int, channels: int, target_lufs: float) -
 
     In float throughout: a quiet clip with sharp peaks goes over full scale once brought up, and
     the true-peak limiter, not an integer format, must take those peaks down."""
-    samples = np.concatenate(list(ffmpeg.decode(path, sample_rate, channels)))
     meter = LoudnessMeter(sample_rate, channels)
-    meter.feed(samples)
+    chunks = []
+    for chunk in ffmpeg.decode(path, sample_rate, channels):
+        meter.feed(chunk)  # as decoded: the meter's working arrays grow with what it is given
+        chunks.append(chunk)
+    samples = np.concatenate(chunks)
     loudness = meter.result().integrated
     gain = 10 ** ((target_lufs - loudness) / 20) if math.isfinite(loudness) else 1.0
     fade = np.ones(len(samples), dtype=np.float32)

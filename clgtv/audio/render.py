@@ -148,9 +148,19 @@ def _mastered(
         here, position = position, position + len(chunk)
         if len(kept):
             gains = segment_gains(plan, max(here, first), len(kept), rate)
-            yield limiter.process(joiner.feed(kept * gains[:, None])), min(position / total, 1.0)
-    yield limiter.process(joiner.finish()), 1.0
+            for piece in _pieces(joiner.feed(kept * gains[:, None]), rate):
+                yield limiter.process(piece), min(position / total, 1.0)
+    for piece in _pieces(joiner.finish(), rate):
+        yield limiter.process(piece), 1.0
     yield limiter.flush(), 1.0
+
+
+def _pieces(samples: np.ndarray, rate: int) -> Iterator[np.ndarray]:
+    """`samples` a decoded chunk's length at a time: the joiner hands over a whole intro or outro at
+    once, and the limiter's working arrays grow with what it is given."""
+    size = round(ffmpeg.CHUNK_SECONDS * rate)
+    for start in range(0, max(len(samples), 1), size):
+        yield samples[start : start + size]
 
 
 def in_background(items: Generator[T, None, None], depth: int = 2) -> Generator[T, None, None]:
