@@ -125,15 +125,29 @@ def test_garbage_in_the_middle_is_refused_naming_where_it_starts(tmp_path: Path,
     assert refusal(damaged, tmp_path) == f"{damaged}: damaged: {message}; {AGAIN}"
 
 
-def test_a_float_wav_with_samples_that_are_not_numbers_is_refused(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("value", "at", "count"),
+    [
+        (float("nan"), 1.0, 100),
+        (1e7, 1.0, 2),  # two samples of +140 dBFS: the loudness they give would have set the gain
+        (-1.1e28, 2.5, 1),  # eight random bytes, read as two float samples
+        (float("inf"), 2.98, 1),  # in the last, partial 100 ms
+    ],
+)
+def test_a_float_wav_with_samples_that_are_not_numbers_or_far_out_of_range_is_refused(
+    tmp_path: Path, run, value: float, at: float, count: int
+) -> None:
     wav = bytearray(recording(tmp_path / "whole.wav", 3.0, 44100, "-c:a", "pcm_f32le").read_bytes())
-    start = wav.index(b"data") + 8 + 44100 * 4  # 1 s in
-    wav[start : start + 400] = struct.pack("<f", float("nan")) * 100
-    damaged = tmp_path / "nan.wav"
+    start = wav.index(b"data") + 8 + round(44100 * at) * 4
+    wav[start : start + 4 * count] = struct.pack("<f", value) * count
+    damaged = tmp_path / "damaged.wav"
     damaged.write_bytes(bytes(wav))
-    assert refusal(damaged, tmp_path) == (
-        f"{damaged}: damaged: unplayable samples (not numbers, or far out of range) from 0:00:00.9; {AGAIN}"
-    )
+    message = f"damaged: unplayable samples (not numbers, or far out of range) from {ff.clock(at)}; {AGAIN}"
+    assert refusal(damaged, tmp_path) == f"{damaged}: {message}"
+    fine = recording(tmp_path / "fine.wav", 3.0)
+    for argv in (("loudness", str(damaged)), ("master", str(fine), str(tmp_path / "o.mp3"), "--intro", str(damaged))):
+        result = run(tmp_path, *argv)
+        assert (result.exit_code, result.output.splitlines()[-1]) == (1, f"error: {damaged}: {message}"), argv
 
 
 def test_an_m4a_without_its_index_is_refused(tmp_path: Path) -> None:

@@ -364,6 +364,9 @@ def decode(
         total = 0
         try:
             for chunk in _pcm_chunks(process.stdout, channels, chunk_bytes):
+                if not (chunk.max(initial=0.0) <= MAX_SAMPLE and chunk.min(initial=0.0) >= -MAX_SAMPLE):  # NaN too
+                    start = (window[0] if window else 0.0) + total / sample_rate
+                    raise MediaError(path, _unplayable(chunk, start, sample_rate))
                 total += len(chunk)
                 yield chunk
         finally:
@@ -376,6 +379,16 @@ def decode(
         raise MediaError(path, _failure(errors))
     if total == 0:
         raise MediaError(path, "contains no audio samples")
+
+
+MAX_SAMPLE = 1000.0  # +60 dBFS: a float recording's samples stay within a few times full scale; past this, garbage
+
+
+def _unplayable(chunk: np.ndarray, start: float, sample_rate: int) -> str:
+    """The damage in a decoded chunk with samples that are not numbers or far out of range, from where."""
+    frame = int(np.flatnonzero(~(np.abs(chunk) <= MAX_SAMPLE).all(axis=1))[0])
+    at = clock(start + frame / sample_rate)
+    return f"damaged: unplayable samples (not numbers, or far out of range) from {at}; {EXPORT_AGAIN}"
 
 
 # A recording is damaged when ffmpeg reports errors before its last second (a file cut short often
