@@ -271,6 +271,12 @@ def test_cover_art_and_a_longer_picture_are_not_taken_for_damaged(tmp_path: Path
     assert refusal(cut_short, tmp_path) == (
         f"{cut_short}: damaged: decoding stops at 0:00:01.8 of 0:00:03.0 (the file may be cut short); {AGAIN}"
     )
+    indexed = tmp_path / "indexed.mp4"  # its index first: cut short, it still states every track's length
+    ffmpeg("-i", str(film), "-c", "copy", "-movflags", "+faststart", str(indexed))
+    film_cut = cut(indexed, 0.5, "film-cut.mp4")
+    assert refusal(film_cut, tmp_path) == (
+        f"{film_cut}: damaged: decoding stops at 0:00:01.3 of 0:00:03.0 (the file may be cut short); {AGAIN}"
+    )
 
 
 def test_the_repository_samples_are_not_taken_for_damaged(tmp_path: Path) -> None:
