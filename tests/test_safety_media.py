@@ -220,6 +220,24 @@ def test_a_wav_whose_riff_size_lies_is_accepted_whole(tmp_path: Path) -> None:
     on_target(lying, tmp_path, 3.0)
 
 
+def test_a_wav_too_long_for_its_sizes_is_refused_not_cut_short(tmp_path: Path) -> None:
+    """Over 4 GiB (an hour of 8 tracks, say), a RIFF WAV's 32-bit sizes wrap: ffmpeg would read what
+    the wrapped size says, a sliver, and no length check could tell."""
+    wav = bytearray(recording(tmp_path / "whole.wav", 3.0).read_bytes())
+    data = wav.index(b"data") + 8
+    held = ff.WAV_LIMIT + len(wav) - data
+    wav[4:8], wav[data - 4 : data] = (
+        struct.pack("<I", (held + data - 8) % ff.WAV_LIMIT),
+        struct.pack("<I", held % ff.WAV_LIMIT),
+    )
+    huge = tmp_path / "huge.wav"
+    with huge.open("wb") as file:  # sparse: 4 GiB of holes costs no disk
+        file.write(bytes(wav))
+        file.seek(ff.WAV_LIMIT, io.SEEK_CUR)
+        file.truncate()
+    assert refusal(huge, tmp_path) == f"{huge}: {ff.WRAPPED}"
+
+
 @pytest.mark.parametrize("tail", [b"", b"\x01"], ids=["whole-samples", "cut-mid-sample"])
 def test_a_wav_streamed_with_no_sizes_is_accepted_whole(tmp_path: Path, tail: bytes) -> None:
     """As a recorder leaves it when it stops: its sizes never written, perhaps its last sample half-written

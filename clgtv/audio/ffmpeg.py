@@ -98,6 +98,7 @@ MIN_RATE, MAX_RATE = 8000, 768000
 def probe(path: Path) -> Probe:
     """Sample rate, channels and duration of the first audio stream (ffmpeg's banner)."""
     _require_file(path)
+    _wav_data(path)  # first: ffmpeg may read through all of a WAV too long for its sizes, 8 bytes at a time
     result = subprocess.run(
         [ffmpeg_path(), "-hide_banner", "-nostdin", *_input(path)],
         capture_output=True,
@@ -139,8 +140,16 @@ def _stated(path: Path, banner: str, duration: float | None) -> float | None:
     return duration
 
 
-def _wav_claimed(path: Path) -> float | None:
-    """How much more audio a WAV's header claims than the file holds (a ratio), if it claims more."""
+WAV_LIMIT = 1 << 32  # a RIFF WAV's sizes are 32-bit: a longer recording needs RF64 or W64
+WRAPPED = (
+    "holds over 4 GiB of audio, more than a WAV's header can count, so only part of it would be read; "
+    "export it as RF64, W64 or FLAC"
+)
+
+
+def _wav_data(path: Path) -> tuple[int, int] | None:
+    """A RIFF WAV's data chunk: the size its header gives (None when never written) and the bytes the file
+    holds from there; None for any other file. MediaError when the file holds more than its sizes count."""
     with path.open("rb") as wav:
         if wav.read(12)[8:] != b"WAVE":
             return None
@@ -148,8 +157,19 @@ def _wav_claimed(path: Path) -> float | None:
             if tag == b"data":
                 held = path.stat().st_size - wav.tell()
                 unknown = size in (0, 0xFFFFFFFF)  # a header never finished: it claims nothing
-                return size / held if not unknown and 0 < held < size else None
+                if not unknown and held >= WAV_LIMIT:
+                    raise MediaError(path, WRAPPED)
+                return (None if unknown else size), held
     return None
+
+
+def _wav_claimed(path: Path) -> float | None:
+    """How much more audio a WAV's header claims than the file holds (a ratio), if it claims more."""
+    data = _wav_data(path)
+    if data is None or data[0] is None:
+        return None
+    size, held = data
+    return size / held if 0 < held < size else None
 
 
 def _chunks(wav: IO[bytes]) -> Iterator[tuple[bytes, int]]:
