@@ -19,6 +19,7 @@ MIN_PX = 1400
 MAX_PX = 3000
 FORMATS = {"JPEG": (".jpg", ".jpeg"), "PNG": (".png",)}
 T = TypeVar("T")
+EXIF_ORIENTATION = 0x0112  # 1: stored as shown
 # what Pillow raises on a damaged file, besides OSError (a truncated one among them)
 DAMAGE = (OSError, SyntaxError, ValueError, EOFError, IndexError, struct.error, zlib.error)
 
@@ -49,6 +50,11 @@ def _header_problems(name: str, image: Image.Image) -> list[str]:
         problems.append(f"{name} is a {kind} image; its name must end in {FORMATS[kind][0]}")
     if mode not in ("RGB", "RGBA", "P") or (mode == "RGBA" and kind == "JPEG"):
         problems.append(f"{name} uses colour mode {mode}; expected RGB")
+    if (turned := image.getexif().get(EXIF_ORIENTATION, 1)) != 1:
+        problems.append(
+            f"{name} is stored turned or mirrored (its EXIF orientation is {turned}), which some apps and its "
+            "copies in the MP3 and link previews ignore; save it upright, without the orientation tag"
+        )
     if width != height:
         problems.append(f"{name} is {width}x{height} pixels; it must be square")
     elif width < MIN_PX:

@@ -516,8 +516,10 @@ def check_built(editions: tuple[Edition, ...], site_dir: Path, log: Callable[[st
     for edition in editions:
         base = edition.site.base_url
 
-        # the recordings behind the enclosures' analytics prefix, and every other file by its address
+        # the recordings behind the enclosures' analytics prefix, the host's images (the same bytes, by the
+        # names the host knows them by), and every other file by its address
         behind = {feed_media_url(edition, r.media.path): site_dir / r.media.path for r in edition.releases}
+        behind |= {edition.site.url(path): source for path, source in edition.images().items()}
 
         def local(url: str, base: str = base, behind: dict[str, Path] = behind) -> Path | None:
             return behind.get(url) or (site_dir / url[len(base) :] if url.startswith(base) else None)

@@ -123,7 +123,8 @@ def test_check_prints_warnings_and_passes(run, project: Path) -> None:
     assert f"warning: clgtv.yaml:2: base_url: the feed's URL {url} is not https://" in result.output
 
 
-def test_transparent_artwork_is_warned_at_its_line_and_opaque_is_not(run, project: Path) -> None:
+@pytest.mark.parametrize("command", ["check", "build"])  # build lints the built feed: still the host's file name
+def test_transparent_artwork_is_warned_at_its_line_and_opaque_is_not(run, project: Path, command: str) -> None:
     from PIL import Image
 
     show = project / SHOW
@@ -132,7 +133,7 @@ def test_transparent_artwork_is_warned_at_its_line_and_opaque_is_not(run, projec
     art = project / "episodes/test-show/artwork.png"
     for mode, colour, transparent in (("RGBA", (0, 128, 128, 0), True), ("RGB", "teal", False)):
         Image.new(mode, (1400, 1400), colour).save(art)
-        result = run(project, "check")
+        result = run(project, command)
         assert result.exit_code == 0, result.output
         warned = [entry for entry in result.output.splitlines() if "alpha channel" in entry]
         assert warned == (

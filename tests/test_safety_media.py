@@ -458,6 +458,22 @@ def saved(mode: str, kind: str, size: int = 1400) -> bytes:
     return out.getvalue()
 
 
+def turned(kind: str, orientation: int) -> bytes:
+    """A square image whose EXIF asks viewers to turn or mirror it, as a phone's camera leaves it."""
+    image, out = Image.new("RGB", (1400, 1400), "teal"), io.BytesIO()
+    exif = image.getexif()
+    exif[0x0112] = orientation
+    image.save(out, kind, exif=exif)
+    return out.getvalue()
+
+
+def stored_turned(orientation: int) -> str:
+    return (
+        f"is stored turned or mirrored (its EXIF orientation is {orientation}), which some apps and its copies in "
+        "the MP3 and link previews ignore; save it upright, without the orientation tag"
+    )
+
+
 def truncated(unprocessed: int) -> str:
     return f"is damaged (image file is truncated ({unprocessed} bytes not processed)); save or export it again"
 
@@ -481,6 +497,8 @@ ARTWORK = [
     pytest.param("artwork.jpg", lambda: saved("RGB", "PNG"), ["is a PNG image; its name must end in .png"],
                  id="png-named-jpg"),
     pytest.param("artwork.jpg", lambda: SVG, ["is not a readable JPEG or PNG image"], id="svg"),
+    pytest.param("artwork.jpg", lambda: turned("JPEG", 6), [stored_turned(6)], id="jpeg-turned-by-exif"),
+    pytest.param("artwork.png", lambda: turned("PNG", 2), [stored_turned(2)], id="png-mirrored-by-exif"),
 ]  # fmt: skip
 
 
