@@ -249,8 +249,16 @@ class _Files:
             self.ctx.add(self.lines.get(key, 1), field, outside)
             return None
         if required and not path.is_file():
-            self.ctx.add(self.lines.get(key, 1), field, f"file not found: {name} (looked in {self.folder})")
+            self.ctx.add(self.lines.get(key, 1), field, _not_a_file(name, path, self.folder))
         return path.resolve()
+
+
+def _not_a_file(name: str, path: Path, folder: Path) -> str:
+    if path.is_dir():
+        return f"{name} is a folder, not a file"
+    if path.exists():
+        return f"{name} is not a file (a pipe or a device)"
+    return f"file not found: {name} (looked in {folder})"
 
 
 def _check_chapters(chapters: tuple[Chapter, ...], line: int, ctx: s.Context) -> None:

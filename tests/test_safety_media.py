@@ -4,6 +4,7 @@ error that names the file and, for a damaged recording, where the damage starts.
 from __future__ import annotations
 
 import io
+import os
 import random
 import shutil
 import struct
@@ -545,6 +546,24 @@ def test_a_folder_named_artwork_jpg_is_a_problem(tmp_path: Path) -> None:
     with pytest.raises(FileError) as error:
         cover_jpeg(tmp_path / "artwork.jpg")
     assert str(error.value) == f"{tmp_path / 'artwork.jpg'}: is a folder, not an image"
+
+
+def test_a_folder_or_a_pipe_named_as_a_recording_is_a_problem(
+    run, project: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(project)
+    folder, pipe = project / SHOW / "folder.wav", project / SHOW / "pipe.wav"
+    folder.mkdir()
+    os.mkfifo(pipe)  # check never opens it: reading a pipe would wait for ever
+    episode = project / SHOW / "2026-10-01-test.md"
+    for path, what in ((folder, "is a folder, not a file"), (pipe, "is not a file (a pipe or a device)")):
+        episode.write_text(episode_text(audio=path.name))
+        result = run(project, "check")
+        assert result.exit_code == 1
+        assert result.output.splitlines()[0] == f"{SHOW}/2026-10-01-test.md:4: audio: {path.name} {what}"
+    with pytest.raises(MediaError) as error:
+        master(folder, tmp_path / "out.mp3", AudioSettings())
+    assert error.value.path == folder and str(error.value).endswith(": is a folder, not a recording")
 
 
 def test_sound_artwork_still_passes_and_makes_a_cover(tmp_path: Path) -> None:
