@@ -50,7 +50,7 @@ def _header_problems(name: str, image: Image.Image) -> list[str]:
         problems.append(f"{name} is a {kind} image; its name must end in {FORMATS[kind][0]}")
     if mode not in ("RGB", "RGBA", "P") or (mode == "RGBA" and kind == "JPEG"):
         problems.append(f"{name} uses colour mode {mode}; expected RGB")
-    if (turned := image.getexif().get(EXIF_ORIENTATION, 1)) != 1:
+    if (turned := _orientation(image)) != 1:
         problems.append(
             f"{name} is stored turned or mirrored (its EXIF orientation is {turned}), which some apps and its "
             "copies in the MP3 and link previews ignore; save it upright, without the orientation tag"
@@ -62,6 +62,16 @@ def _header_problems(name: str, image: Image.Image) -> list[str]:
     elif width > MAX_PX:
         problems.append(f"{name} is {width}x{height} pixels; it must be at most {MAX_PX}x{MAX_PX}")
     return problems
+
+
+def _orientation(image: Image.Image) -> int:
+    """The EXIF orientation in the image's header, read without decoding it (Pillow's getexif decodes a
+    PNG to look further): 1, stored as shown, when there is none."""
+    exif = Image.Exif()
+    if raw := image.info.get("exif"):
+        exif.load(raw)
+    turned = exif.get(EXIF_ORIENTATION, 1)
+    return turned if isinstance(turned, int) else 1  # a tag of another type is no orientation
 
 
 def artwork_advice(path: Path) -> list[str]:
