@@ -19,7 +19,8 @@ MIN_PX = 1400
 MAX_PX = 3000
 FORMATS = {"JPEG": (".jpg", ".jpeg"), "PNG": (".png",)}
 T = TypeVar("T")
-EXIF_ORIENTATION = 0x0112  # 1: stored as shown
+EXIF_ORIENTATION = 0x0112  # 1: stored as shown; 0 and unknown values are shown as stored too
+TURNED = range(2, 9)  # mirrored, turned, or both
 # what Pillow raises on a damaged file, besides OSError (a truncated one among them)
 DAMAGE = (OSError, SyntaxError, ValueError, EOFError, IndexError, struct.error, zlib.error)
 
@@ -50,7 +51,7 @@ def _header_problems(name: str, image: Image.Image) -> list[str]:
         problems.append(f"{name} is a {kind} image; its name must end in {FORMATS[kind][0]}")
     if mode not in ("RGB", "RGBA", "P") or (mode == "RGBA" and kind == "JPEG"):
         problems.append(f"{name} uses colour mode {mode}; expected RGB")
-    if (turned := _orientation(image)) != 1:
+    if (turned := _orientation(image)) in TURNED:
         problems.append(
             f"{name} is stored turned or mirrored (its EXIF orientation is {turned}), which some apps and its "
             "copies in the MP3 and link previews ignore; save it upright, without the orientation tag"
@@ -66,10 +67,14 @@ def _header_problems(name: str, image: Image.Image) -> list[str]:
 
 def _orientation(image: Image.Image) -> int:
     """The EXIF orientation in the image's header, read without decoding it (Pillow's getexif decodes a
-    PNG to look further): 1, stored as shown, when there is none."""
+    PNG to look further); 1, stored as shown, when there is none or it cannot be read."""
     exif = Image.Exif()
-    if raw := image.info.get("exif"):
-        exif.load(raw)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # Pillow's "Corrupt EXIF data": the picture itself may be sound
+            exif.load(image.info.get("exif") or b"")
+    except DAMAGE:
+        return 1
     turned = exif.get(EXIF_ORIENTATION, 1)
     return turned if isinstance(turned, int) else 1  # a tag of another type is no orientation
 

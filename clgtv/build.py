@@ -15,7 +15,7 @@ from pathlib import Path
 
 from clgtv import lint, site, transcription
 from clgtv.artwork import cover_jpeg, image_size
-from clgtv.audio.master import ENGINE_VERSION, master
+from clgtv.audio.master import ENGINE_VERSION, MasterReport, master
 from clgtv.content import Content, Programme
 from clgtv.episodes import Episode
 from clgtv.errors import ClgtvError, ContentError, MediaError, display_path
@@ -155,6 +155,21 @@ class Cache:
         return processed.with_suffix(".json")
 
 
+def _mastered(recording: Recording) -> MasterReport:
+    """`master` the recording, unless a file it read changed meanwhile: then neither what it made nor the
+    damage it found is the file's, and nothing is cached under the key of the bytes it hashed."""
+    try:
+        report = master(recording.episode.audio, recording.processed, recording.settings)
+    except MediaError:
+        if changed := recording.changed():
+            raise MediaError(changed, CHANGED) from None
+        raise
+    if changed := recording.changed():
+        recording.processed.unlink(missing_ok=True)
+        raise MediaError(changed, CHANGED)
+    return report
+
+
 def process_audio(cache: Cache, recordings: list[Recording], jobs: int | None, log: Log) -> tuple[Path, ...]:
     """Process the recordings the cache lacks, `jobs` at once (also for `clgtv transcribe`); the sources processed."""
     todo = {r.processed: r for r in recordings if not r.processed.is_file()}  # one job per distinct result
@@ -168,10 +183,7 @@ def process_audio(cache: Cache, recordings: list[Recording], jobs: int | None, l
     def work(recording: Recording) -> Path:
         episode = recording.episode
         log(f"processing {episode.audio.name} ...")
-        report = master(episode.audio, recording.processed, recording.settings)
-        if changed := recording.changed():  # never cached under the key of bytes it was not made from
-            recording.processed.unlink(missing_ok=True)
-            raise MediaError(changed, CHANGED)
+        report = _mastered(recording)
         cache.report(recording.processed).write_text(json.dumps(report.as_dict(), indent=2) + "\n")
         after = report.after
         log(

@@ -14,6 +14,7 @@ import click
 from clgtv import __version__, content, scaffold
 from clgtv import schema as s
 from clgtv.errors import ClgtvError, ContentError, display_path, printable
+from clgtv.files import file_message
 from clgtv.secrets import redact
 from clgtv.settings import CLIPS, AudioSettings
 
@@ -415,7 +416,7 @@ def _audio_settings(given: dict[str, object]) -> AudioSettings:
             values[key] = field.convert(value)
         except s.Invalid as exc:
             raise ClgtvError(f"{flag}: {exc}") from None
-        if key in CLIPS and (problem := _not_a_file(values[key])):
+        if key in CLIPS and (problem := file_message(Path(values[key]), values[key])):
             raise ClgtvError(f"{flag}: {problem}")
     return AudioSettings().merged(values, Path.cwd())
 
@@ -426,12 +427,6 @@ def _number(text: str) -> object:
     if not NUMBER.fullmatch(text):
         return text
     return float(text) if any(c in text for c in ".eE") else int(text)
-
-
-def _not_a_file(name: str) -> str | None:
-    if Path(name).is_dir():
-        return f"{name} is a folder; expected a file"
-    return None if Path(name).is_file() else f"file not found: {name}"
 
 
 @cli.command()

@@ -12,6 +12,7 @@ from typing import Any
 from clgtv import schema as s
 from clgtv.artwork import artwork_problems
 from clgtv.errors import Problem, host_text
+from clgtv.files import file_message
 from clgtv.licenses import license_problems
 from clgtv.settings import (
     AUDIO,
@@ -248,17 +249,10 @@ class _Files:
         if outside := self.site.outside(path):
             self.ctx.add(self.lines.get(key, 1), field, outside)
             return None
-        if required and not path.is_file():
-            self.ctx.add(self.lines.get(key, 1), field, _not_a_file(name, path, self.folder))
+        if required and (message := file_message(path, name)):
+            where = f" (looked in {self.folder})" if not path.exists() else ""
+            self.ctx.add(self.lines.get(key, 1), field, message + where)
         return path.resolve()
-
-
-def _not_a_file(name: str, path: Path, folder: Path) -> str:
-    if path.is_dir():
-        return f"{name} is a folder, not a file"
-    if path.exists():
-        return f"{name} is not a file (a pipe or a device)"
-    return f"file not found: {name} (looked in {folder})"
 
 
 def _check_chapters(chapters: tuple[Chapter, ...], line: int, ctx: s.Context) -> None:

@@ -45,3 +45,21 @@ def file_stamp(path: Path) -> tuple[int, ...] | None:
     except OSError:
         return None
     return (info.st_dev, info.st_ino, info.st_size, info.st_mtime_ns, info.st_ctime_ns)
+
+
+NOT_FOUND = "file not found"
+
+
+def not_a_file(path: Path) -> str | None:
+    """Why `path` cannot be read as a file, or None when it can: nothing there, a folder, a pipe or a device."""
+    if path.is_file():
+        return None
+    if path.is_dir():
+        return "is a folder, not a file"
+    return "is not a file (a pipe or a device)" if path.exists() else NOT_FOUND
+
+
+def file_message(path: Path, name: str) -> str | None:
+    """`not_a_file` for a host's message that names the file: 'file not found: x.wav', 'x.wav is a folder…'."""
+    why = not_a_file(path)
+    return None if why is None else f"{NOT_FOUND}: {name}" if why == NOT_FOUND else f"{name} {why}"

@@ -268,7 +268,9 @@ def _clean(text: str, limit: int, reader: _Reader, where: str, key: str) -> str 
     if len(text) > limit:
         reader.warn(where, f"{key}: {len(text)} characters, cut to {limit}")
         text = text[: limit - 1].rstrip() + "…"
-    return s.ended_direction(text).strip() or None
+    if (ended := s.ended_direction(text)) != text:
+        reader.warn(where, f"{key}: a direction control that nothing ends (it turns round what follows), dropped")
+    return ended.strip() or None
 
 
 def _convert(cls: type, key: str):

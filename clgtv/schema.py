@@ -454,9 +454,10 @@ def legal_text(value: str) -> str:
     return value
 
 
-# the direction controls that hold until something ends them (embeddings, overrides, isolates), by what ends them
+# the direction controls that hold until something ends them: embeddings and overrides end at U+202C, and
+# isolates at U+2069, which ends the embeddings opened inside the isolate too
 _DIRECTION = re.compile("[\u202a-\u202e\u2066-\u2069]")
-_ENDS = {"\u202c": "\u202a\u202b\u202d\u202e", "\u2069": "\u2066\u2067\u2068"}
+_EMBEDDINGS, _ISOLATES = "\u202a\u202b\u202d\u202e", "\u2066\u2067\u2068"
 
 
 def _unended_direction(value: str) -> re.Match[str] | None:
@@ -464,11 +465,14 @@ def _unended_direction(value: str) -> re.Match[str] | None:
     after it around wherever an app shows the title (a list of episodes, a lock screen)."""
     opened: list[re.Match[str]] = []
     for found in _DIRECTION.finditer(value):
-        ends = _ENDS.get(found[0])
-        if ends is None:
+        if found[0] == "\u202c":
+            if opened and opened[-1][0] in _EMBEDDINGS:
+                opened.pop()
+        elif found[0] == "\u2069":
+            isolates = [at for at, each in enumerate(opened) if each[0] in _ISOLATES]
+            del opened[isolates[-1] if isolates else len(opened) :]
+        else:
             opened.append(found)
-        elif opened and opened[-1][0] in ends:
-            opened.pop()
     return opened[0] if opened else None
 
 

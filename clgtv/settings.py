@@ -15,6 +15,7 @@ from clgtv import schema as s
 from clgtv.artwork import artwork_problems
 from clgtv.categories import ALL_NAMES
 from clgtv.errors import Problem, host_text
+from clgtv.files import file_message
 from clgtv.layout import AUDIO_FORMATS
 from clgtv.licenses import license_problems
 from clgtv.recogniser import LANGUAGES, NAMED, PACKAGED  # no faster-whisper, numpy or ffmpeg: check stays light
@@ -137,7 +138,7 @@ def clip_problems(audio: AudioSettings, named: dict, path: Path, key: str, lines
         clip_path = getattr(audio, clip)
         if not named.get(clip) or clip_path is None:
             continue
-        if message := site.outside(clip_path) or (None if clip_path.is_file() else f"file not found: {clip_path.name}"):
+        if message := site.outside(clip_path) or file_message(clip_path, clip_path.name):
             problems.append(Problem(path, lines.get(f"{key}.{clip}", 1), f"{key}.{clip}", message))
     return problems
 

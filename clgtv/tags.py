@@ -101,16 +101,6 @@ def _mutagen(path: Path, doing: str) -> Iterator[None]:
         raise TagError(path, f"cannot {doing} ({exc or type(exc).__name__})") from exc
 
 
-def mp4_audio_length(path: Path) -> float | None:
-    """The length an MP4's (or a MOV's) index states for its first audio track, or None when it is none:
-    ffmpeg gives the longest track's, and in a video that may be the picture's."""
-    try:
-        with _mutagen(path, "read its MP4 index"):
-            return float(MP4(path).info.length) or None
-    except TagError:
-        return None
-
-
 def write_tags(path: Path, tags: TagSet, version: int = 3) -> None:
     """Replace all tags of `path` with `tags`: MP3 gets ID3 (v2.3 with UTF-16 text by default, or v2.4
     with UTF-8), M4A gets iTunes atoms and chapters."""

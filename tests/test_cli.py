@@ -53,7 +53,7 @@ def test_all_design_commands_exist() -> None:
         (["--channels", "3"], "error: --channels: expected one of: 1, 2; got 3"),
         (["--crossfade", "9"], "error: --crossfade: expected a number between 0 and 5, got 9"),
         (["--intro", "nowhere.wav"], "error: --intro: file not found: nowhere.wav"),
-        (["--intro", "."], "error: --intro: . is a folder; expected a file"),
+        (["--intro", "."], "error: --intro: . is a folder, not a file"),
         (["--bitrate", "0x80"], "error: --bitrate: expected one of: 64, 96, 112, 128, 160, 192, 256, 320; got '0x80'"),
         (["--bitrate", "1_28"], "error: --bitrate: expected one of: 64, 96, 112, 128, 160, 192, 256, 320; got '1_28'"),
         (["--highpass", "1:10"], "error: --highpass: expected a number between 0 and 200, got '1:10'"),

@@ -184,3 +184,13 @@ def test_descriptions_become_plain_text() -> None:
     assert to_text("<p>Public libraries, <em>reinvented</em>.</p><p>Two<br>lines</p><script>x</script>") == (
         "Public libraries, reinvented.\nTwo\nlines"
     )
+
+
+def test_a_direction_control_that_nothing_ends_is_dropped_and_said() -> None:
+    said: list[str] = []
+    channel = read_feed(
+        feed("Evil\u202egnp", "Ann", "host", "g-1", "CLGdotTV"), _Reader("feed.xml", log=said.append), "https://x/"
+    )
+    assert channel.front["title"] == channel.items[0].front["title"] == "Evilgnp"
+    dropped = "title: a direction control that nothing ends (it turns round what follows), dropped"
+    assert f"warning: feed.xml: {dropped}" in said

@@ -69,14 +69,18 @@ def refusal(value: str, limit: int) -> str | None:
 
 
 def left_open(text: str) -> int | None:
-    """Where the first direction control that nothing ends is: embeddings and overrides end at U+202C,
-    isolates at U+2069, the innermost first; an end that does not fit the innermost one ends nothing."""
+    """Where the first direction control that nothing ends is (UAX #9): embeddings and overrides end at
+    U+202C, the innermost first, if it is one; isolates at U+2069, with what was opened inside them."""
     stack: list[int] = []
     for at, c in enumerate(text):
         if c in "\u202a\u202b\u202d\u202e\u2066\u2067\u2068":
             stack.append(at)
-        elif c in "\u202c\u2069" and stack and (c == "\u202c") == (text[stack[-1]] < "\u2066"):
+        elif c == "\u202c" and stack and text[stack[-1]] < "\u2066":
             stack.pop()
+        elif c == "\u2069":
+            while any(text[i] >= "\u2066" for i in stack):
+                if text[stack.pop()] >= "\u2066":
+                    break
     return stack[0] if stack else None
 
 

@@ -221,9 +221,10 @@ def test_a_wav_whose_riff_size_lies_is_accepted_whole(tmp_path: Path) -> None:
     on_target(lying, tmp_path, 3.0)
 
 
-def test_a_wav_too_long_for_its_sizes_is_refused_not_cut_short(tmp_path: Path) -> None:
+def test_a_wav_too_long_for_its_sizes_is_refused_not_cut_short(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Over 4 GiB (an hour of 8 tracks, say), a RIFF WAV's 32-bit sizes wrap: ffmpeg would read what
-    the wrapped size says, a sliver, and no length check could tell."""
+    the wrapped size says, a sliver, and no length check could tell. Refused before ffmpeg opens it, which
+    walks such a file's holes for minutes."""
     wav = bytearray(recording(tmp_path / "whole.wav", 3.0).read_bytes())
     data = wav.index(b"data") + 8
     held = ff.WAV_LIMIT + len(wav) - data
@@ -236,7 +237,21 @@ def test_a_wav_too_long_for_its_sizes_is_refused_not_cut_short(tmp_path: Path) -
         file.write(bytes(wav))
         file.seek(ff.WAV_LIMIT, io.SEEK_CUR)
         file.truncate()
-    assert refusal(huge, tmp_path) == f"{huge}: {ff.WRAPPED}"
+    with monkeypatch.context() as patched:
+        patched.setattr(ff.subprocess, "run", lambda *args, **kwargs: pytest.fail(f"ffmpeg ran: {args}"))
+        assert refusal(huge, tmp_path) == f"{huge}: {ff.WRAPPED}"
+    rf64 = bytearray(recording(tmp_path / "rf64.wav", 3.0, 44100, "-rf64", "always").read_bytes())
+    sizes = rf64.index(b"ds64") + 8  # its 64-bit sizes: the 32-bit ones mean nothing, whatever they hold
+    data = rf64.index(b"data") + 8
+    whole = ff.WAV_LIMIT + len(rf64) - data
+    rf64[sizes + 8 : sizes + 16] = struct.pack("<Q", whole)
+    rf64[data - 4 : data] = struct.pack("<I", whole % ff.WAV_LIMIT)
+    counted = tmp_path / "counted.wav"
+    with counted.open("wb") as file:
+        file.write(bytes(rf64))
+        file.seek(ff.WAV_LIMIT, io.SEEK_CUR)
+        file.truncate()
+    assert ff.probe(counted).duration > 13 * 3600  # read whole, by its 64-bit size: 4 GiB of 16-bit mono
 
 
 @pytest.mark.parametrize("tail", [b"", b"\x01"], ids=["whole-samples", "cut-mid-sample"])
@@ -290,12 +305,16 @@ def test_cover_art_and_a_longer_picture_are_not_taken_for_damaged(tmp_path: Path
     assert refusal(cut_short, tmp_path) == (
         f"{cut_short}: damaged: decoding stops at 0:00:01.8 of 0:00:03.0 (the file may be cut short); {AGAIN}"
     )
-    indexed = tmp_path / "indexed.mp4"  # its index first: cut short, it still states every track's length
+    indexed = tmp_path / "indexed.mp4"  # its index first: cut short, its boxes run past the file's end
     ffmpeg("-i", str(film), "-c", "copy", "-movflags", "+faststart", str(indexed))
     film_cut = cut(indexed, 0.5, "film-cut.mp4")
     assert refusal(film_cut, tmp_path) == (
-        f"{film_cut}: damaged: decoding stops at 0:00:01.3 of 0:00:03.0 (the file may be cut short); {AGAIN}"
+        f"{film_cut}: damaged: decoding stops at 0:00:01.3, where the file ends inside its media data (the file "
+        f"may be cut short); {AGAIN}"
     )
+    trimmed = tmp_path / "trimmed.mp4"  # cut without re-encoding: its edit list shows 2 s of the media it keeps
+    ffmpeg("-ss", "1", "-t", "2", "-i", str(indexed), "-c", "copy", str(trimmed))
+    on_target(trimmed, tmp_path, 2.0)
 
 
 def test_the_repository_samples_are_not_taken_for_damaged(tmp_path: Path) -> None:
@@ -359,8 +378,9 @@ def test_a_recording_cut_short_stops_build_and_publish(project: Path, run, live:
     assert snapshot(project / "public") == live
 
 
+@pytest.mark.parametrize("when", ["after", "before"])  # made whole from the first bytes, or found "cut short"
 def test_a_recording_changed_while_it_is_processed_is_never_cached_as_it(
-    project: Path, run, monkeypatch: pytest.MonkeyPatch
+    project: Path, run, monkeypatch: pytest.MonkeyPatch, when: str
 ) -> None:
     """Copied in while `build` runs, say: what was processed is not what was hashed, so it is not kept."""
     from clgtv import build
@@ -371,8 +391,10 @@ def test_a_recording_changed_while_it_is_processed_is_never_cached_as_it(
     real = build.master
 
     def meanwhile(source: Path, *args, **kwargs):
+        if when == "before":
+            source.write_bytes(whole[: len(whole) // 2])  # the host's copy, still arriving: damaged, as it stands
         report = real(source, *args, **kwargs)
-        source.write_bytes(whole[: len(whole) // 2])  # the host's copy, still arriving
+        source.write_bytes(whole[: len(whole) // 2])
         return report
 
     monkeypatch.setattr(build, "master", meanwhile)
@@ -468,6 +490,12 @@ def turned(kind: str, orientation: int) -> bytes:
     return out.getvalue()
 
 
+def unreadable_exif() -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", (1400, 1400), "teal").save(out, "JPEG", exif=b"Exif\x00\x00XXXXXXXX")
+    return out.getvalue()
+
+
 def stored_turned(orientation: int) -> str:
     return (
         f"is stored turned or mirrored (its EXIF orientation is {orientation}), which some apps and its copies in "
@@ -500,6 +528,9 @@ ARTWORK = [
     pytest.param("artwork.jpg", lambda: SVG, ["is not a readable JPEG or PNG image"], id="svg"),
     pytest.param("artwork.jpg", lambda: turned("JPEG", 6), [stored_turned(6)], id="jpeg-turned-by-exif"),
     pytest.param("artwork.png", lambda: turned("PNG", 2), [stored_turned(2)], id="png-mirrored-by-exif"),
+    pytest.param("artwork.jpg", lambda: turned("JPEG", 0), [], id="jpeg-orientation-undefined"),  # shown as stored
+    pytest.param("artwork.jpg", lambda: turned("JPEG", 9), [], id="jpeg-orientation-unknown"),
+    pytest.param("artwork.jpg", lambda: unreadable_exif(), [], id="jpeg-exif-unreadable"),  # the picture is sound
 ]  # fmt: skip
 
 
@@ -561,9 +592,14 @@ def test_a_folder_or_a_pipe_named_as_a_recording_is_a_problem(
         result = run(project, "check")
         assert result.exit_code == 1
         assert result.output.splitlines()[0] == f"{SHOW}/2026-10-01-test.md:4: audio: {path.name} {what}"
+    episode.write_text(episode_text())
+    site = project / "clgtv.yaml"
+    site.write_text(site.read_text() + f"defaults:\n  audio:\n    intro: {folder.relative_to(project)}\n")
+    result = run(project, "check")
+    assert result.output.splitlines()[0] == "clgtv.yaml:6: defaults.audio.intro: folder.wav is a folder, not a file"
     with pytest.raises(MediaError) as error:
         master(folder, tmp_path / "out.mp3", AudioSettings())
-    assert error.value.path == folder and str(error.value).endswith(": is a folder, not a recording")
+    assert error.value.path == folder and str(error.value).endswith(": is a folder, not a file")
 
 
 def test_sound_artwork_still_passes_and_makes_a_cover(tmp_path: Path) -> None:

@@ -365,7 +365,7 @@ def test_a_title_of_255_characters_of_tags_still_builds(run, project: Path) -> N
 
 
 def test_bidi_override_zero_width_and_emoji_kept_exactly(run, project: Path) -> None:
-    title = "Evil\u202egnp.exe\u202c \u2067שלום\u2069 \u200bzero\u200dwidth \ufeff 👩🏽‍💻🇬🇧 e\u0301"
+    title = "Evil\u202egnp.exe\u202c \u2067שלום \u202bend\u2069 \u200bzero\u200dwidth \ufeff 👩🏽‍💻🇬🇧 e\u0301"
     write_episode(project, title=json.dumps(title, ensure_ascii=False))
     item, page = build(run, project)
     assert text_of(item, "title/text()") == title
@@ -379,6 +379,7 @@ def test_bidi_override_zero_width_and_emoji_kept_exactly(run, project: Path) -> 
         ("Evil\u202egnp.exe", "right-to-left override U+202E at character 5"),
         ("\u2067שלום\u202c and after", "right-to-left isolate U+2067 at character 1"),  # ended by the wrong kind
         ("a \u202bb \u2066c\u2069", "right-to-left embedding U+202B at character 3"),
+        ("\u202ba \u2067b \u202dc\u2069", "right-to-left embedding U+202B at character 1"),  # the isolate ends its own
     ],
 )
 def test_a_direction_control_that_nothing_ends_is_refused(run, project: Path, title: str, found: str) -> None:

@@ -25,6 +25,7 @@ from typing import IO
 import numpy as np
 
 from clgtv.errors import ClgtvError, MediaError
+from clgtv.files import not_a_file
 
 FFMPEG_ENV = "CLGTV_FFMPEG"
 CHUNK_SECONDS = 2.0
@@ -84,7 +85,7 @@ class Probe:
     channels: int
     duration: float | None  # as ffmpeg gives it: where the container says nothing, estimated from the bit rate
     stated: float | None  # the audio's length as the container states it; None: it states none
-    unended: bool  # an Ogg stream that stops short of its last page: the file was cut off
+    cut: str | None  # where a file that shows its own end was cut off ("where the stream ends before its last page")
 
 
 # ffmpeg's names for channel layouts that do not count their channels in the name ("5.1", "7.1.4" do)
@@ -97,8 +98,7 @@ MIN_RATE, MAX_RATE = 8000, 768000
 
 def probe(path: Path) -> Probe:
     """Sample rate, channels and duration of the first audio stream (ffmpeg's banner)."""
-    _require_file(path)
-    _wav_data(path)  # first: ffmpeg may read through all of a WAV too long for its sizes, 8 bytes at a time
+    _readable(path)
     result = subprocess.run(
         [ffmpeg_path(), "-hide_banner", "-nostdin", *_input(path)],
         capture_output=True,
@@ -115,8 +115,7 @@ def probe(path: Path) -> Probe:
         raise MediaError(path, f"sample rate {rate} Hz; expected {MIN_RATE} to {MAX_RATE} Hz")
     duration = _duration(banner)
     channels = _count_channels(path, stream.group(2).strip())
-    unended = bool(re.search(r"^Input #0, ogg,", banner, re.M)) and not _ogg_ended(path)
-    return Probe(rate, channels, duration, _stated(path, banner, duration), unended)
+    return Probe(rate, channels, duration, _stated(path, banner, duration), _cut_where(path, banner))
 
 
 def _duration(banner: str) -> float | None:
@@ -151,13 +150,14 @@ def _wav_data(path: Path) -> tuple[int, int] | None:
     """A RIFF WAV's data chunk: the size its header gives (None when never written) and the bytes the file
     holds from there; None for any other file. MediaError when the file holds more than its sizes count."""
     with path.open("rb") as wav:
-        if wav.read(12)[8:] != b"WAVE":
+        head = wav.read(12)
+        if head[8:] != b"WAVE":
             return None
         for tag, size in _chunks(wav):
             if tag == b"data":
                 held = path.stat().st_size - wav.tell()
                 unknown = size in (0, 0xFFFFFFFF)  # a header never finished: it claims nothing
-                if not unknown and held >= WAV_LIMIT:
+                if head[:4] == b"RIFF" and not unknown and held >= WAV_LIMIT:  # RF64 and BW64 count in ds64
                     raise MediaError(path, WRAPPED)
                 return (None if unknown else size), held
     return None
@@ -195,6 +195,32 @@ def _ogg_ended(path: Path) -> bool:
         tail = ogg.read()
     start = tail.rfind(b"OggS\x00")
     return start >= 0 and len(tail) > start + 5 and bool(tail[start + 5] & OGG_END)
+
+
+def _cut_where(path: Path, banner: str) -> str | None:
+    """Where a file whose structure shows its own end stops short of it: an Ogg stream before its last
+    page, an MP4 or MOV inside a box (its index first, the media data cut)."""
+    if re.search(r"^Input #0, ogg,", banner, re.M) and not _ogg_ended(path):
+        return "where the stream ends before its last page"
+    if re.search(r"^Input #0, mov,", banner, re.M) and _box_cut(path):
+        return "where the file ends inside its media data"
+    return None
+
+
+def _box_cut(path: Path) -> bool:
+    """Whether an MP4's top-level boxes run past the end of the file."""
+    size, at = path.stat().st_size, 0
+    with path.open("rb") as mp4:
+        while at + 8 <= size:
+            mp4.seek(at)
+            header = mp4.read(16)
+            length = int.from_bytes(header[:4], "big")
+            if length == 1:  # a 64-bit size follows the type
+                length = int.from_bytes(header[8:16], "big")
+            if length < 8:  # 0: the box runs to the end of the file; less: no box, for ffmpeg to judge
+                return False
+            at += length
+    return at > size
 
 
 def _count_channels(path: Path, layout: str) -> int:
@@ -330,13 +356,12 @@ def encode_argv(out: Path, encoding: Encoding, monitor: bool = False) -> list[st
 # the containers a recording may come in, by ffmpeg's demuxer names: never a playlist (HLS, DASH), a list
 # of files (ffconcat), an image sequence or a filter graph, which read other files by name, wherever they are
 DEMUXERS = (
-    "wav,w64,flac,mp3,aac,ac3,eac3,dts,truehd,mov,matroska,ogg,aiff,caf,wv,ape,tta,tak,au,amr,asf,mpegts,mpeg,"
-    "mxf,avi,flv,nut,dsf,wsd"
+    "wav,w64,flac,mp3,aac,loas,ac3,eac3,dts,truehd,mov,matroska,ogg,aiff,caf,iff,dsf,wsd,wv,ape,tta,tak,mpc,mpc8,"
+    "shn,au,voc,sox,amr,asf,rm,mpegts,mpeg,mxf,gxf,lxf,dv,avi,flv,nut"
 )
 NOT_TAKEN = (
-    "not a recording clgtv takes: a playlist or list of other files (HLS, DASH, ffconcat), or a format outside "
-    "the audio and video containers it reads (WAV, FLAC, MP3, M4A/MP4/MOV, MKV/WebM, Ogg/Opus, MPEG-TS, MXF "
-    "and others); give the recording itself"
+    "not a recording clgtv reads: a playlist or list of files (HLS, DASH, ffconcat), or a container it does not "
+    "take; export it as WAV, FLAC, MP3 or M4A"
 )
 
 
@@ -372,7 +397,7 @@ def decode(
 
     `background`: the decoder runs beside an encoder and yields the CPU to it. `verify`: the file's
     probe; decode errors, or a length well short of the one it states, are damage (MediaError)."""
-    _require_file(path)
+    _readable(path)
     assert not (verify and window), "only a whole file is verified"
     chunk_bytes = int(sample_rate * chunk_seconds) * SAMPLE.itemsize * channels
     with tempfile.TemporaryFile() as log:
@@ -426,13 +451,15 @@ def _check_damage(path: Path, log: str, decoded: float, probe: Probe) -> None:
         if at is None or at < decoded - END_S:
             where = "" if at is None else f" from {clock(at)}"
             raise MediaError(path, f"damaged: decode errors{where} (ffmpeg: {reasons[0]}); {EXPORT_AGAIN}")
-    if probe.unended:
-        cut = f"decoding stops at {clock(decoded)}, where the stream ends before its last page"
-        raise MediaError(path, f"damaged: {cut} (the file may be cut short); {EXPORT_AGAIN}")
     stated = probe.stated
     if stated is not None and stated - decoded > max(SHORT_S, SHORT_FRACTION * stated):
         cut = f"decoding stops at {clock(decoded)} of {clock(stated)} (the file may be cut short)"
         raise MediaError(path, f"damaged: {cut}; {EXPORT_AGAIN}")
+    if probe.cut:
+        raise MediaError(
+            path,
+            f"damaged: decoding stops at {clock(decoded)}, {probe.cut} (the file may be cut short); {EXPORT_AGAIN}",
+        )
 
 
 def _errors(log: str) -> list[str]:
@@ -696,7 +723,7 @@ def _read_log(log: IO[bytes]) -> str:
 
 # ffmpeg's phrasing -> what a producer should read
 FAILURES = (
-    ("Error opening input: Invalid argument", NOT_TAKEN),  # the format whitelist's refusal
+    ("Format not on whitelist", NOT_TAKEN),
     ("matches no streams", "no audio track found"),
     ("moov atom not found", f"damaged: its MP4 index (moov atom) is missing (it may be cut short); {EXPORT_AGAIN}"),
     ("Invalid data found when processing input", "not a recording ffmpeg can read (corrupt or not audio)"),
@@ -716,10 +743,16 @@ def _failure(log: str, default: str = "ffmpeg failed") -> str:
     return f"{default}: {lines[-1]}" if lines else default
 
 
+def _readable(path: Path) -> None:
+    """MediaError unless `path` is a file ffmpeg may be given: checked before it is, as ffmpeg may read
+    all of a WAV too long for its sizes, 8 bytes at a time."""
+    _require_file(path)
+    try:
+        _wav_data(path)
+    except OSError as exc:
+        raise MediaError(path, _failure(str(exc), default="cannot be read")) from exc
+
+
 def _require_file(path: Path) -> None:
-    if path.is_dir():
-        raise MediaError(path, "is a folder, not a recording")
-    if path.exists() and not path.is_file():
-        raise MediaError(path, "is not a file (a pipe or a device), not a recording")
-    if not path.is_file():
-        raise MediaError(path, "file not found")
+    if why := not_a_file(path):
+        raise MediaError(path, why)

@@ -33,7 +33,6 @@ from clgtv.errors import MediaError
 from clgtv.files import beside, replacing
 from clgtv.layout import AUDIO_FORMATS
 from clgtv.settings import AudioSettings
-from clgtv.tags import mp4_audio_length
 
 ENGINE_VERSION = "9"
 SILENCE_LUFS = -70.0
@@ -104,8 +103,6 @@ def analyse(source: Path, settings: AudioSettings, progress: Progress | None = N
     """One pass over the source at its own sample rate (resampling waits for the render),
     with the output's channels and the high-pass: what the chain will work on."""
     info = ffmpeg.probe(source)
-    if info.stated is None:  # a video's picture may outlast its audio: an MP4 states the audio's own length
-        info = replace(info, stated=mp4_audio_length(source))
     meter = LoudnessMeter(info.sample_rate, settings.channels)
     pauses = PauseSpectrum(info.sample_rate) if settings.hum != "off" else None
     detector = SpeechDetector(info.sample_rate) if settings.speech_detection != "off" and settings.leveller else None
