@@ -151,6 +151,19 @@ def test_a_float_wav_with_samples_that_are_not_numbers_or_far_out_of_range_is_re
         assert (result.exit_code, result.output.splitlines()[-1]) == (1, f"error: {damaged}: {message}"), argv
 
 
+@pytest.mark.parametrize("suffix", [".ogg", ".opus"])
+def test_a_chained_ogg_is_refused_not_read_in_part(tmp_path: Path, suffix: str) -> None:
+    """Two streams end to end, as a stream's recorder or `cat` makes them: ffmpeg stops after the first."""
+    first, second = recording(tmp_path / f"a{suffix}", 3.0), recording(tmp_path / f"b{suffix}", 2.0)
+    chained = tmp_path / f"chained{suffix}"
+    chained.write_bytes(first.read_bytes() + second.read_bytes())
+    assert refusal(chained, tmp_path) == f"{chained}: {ff.CHAINED.format(2)}"
+    film = tmp_path / "film.ogv"  # a picture and a sound side by side, begun together: one recording
+    ffmpeg("-f", "lavfi", "-i", "testsrc=size=64x48:rate=5:duration=3", "-i", str(first), "-c:v", "libtheora",
+           "-c:a", "copy", str(film))  # fmt: skip
+    on_target(film, tmp_path, 3.0)
+
+
 def test_an_m4a_without_its_index_is_refused(tmp_path: Path) -> None:
     damaged = cut(recording(tmp_path / "whole.m4a"), 0.5, "no-moov.m4a")  # the moov atom comes last
     assert refusal(damaged, tmp_path) == (

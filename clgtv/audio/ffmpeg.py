@@ -197,11 +197,36 @@ def _ogg_ended(path: Path) -> bool:
     return start >= 0 and len(tail) > start + 5 and bool(tail[start + 5] & OGG_END)
 
 
+OGG_BEGIN = 0x02  # a page's header type flag: the stream's first page
+CHAINED = "holds {} recordings one after another (a chained Ogg), and only the first would be read; export it as one"
+
+
+def _ogg_chains(path: Path) -> int:
+    """How many streams an Ogg file holds one after another: a first page after another stream's pages
+    starts the next (ffmpeg reads only the first). Page headers only, a seek apiece."""
+    chains, begun, at, size = 0, False, 0, path.stat().st_size
+    with path.open("rb") as ogg:
+        while at + 27 <= size:
+            ogg.seek(at)
+            header = ogg.read(27)
+            if header[:4] != b"OggS":
+                break  # not a page: what the decode makes of it is its own check
+            starts = bool(header[5] & OGG_BEGIN)
+            chains += starts and not begun
+            begun = starts
+            table = ogg.read(header[26])
+            at += 27 + len(table) + sum(table)
+    return chains
+
+
 def _cut_where(path: Path, banner: str) -> str | None:
     """Where a file whose structure shows its own end stops short of it: an Ogg stream before its last
     page, an MP4 or MOV inside a box (its index first, the media data cut)."""
-    if re.search(r"^Input #0, ogg,", banner, re.M) and not _ogg_ended(path):
-        return "where the stream ends before its last page"
+    if re.search(r"^Input #0, ogg,", banner, re.M):
+        if (chains := _ogg_chains(path)) > 1:
+            raise MediaError(path, CHAINED.format(chains))
+        if not _ogg_ended(path):
+            return "where the stream ends before its last page"
     if re.search(r"^Input #0, mov,", banner, re.M) and _box_cut(path):
         return "where the file ends inside its media data"
     return None
