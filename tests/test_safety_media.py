@@ -164,6 +164,13 @@ def test_a_chained_ogg_is_refused_not_read_in_part(tmp_path: Path, suffix: str) 
     on_target(film, tmp_path, 3.0)
 
 
+def test_a_channel_layout_ffmpeg_cannot_mix_down_says_so(tmp_path: Path) -> None:
+    odd = tmp_path / "odd.wav"  # two fronts and a top front left, as a spatial recorder might write
+    ffmpeg("-f", "lavfi", "-i", "anoisesrc=d=3:a=0.1", "-filter_complex",
+           "[0][0][0]amerge=inputs=3,channelmap=map=0|1|2:channel_layout=FL+FR+TFL", "-c:a", "pcm_s16le", str(odd))  # fmt: skip
+    assert refusal(odd, tmp_path) == f"{odd}: its channel layout is not one ffmpeg can mix down; {ff.MIX_DOWN}"
+
+
 def test_an_m4a_without_its_index_is_refused(tmp_path: Path) -> None:
     damaged = cut(recording(tmp_path / "whole.m4a"), 0.5, "no-moov.m4a")  # the moov atom comes last
     assert refusal(damaged, tmp_path) == (

@@ -259,7 +259,7 @@ def _count_channels(path: Path, layout: str) -> int:
         return int(counted.group(1))
     if re.fullmatch(r"[A-Z0-9]+(\+[A-Z0-9]+)+", name):
         return name.count("+") + 1
-    raise MediaError(path, f"unknown channel layout {layout!r}")
+    raise MediaError(path, f"its channel layout {layout!r} is not one ffmpeg can mix down; {MIX_DOWN}")
 
 
 Window = tuple[float, float | None]  # start and duration in seconds; no duration: to the end
@@ -467,6 +467,7 @@ END_S = 1.0
 SHORT_S = 1.0
 SHORT_FRACTION = 0.02
 EXPORT_AGAIN = "export the recording again"
+MIX_DOWN = "export it in mono or stereo (or a standard layout such as 5.1)"
 
 
 def _check_damage(path: Path, log: str, decoded: float, probe: Probe) -> None:
@@ -749,6 +750,7 @@ def _read_log(log: IO[bytes]) -> str:
 # ffmpeg's phrasing -> what a producer should read
 FAILURES = (
     ("Format not on whitelist", NOT_TAKEN),
+    ("Input channel layout", f"its channel layout is not one ffmpeg can mix down; {MIX_DOWN}"),
     ("matches no streams", "no audio track found"),
     ("moov atom not found", f"damaged: its MP4 index (moov atom) is missing (it may be cut short); {EXPORT_AGAIN}"),
     ("Invalid data found when processing input", "not a recording ffmpeg can read (corrupt or not audio)"),
