@@ -166,8 +166,8 @@ def test_a_chained_ogg_is_refused_not_read_in_part(tmp_path: Path, suffix: str) 
 
 def test_a_channel_layout_ffmpeg_cannot_mix_down_says_so(tmp_path: Path) -> None:
     odd = tmp_path / "odd.wav"  # two fronts and a top front left, as a spatial recorder might write
-    ffmpeg("-f", "lavfi", "-i", "anoisesrc=d=3:a=0.1", "-filter_complex",
-           "[0][0][0]amerge=inputs=3,channelmap=map=0|1|2:channel_layout=FL+FR+TFL", "-c:a", "pcm_s16le", str(odd))  # fmt: skip
+    layout = "[0][0][0]amerge=inputs=3,channelmap=map=0|1|2:channel_layout=FL+FR+TFL"
+    ffmpeg("-f", "lavfi", "-i", "anoisesrc=d=3:a=0.1", "-filter_complex", layout, "-c:a", "pcm_s16le", str(odd))
     assert refusal(odd, tmp_path) == f"{odd}: its channel layout is not one ffmpeg can mix down; {ff.MIX_DOWN}"
 
 
