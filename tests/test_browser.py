@@ -17,9 +17,10 @@ from urllib.request import urlopen
 
 import axe_playwright_python as axe_package
 import pytest
-from conftest import make_project, make_tone
+from conftest import cli_ok, make_project, make_tone
 from lxml import etree
 from playwright import sync_api
+from test_feed import make_rich, spoken_in
 from test_pages import publish_rich
 
 from clgtv import build, content, site
@@ -413,6 +414,19 @@ def test_a_word_spoken_only_in_a_transcript_finds_the_moment(page, samples: str)
     assert page.evaluate(f"{PLAYER}.paused")  # positioned, not played: the listener presses play
     assert [url for url in page.requested if not url.startswith(samples)] == []  # nothing from elsewhere
     assert page.errors == []
+
+
+def test_a_moment_in_a_transcript_in_another_language_is_marked_in_it(page, tmp_path: Path) -> None:
+    root = spoken_in(make_rich(make_project(tmp_path / "project")), "cy")  # its SRT says "Second line"
+    cli_ok(root, "publish")
+    with serving(root / "public") as base:
+        search_for(page, base, "Second")
+        result = page.locator("#search-results li.result")
+        assert result.locator("h2").get_attribute("lang") == "en-GB"  # the page's title: the programme's
+        assert result.locator("ul.moments p").get_attribute("lang") == "cy"  # what was said: the transcript's
+        assert result.locator("ul.moments p mark").inner_text() == "Second"
+        assert serious_violations(page) == []
+        assert page.errors == []
 
 
 def test_a_moment_far_down_an_automatic_transcript_opens_in_view(page, automatic: str) -> None:
