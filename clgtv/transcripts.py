@@ -23,8 +23,11 @@ TIMING = re.compile(  # at the start of a line; hours bounded, so a line of digi
     re.MULTILINE,
 )
 BLANK = re.compile(r"\n\s*\n")
-VOICE = re.compile(r"<v(?:\.[\w.-]+)?\s+([^>]+)>")
-TAG = re.compile(r"</?[^>]+>")
+VOICE = re.compile(r"<v(?:\.[\w.-]+)?\s+([^<>\n]+)>")
+# a tag, as an HTML parser reads one: "<" then a letter or "/"; never the "<" of "if x < 5 and y > 3"
+TAG = re.compile(r"</?[A-Za-z][^<>\n]*>|<\d+:\d{2}(?::\d{2})?\.\d{3}>")
+NO_CUES = "no cues found; expected WebVTT or SRT timings like 00:00:01.000 --> 00:00:04.000"
+SKIPPED = ("WEBVTT", "NOTE", "STYLE", "REGION")  # a WebVTT file's header and its blocks that are no cue
 
 
 @dataclass(frozen=True)
@@ -33,6 +36,10 @@ class Cue:
     end: float
     speaker: str | None
     text: str  # plain text, tags removed
+
+
+class _Unreadable(ValueError):
+    """A block a host wrote that is no cue: the message says what, and what to do."""
 
 
 def read_cues(path: Path) -> list[Cue]:
@@ -48,29 +55,77 @@ def read_bytes(path: Path) -> bytes:
 
 
 def parse_cues(data: bytes, path: Path) -> list[Cue]:
-    """The cues of a transcript file's bytes (`path` names it in errors)."""
+    """The cues of a transcript file's bytes (`path` names it in errors): every block a cue, in order
+    of time, or a FileError naming the line of the first that is not (nothing a host wrote is dropped)."""
     try:
         text = legal(host_decoded(data))
     except UnicodeDecodeError as exc:
         raise FileError(path, not_utf8(data, exc)[1]) from exc
-    cues = [cue for block in BLANK.split(text) if (cue := _cue(block))]
+    if not TIMING.search(text):
+        raise FileError(path, NO_CUES)
+    cues: list[Cue] = []
+    for line, block in _blocks(text):
+        try:
+            if (cue := _cue(block)) is None:
+                continue
+            if cues and cue.start < cues[-1].start:
+                raise _Unreadable(
+                    f"the cue starts before the one above it ({stamp(cues[-1].start)}); put the cues in order of time"
+                )
+        except _Unreadable as exc:
+            raise FileError(path, f"line {line}: {exc}") from None
+        cues.append(cue)
     if not cues:
-        raise FileError(path, "no cues found; expected WebVTT or SRT timings like 00:00:01.000 --> 00:00:04.000")
+        raise FileError(path, NO_CUES)
     return cues
 
 
+def _blocks(text: str) -> list[tuple[int, str]]:
+    """The blank-line-separated blocks of a file, each with the line it starts on."""
+    blocks, start = [], 0
+    for gap in [*BLANK.finditer(text), None]:
+        end = gap.start() if gap else len(text)
+        if block := text[start:end].strip("\n"):
+            blocks.append((text.count("\n", 0, start) + 1, block))
+        start = gap.end() if gap else end
+    return blocks
+
+
 def _cue(block: str) -> Cue | None:
-    """One block: an optional identifier line, the timing line, then the text."""
+    """One block: an optional identifier line, the timing line, then the text; None for the header and
+    the blocks WebVTT keeps for itself; _Unreadable for text that belongs to no cue."""
+    if block.lstrip().startswith(SKIPPED):
+        return None
     match = TIMING.search(block)
     if match is None:
-        return None
+        if re.fullmatch(r"\s*\d+\s*", block):
+            return None  # an SRT number left on its own
+        raise _Unreadable(
+            f"{_quoted(block)} has no timing line, so it belongs to no cue (a blank line ends a cue): join it to "
+            "the cue above, or give it a timing line like 00:00:01.000 --> 00:00:04.000"
+        )
+    if block[: match.start()].count("\n") > 1:
+        raise _Unreadable(f"{_quoted(block)} comes before the cue's timing line; put a blank line between them")
     h, m, s, ms, h2, m2, s2, ms2 = map(int, match.groups("0"))
+    if max(m, s, m2, s2) > 59:
+        raise _Unreadable(f"{match[0].strip()} is no time: minutes and seconds run to 59")
     end_of_line = block.find("\n", match.end())
     body = block[end_of_line:].strip() if end_of_line >= 0 else ""
+    if TIMING.search(body):
+        raise _Unreadable("a second timing line inside one cue; put a blank line before it")
+    if len(VOICE.findall(body)) > 1:
+        raise _Unreadable("two voices in one cue (<v …> twice); give each speaker a cue of their own")
     voice = VOICE.match(body) if body.startswith("<v") else None
     text = TAG.sub("", body) if "<" in body else body
     start, end = (((h * 60 + m) * 60 + s) * 1000 + ms) / 1000, (((h2 * 60 + m2) * 60 + s2) * 1000 + ms2) / 1000
+    if end < start:
+        raise _Unreadable(f"the cue ends ({stamp(end)}) before it starts ({stamp(start)})")
     return Cue(start, end, _unescape(voice[1]) if voice else None, _unescape(text))
+
+
+def _quoted(block: str) -> str:
+    first = block.strip().split("\n", 1)[0]
+    return repr(first if len(first) <= 40 else first[:39] + "…")
 
 
 def _unescape(text: str) -> str:

@@ -525,3 +525,54 @@ def test_an_unreadable_transcript_names_the_file(run, project: Path, name: str, 
 
 def test_markdown_drops_what_xml_cannot_carry() -> None:
     assert markdown("bell\x07 nul\x00 \ufffe\uffff C1\x85 `code\x1b`") == "<p>bell nul  C1 <code>code</code></p>\n"
+
+
+CUE = "00:00:01.000 --> 00:00:02.000\nOne.\n\n"
+
+
+@pytest.mark.parametrize(
+    ("text", "problem"),
+    [
+        (f"{CUE}an afterthought\n2\n00:00:03.000 --> 00:00:04.000\nx\n", "line 4: 'an afterthought' comes before the"
+         " cue's timing line; put a blank line between them"),
+        (f"1\n{CUE}second paragraph of cue one\n", "line 5: 'second paragraph of cue one' has no timing line, so it"
+         " belongs to no cue (a blank line ends a cue): join it to the cue above, or give it a timing line like"
+         " 00:00:01.000 --> 00:00:04.000"),
+        (f"{CUE}00:00:07,5 --> 00:00:08,000\nshort\n", "line 4: '00:00:07,5 --> 00:00:08,000' has no timing line,"
+         " so it belongs to no cue (a blank line ends a cue): join it to the cue above, or give it a timing line"
+         " like 00:00:01.000 --> 00:00:04.000"),
+        (f"WEBVTT\n\n{CUE}00:00:99.000 --> 00:01:00.000\nx\n", "line 6: 00:00:99.000 --> 00:01:00.000 is no time:"
+         " minutes and seconds run to 59"),
+        (f"{CUE}00:00:05.000 --> 00:00:02.000\nx\n", "line 4: the cue ends (00:00:02.000) before it starts"
+         " (00:00:05.000)"),
+        (f"00:00:20.000 --> 00:00:25.000\nlate\n\n{CUE}", "line 4: the cue starts before the one above it"
+         " (00:00:20.000); put the cues in order of time"),
+        (f"{CUE}00:00:03.000 --> 00:00:04.000\none\n00:00:05.000 --> 00:00:06.000\ntwo\n", "line 4: a second"
+         " timing line inside one cue; put a blank line before it"),
+        (f"{CUE}00:00:03.000 --> 00:00:04.000\n<v Ann>first\n<v Bob>second\n", "line 4: two voices in one cue"
+         " (<v …> twice); give each speaker a cue of their own"),
+    ],
+    ids=["text-before-a-timing", "untimed-paragraph", "short-milliseconds", "99-seconds", "ends-before-it-starts",
+         "out-of-order",
+         "two-cues-one-block", "two-voices"],
+)  # fmt: skip
+def test_what_a_host_wrote_in_a_transcript_is_never_dropped_silently(
+    run, project: Path, text: str, problem: str
+) -> None:
+    transcript(project, "t.srt", text.encode())
+    check = run(project, "check")
+    assert (check.exit_code, check.output) == (1, f"{EPISODE}:8: transcript: {problem}\n1 {NOTHING}\n")
+    built = run(project, "build")
+    assert (built.exit_code, built.output) == (1, f"error: episodes/test-show/t.srt: {problem}\n")
+
+
+def test_a_less_than_sign_and_a_note_with_times_in_it_are_read_as_the_host_meant(run, project: Path) -> None:
+    note = "NOTE copied from the old file:\n00:00:30.000 --> 00:00:31.000\nold note line\n\n"
+    transcript(
+        project, "t.vtt", f"WEBVTT\n\n{note}00:00:01.000 --> 00:00:04.000\nIf x < 5 and y > 3 then stop\n".encode()
+    )
+    build(run, project)
+    vtt, srt, page = outputs(project)
+    assert vtt == "WEBVTT\n\n00:00:01.000 --> 00:00:04.000\nIf x &lt; 5 and y &gt; 3 then stop\n"
+    assert srt == "1\n00:00:01,000 --> 00:00:04,000\nIf x < 5 and y > 3 then stop\n"
+    assert page == ["0:00:01 If x < 5 and y > 3 then stop"]
