@@ -26,7 +26,7 @@ from lxml import etree
 from clgtv.artwork import artwork_advice, artwork_problems, image_size
 from clgtv.content import Content
 from clgtv.episodes import Episode
-from clgtv.errors import ContentError, FileError, Problem
+from clgtv.errors import ContentError, FileError, Problem, display_path
 from clgtv.feed import (
     APPLE_VERIFY,
     ITUNES_NS,
@@ -502,7 +502,20 @@ def check_content(content: Content) -> tuple[list[Problem], list[Problem]]:
         for release in edition.releases:
             errors.extend(_transcript_problems(release.episode))
         _sort(edition, lint_feed(render_feed(edition), images.get), errors, warnings)
-    return errors, warnings
+    return errors, warnings + _shared_transcripts(content)
+
+
+def _shared_transcripts(content: Content) -> list[Problem]:
+    """A transcript that two episodes name: most likely copied in with an episode file made from another."""
+    first: dict[Path, Episode] = {}
+    shared = []
+    for episode in (episode for programme in content.programmes for episode in programme.episodes):
+        if episode.transcript and (other := first.setdefault(episode.transcript, episode)) is not episode:
+            message = (
+                f"{episode.transcript.name} is also the transcript of {display_path(other.path)}; is it this episode's?"
+            )
+            shared.append(Problem(episode.path, episode.line("transcript"), "transcript", message))
+    return shared
 
 
 def check_built(editions: tuple[Edition, ...], site_dir: Path, log: Callable[[str], None]) -> None:

@@ -250,3 +250,19 @@ def test_build_catches_a_wrong_enclosure_length(run, project: Path) -> None:
     (problem,) = caught.value.problems
     assert (str(problem.path), problem.field) == (str(project / EPISODE), "audio")
     assert problem.message == f"<enclosure length> is {size} bytes but {media.name} has {size + 10}"
+
+
+def test_a_transcript_two_episodes_name_is_warned_at_the_second(run, project: Path) -> None:
+    show = project / "episodes/test-show"
+    (show / "t.vtt").write_text("WEBVTT\n\n00:00:00.000 --> 00:00:01.000\nHello.\n")
+    (project / EPISODE).write_text(episode_text(transcript="t.vtt"))
+    other = show / "2026-10-08-again.md"  # copied from the first, its transcript line kept
+    guid = "6c0e0c5e-7f38-4a8e-9d1b-2f6d0c3b9a11"
+    other.write_text(episode_text(date="2026-10-08T10:00:00+01:00", episode=2, guid=guid, transcript="t.vtt"))
+    result = run(project, "check")
+    assert result.exit_code == 0, result.output
+    warned = [line for line in result.output.splitlines() if "is also the transcript" in line]
+    assert warned == [
+        f"warning: episodes/test-show/2026-10-08-again.md:8: transcript: t.vtt is also the transcript of {EPISODE}; "
+        "is it this episode's?"
+    ]
