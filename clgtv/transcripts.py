@@ -82,12 +82,14 @@ def parse_cues(data: bytes, path: Path) -> list[Cue]:
 
 def _blocks(text: str) -> list[tuple[int, str]]:
     """The blank-line-separated blocks of a file, each with the line it starts on."""
-    blocks, start = [], 0
+    blocks, start, line = [], 0, 1
     for gap in [*BLANK.finditer(text), None]:
         end = gap.start() if gap else len(text)
         if block := text[start:end].strip("\n"):
-            blocks.append((text.count("\n", 0, start) + 1, block))
-        start = gap.end() if gap else end
+            blocks.append((line, block))
+        following = gap.end() if gap else end
+        line += text.count("\n", start, following)  # counted as it goes: from the top each time was quadratic
+        start = following
     return blocks
 
 

@@ -94,11 +94,12 @@ LAYOUTS = {
     "hexadecagonal": 16,
 }  # fmt: skip
 MIN_RATE, MAX_RATE = 8000, 768000
+WavData = tuple[int | None, int]  # a WAV's data chunk: the size its header gives (None: never written), bytes held
 
 
 def probe(path: Path) -> Probe:
     """Sample rate, channels and duration of the first audio stream (ffmpeg's banner)."""
-    _readable(path)
+    wav = _readable(path)
     result = subprocess.run(
         [ffmpeg_path(), "-hide_banner", "-nostdin", *_input(path)],
         capture_output=True,
@@ -115,7 +116,7 @@ def probe(path: Path) -> Probe:
         raise MediaError(path, f"sample rate {rate} Hz; expected {MIN_RATE} to {MAX_RATE} Hz")
     duration = _duration(banner)
     channels = _count_channels(path, stream.group(2).strip())
-    return Probe(rate, channels, duration, _stated(path, banner, duration), _cut_where(path, banner))
+    return Probe(rate, channels, duration, _stated(wav, banner, duration), _cut_where(path, banner))
 
 
 def _duration(banner: str) -> float | None:
@@ -126,11 +127,11 @@ def _duration(banner: str) -> float | None:
     return int(hours) * 3600 + int(minutes) * 60 + float(seconds)
 
 
-def _stated(path: Path, banner: str, duration: float | None) -> float | None:
+def _stated(wav: WavData | None, banner: str, duration: float | None) -> float | None:
     """The audio's length as the container states it: none where ffmpeg estimates it from the bit rate,
     or where a video track may outlast the audio. For a WAV ffmpeg gives the length of what the file
     holds, so one cut short would look whole: the length its header claims is worked out here."""
-    if re.search(r"^Input #0, wav,", banner, re.M) and (claimed := _wav_claimed(path)):
+    if re.search(r"^Input #0, wav,", banner, re.M) and (claimed := _wav_claimed(wav)):
         return duration * claimed if duration else None
     if "Estimating duration from bitrate" in banner or re.search(
         r"^\s*Stream #.*: Video: (?!.*\(attached pic\))", banner, re.M
@@ -146,7 +147,7 @@ WRAPPED = (
 )
 
 
-def _wav_data(path: Path) -> tuple[int, int] | None:
+def _wav_data(path: Path) -> WavData | None:
     """A RIFF WAV's data chunk: the size its header gives (None when never written) and the bytes the file
     holds from there; None for any other file. MediaError when the file holds more than its sizes count."""
     with path.open("rb") as wav:
@@ -163,9 +164,8 @@ def _wav_data(path: Path) -> tuple[int, int] | None:
     return None
 
 
-def _wav_claimed(path: Path) -> float | None:
+def _wav_claimed(data: WavData | None) -> float | None:
     """How much more audio a WAV's header claims than the file holds (a ratio), if it claims more."""
-    data = _wav_data(path)
     if data is None or data[0] is None:
         return None
     size, held = data
@@ -770,12 +770,12 @@ def _failure(log: str, default: str = "ffmpeg failed") -> str:
     return f"{default}: {lines[-1]}" if lines else default
 
 
-def _readable(path: Path) -> None:
+def _readable(path: Path) -> WavData | None:
     """MediaError unless `path` is a file ffmpeg may be given: checked before it is, as ffmpeg may read
-    all of a WAV too long for its sizes, 8 bytes at a time."""
+    all of a WAV too long for its sizes, 8 bytes at a time. Returns `_wav_data`'s answer."""
     _require_file(path)
     try:
-        _wav_data(path)
+        return _wav_data(path)
     except OSError as exc:
         raise MediaError(path, _failure(str(exc), default="cannot be read")) from exc
 
